@@ -1,0 +1,81 @@
+"""Settings are read at start-up, so each case runs manage.py in a fresh process."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION_KEY = "k3y-for-tests-only-9f8e7d6c5b4a3928171605f4e3d2c1b0a9-strategy-tracker"
+
+
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "CELERY_BROKER_URL"}
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, "DATABASE_URL": "sqlite:///:memory:", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = _manage("check", DEBUG="false")
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_production_passes_the_deploy_check_without_warnings():
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="false",
+        SECRET_KEY=PRODUCTION_KEY,
+        ALLOWED_HOSTS="tracker.example",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_a_malformed_boolean_stops_start_up_with_the_variables_name():
+    result = _manage("check", DEBUG="sometimes")
+    assert result.returncode != 0
+    assert "DEBUG='sometimes' is not a boolean" in result.stderr
+
+
+def test_load_demo_is_refused_in_production():
+    result = _manage("load_demo", DEBUG="false", SECRET_KEY=PRODUCTION_KEY)
+    assert result.returncode != 0
+    assert "only be loaded in development mode" in result.stderr
+
+
+def _celery_setting(name: str, **env: str) -> str:
+    result = _manage(
+        "shell",
+        "-c",
+        f"from django.conf import settings; print(settings.{name})",
+        DEBUG="true",
+        **env,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_celery_runs_eagerly_without_a_broker():
+    assert _celery_setting("CELERY_TASK_ALWAYS_EAGER") == "True"
+
+
+def test_celery_uses_the_broker_when_one_is_set():
+    assert (
+        _celery_setting("CELERY_TASK_ALWAYS_EAGER", CELERY_BROKER_URL="redis://127.0.0.1:6379/0")
+        == "False"
+    )
