@@ -1,0 +1,216 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db import models
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from goals import services
+from goals.forms import KeyResultAdminForm, StrategyAdminForm
+from goals.models import CheckIn, KeyResult, Objective, Strategy
+from teams import access
+from teams.admin_scoping import (
+    TeamScopedAdmin,
+    TeamScopedInlineMixin,
+    default_team_initial,
+)
+
+
+class ObjectiveInline(TeamScopedInlineMixin, admin.TabularInline):  # type: ignore[type-arg]
+    model = Objective
+    fields = ["order", "title", "owner", "weight"]
+    extra = 0
+    show_change_link = True
+
+
+class KeyResultInline(TeamScopedInlineMixin, admin.StackedInline):  # type: ignore[type-arg]
+    model = KeyResult
+    form = KeyResultAdminForm
+    extra = 0
+    show_change_link = True
+    filter_horizontal = ["accounts"]
+    fields = [
+        ("name", "order", "weight"),
+        ("metric_key", "window"),
+        "accounts",
+        ("direction", "baseline", "target"),
+        ("band_low", "band_high", "unit"),
+        ("start_date", "due_date"),
+    ]
+
+
+class CheckInInline(TeamScopedInlineMixin, admin.TabularInline):  # type: ignore[type-arg]
+    model = CheckIn
+    fields = ["date", "value", "confidence", "note", "author"]
+    readonly_fields = ["author"]
+    extra = 0
+
+
+@admin.register(Strategy)
+class StrategyAdmin(TeamScopedAdmin):
+    form = StrategyAdminForm
+    list_display = ["name", "team", "period_label", "status", "mix_summary"]
+    list_filter = ["status", ("team", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["name", "purpose"]
+    date_hierarchy = "period_start"
+    inlines = [ObjectiveInline]
+    readonly_fields = ["key_results_overview"]
+    actions = ["copy_to_next_period"]
+    fieldsets = [
+        (None, {"fields": ["team", "name", "status"]}),
+        ("Period", {"fields": ["quick_period", ("period_start", "period_end")]}),
+        ("The plan", {"fields": ["purpose", "audience", "voice"]}),
+        (
+            "Planned content mix (must add up to 100%)",
+            {"fields": [("mix_conversation", "mix_sharing", "mix_helpful", "mix_promotional")]},
+        ),
+        ("Progress settings", {"fields": [("at_risk_tolerance", "stale_after_days")]}),
+        ("Key results", {"fields": ["key_results_overview"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet[Strategy]:
+        return super().get_queryset(request).select_related("team")
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        return {**default_team_initial(request), **super().get_changeform_initial_data(request)}
+
+    @admin.display(description="Period", ordering="period_start")
+    def period_label(self, obj: Strategy) -> str:
+        return obj.period.label
+
+    @admin.display(description="Mix (conv / share / help / promo)")
+    def mix_summary(self, obj: Strategy) -> str:
+        return " / ".join(f"{v}%" for v in obj.mix.values())
+
+    @admin.display(description="Key results by objective")
+    def key_results_overview(self, obj: Strategy) -> SafeString | str:
+        if not obj.pk:
+            return "Save the strategy and add objectives first."
+        objectives = obj.objectives.prefetch_related("key_results")
+        blocks = []
+        for objective in objectives:
+            rows = format_html_join(
+                "",
+                '<li><a href="{}">{}</a> — {}</li>',
+                (
+                    (
+                        reverse("admin:goals_keyresult_change", args=[kr.pk]),
+                        kr.name,
+                        kr.get_metric_key_display(),
+                    )
+                    for kr in objective.key_results.all()
+                ),
+            )
+            blocks.append(
+                format_html(
+                    '<p><strong><a href="{}">{}</a></strong> · '
+                    '<a href="{}?objective={}">add a key result</a></p><ul>{}</ul>',
+                    reverse("admin:goals_objective_change", args=[objective.pk]),
+                    objective.title,
+                    reverse("admin:goals_keyresult_add"),
+                    objective.pk,
+                    rows or format_html("<li>{}</li>", "No key results yet."),
+                )
+            )
+        if not blocks:
+            return "No objectives yet: add them below."
+        return format_html_join("", "{}", ((b,) for b in blocks))
+
+    @admin.action(description="Copy to next period (as a draft)", permissions=["change"])
+    def copy_to_next_period(
+        self, request: HttpRequest, queryset: models.QuerySet[Strategy]
+    ) -> None:
+        allowed = access.editable_by(request.user, queryset)
+        skipped = queryset.count() - allowed.count()
+        for strategy in allowed:
+            result = services.strategy_copy_to_next_period(strategy=strategy, user=request.user)
+            url = reverse("admin:goals_strategy_change", args=[result.strategy.pk])
+            self.message_user(
+                request,
+                format_html(
+                    'Copied “{}” to <a href="{}">{}</a> ({} objectives, {} key results).',
+                    strategy.name,
+                    url,
+                    result.strategy.name,
+                    result.objectives,
+                    result.key_results,
+                ),
+                messages.SUCCESS,
+            )
+        if skipped:
+            self.message_user(
+                request,
+                f"{skipped} strategy(ies) not copied: you may only look at them.",
+                messages.WARNING,
+            )
+
+
+@admin.register(Objective)
+class ObjectiveAdmin(TeamScopedAdmin):
+    list_display = ["title", "strategy", "owner", "order", "weight"]
+    list_filter = [("strategy", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["title", "description"]
+    fields = ["strategy", "title", "description", "owner", ("order", "weight")]
+    inlines = [KeyResultInline]
+
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet[Objective]:
+        return super().get_queryset(request).select_related("strategy", "owner")
+
+
+@admin.register(KeyResult)
+class KeyResultAdmin(TeamScopedAdmin):
+    form = KeyResultAdminForm
+    list_display = [
+        "name",
+        "objective",
+        "metric_key",
+        "direction",
+        "baseline",
+        "target",
+        "due_date",
+    ]
+    list_filter = [
+        "direction",
+        "metric_key",
+        ("objective__strategy", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["name"]
+    filter_horizontal = ["accounts"]
+    inlines = [CheckInInline]
+    fieldsets = [
+        (None, {"fields": ["objective", "name", ("order", "weight")]}),
+        ("What is measured", {"fields": [("metric_key", "window"), "accounts"]}),
+        (
+            "Target",
+            {"fields": [("direction", "baseline", "target"), ("band_low", "band_high"), "unit"]},
+        ),
+        ("Dates", {"fields": [("start_date", "due_date")]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet[KeyResult]:
+        return super().get_queryset(request).select_related("objective__strategy")
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        # Record who wrote each new check-in.
+        for inline_form in formset.forms:
+            instance = inline_form.instance
+            if isinstance(instance, CheckIn) and not instance.pk and not instance.author_id:
+                instance.author_id = request.user.pk
+        super().save_formset(request, form, formset, change)
+
+
+@admin.register(CheckIn)
+class CheckInAdmin(TeamScopedAdmin):
+    list_display = ["key_result", "date", "value", "confidence", "author"]
+    list_filter = ["confidence"]
+    fields = ["key_result", "date", "value", "confidence", "note", "author"]
+    readonly_fields = ["author"]
+
+    def save_model(self, request: HttpRequest, obj: CheckIn, form: Any, change: bool) -> None:
+        if obj.author_id is None:
+            obj.author = request.user  # type: ignore[assignment]
+        super().save_model(request, obj, form, change)

@@ -1,0 +1,112 @@
+"""Admin forms for the strategy plan: quick period choices and cross-row checks."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from goals import periods
+from goals.models import KeyResult, Strategy
+
+
+class StrategyAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+    quick_period = forms.ChoiceField(
+        label="Period",
+        required=False,
+        help_text="Pick a calendar quarter or half, or leave empty and enter the dates below.",
+    )
+
+    class Meta:
+        model = Strategy
+        fields = [
+            "team",
+            "name",
+            "status",
+            "period_start",
+            "period_end",
+            "purpose",
+            "audience",
+            "voice",
+            "mix_conversation",
+            "mix_sharing",
+            "mix_helpful",
+            "mix_promotional",
+            "at_risk_tolerance",
+            "stale_after_days",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        quick_period = cast(forms.ChoiceField, self.fields["quick_period"])
+        quick_period.choices = [
+            ("", "Custom dates"),
+            *periods.quick_choices(timezone.localdate()),
+        ]
+        for name in ("period_start", "period_end"):
+            if name in self.fields:
+                self.fields[name].required = False
+        if self.instance.pk and self.instance.period_start and self.instance.period_end:
+            code = self.instance.period.code
+            if ".." not in code and "-" in code:
+                self.initial.setdefault("quick_period", code)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        code = data.get("quick_period")
+        if code:
+            period = periods.parse(code)
+            start, end = data.get("period_start"), data.get("period_end")
+            if (start and start != period.start) or (end and end != period.end):
+                if self.instance.pk and self.initial.get("quick_period") == code:
+                    # Dates were edited by hand; they win over the unchanged quick choice.
+                    return data
+                raise ValidationError(
+                    {
+                        "quick_period": f"{period.label} runs {period.start} – {period.end}, "
+                        "which does not match the dates entered. Choose “Custom dates” or clear "
+                        "the dates."
+                    }
+                )
+            data["period_start"], data["period_end"] = period.start, period.end
+            self.instance.period_start, self.instance.period_end = period.start, period.end
+        for name in ("period_start", "period_end"):
+            if name in self.fields and not data.get(name) and name not in self.errors:
+                self.add_error(name, "Enter a date, or pick a quarter or half above.")
+        return data
+
+
+class KeyResultAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = KeyResult
+        fields = [
+            "objective",
+            "name",
+            "order",
+            "weight",
+            "metric_key",
+            "window",
+            "accounts",
+            "direction",
+            "baseline",
+            "target",
+            "band_low",
+            "band_high",
+            "unit",
+            "start_date",
+            "due_date",
+        ]
+
+    def _post_clean(self) -> None:
+        # The instance (with its objective, hence its team) exists only after
+        # ModelForm._post_clean; the many-to-many accounts are checked against it here.
+        super()._post_clean()  # type: ignore[misc]  # Django's hook, not in the stubs
+        accounts = self.cleaned_data.get("accounts")
+        if accounts is None:
+            return
+        try:
+            self.instance.validate_accounts(accounts)
+        except ValidationError as exc:
+            self.add_error(None, exc)

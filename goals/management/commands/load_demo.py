@@ -1,0 +1,25 @@
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError
+
+from goals.demo import DEMO_PASSWORD, DEMO_USERNAME, load_demo
+
+
+class Command(BaseCommand):
+    help = "Create (or complete) the demo team, its accounts and strategy plan. Idempotent."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            result = load_demo()
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from exc
+        if result.changed:
+            for line in result.created:
+                self.stdout.write(f"  created {line}")
+            self.stdout.write(self.style.SUCCESS(f"Demo team “{result.team}” is ready."))
+        else:
+            self.stdout.write(f"Demo team “{result.team}” already complete; nothing to add.")
+        self.stdout.write(
+            f"Admin: http://127.0.0.1:8000/admin/  login: {DEMO_USERNAME} / {DEMO_PASSWORD}"
+        )

@@ -1,0 +1,442 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from goals import periods
+from metrics import catalog
+from metrics.models import Account
+from teams.models import Team
+
+POSITIVE = MinValueValidator(Decimal("0.01"), "The weight must be above zero.")
+PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
+
+
+def _fmt(value: Decimal | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value.normalize():f}"
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    ACTIVE = "active", "Active"
+    ARCHIVED = "archived", "Archived"
+
+
+class Strategy(models.Model):
+    TEAM_PATH = "team"
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="strategies")
+    name = models.CharField(max_length=200)
+    period_start = models.DateField("start")
+    period_end = models.DateField("end")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    purpose = models.TextField(
+        "what we want to achieve", blank=True, help_text="The why behind this strategy."
+    )
+    audience = models.TextField(blank=True, help_text="Who we want to reach and talk with.")
+    voice = models.TextField(blank=True, help_text="How we sound.")
+    mix_conversation = models.PositiveSmallIntegerField(
+        "conversation %",
+        default=40,
+        validators=PERCENT,
+        help_text="Replies and posts that talk with people.",
+    )
+    mix_sharing = models.PositiveSmallIntegerField(
+        "sharing others %",
+        default=25,
+        validators=PERCENT,
+        help_text="Reshares, quotes and links to other people's work.",
+    )
+    mix_helpful = models.PositiveSmallIntegerField(
+        "helpful / educational %", default=20, validators=PERCENT
+    )
+    mix_promotional = models.PositiveSmallIntegerField(
+        "promotional %",
+        default=15,
+        validators=PERCENT,
+        help_text="Posts that link only to our own sites.",
+    )
+    at_risk_tolerance = models.DecimalField(
+        "at-risk tolerance (points)",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("10"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="A key result this many percentage points behind pace is “at risk”, "
+        "further behind is “off track”.",
+    )
+    stale_after_days = models.PositiveSmallIntegerField(
+        default=7,
+        validators=[MinValueValidator(1)],
+        help_text="Without new data for this many days a key result is “stale”.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "strategies"
+        ordering = ["-period_start", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")),
+                name="strategy_period_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    mix_conversation__lte=100,
+                    mix_sharing__lte=100,
+                    mix_helpful__lte=100,
+                    mix_promotional__lte=100,
+                ),
+                name="strategy_mix_percentages",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def period(self) -> periods.Period:
+        return periods.Period(self.period_start, self.period_end)
+
+    @property
+    def mix(self) -> dict[str, int]:
+        return {
+            "conversation": self.mix_conversation,
+            "sharing": self.mix_sharing,
+            "helpful": self.mix_helpful,
+            "promotional": self.mix_promotional,
+        }
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            errors["period_end"] = (
+                f"The strategy cannot end ({self.period_end:%-d %b %Y}) before it starts "
+                f"({self.period_start:%-d %b %Y})."
+            )
+        mix = [v for v in self.mix.values() if v is not None]
+        if len(mix) == 4 and sum(mix) != 100:
+            errors["mix_conversation"] = (
+                f"The planned content mix adds up to {sum(mix)}%; it must add up to 100%."
+            )
+        if not errors and self.pk and self.period_start and self.period_end:
+            outside = KeyResult.objects.filter(objective__strategy=self).exclude(
+                start_date__gte=self.period_start, due_date__lte=self.period_end
+            )
+            count = outside.count()
+            if count:
+                errors["period_start"] = (
+                    f"{count} key result(s) of this strategy would fall outside the new period; "
+                    "change their dates first."
+                )
+        if errors:
+            raise ValidationError(errors)
+
+
+class Objective(models.Model):
+    TEAM_PATH = "strategy__team"
+
+    strategy = models.ForeignKey(Strategy, on_delete=models.CASCADE, related_name="objectives")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_objectives",
+        help_text="A member of the team who answers for this objective.",
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+    weight = models.DecimalField(max_digits=6, decimal_places=2, default=1, validators=[POSITIVE])
+
+    class Meta:
+        ordering = ["strategy", "order", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        strategy = _related_or_none(self, "strategy")
+        if (
+            self.owner_id
+            and strategy is not None
+            and strategy.team_id
+            and not strategy.team.memberships.filter(user_id=self.owner_id).exists()
+        ):
+            raise ValidationError(
+                {"owner": f"The owner must be a member of the team “{strategy.team}”."}
+            )
+
+
+class Direction(models.TextChoices):
+    INCREASE = "increase", "Increase to the target"
+    DECREASE = "decrease", "Decrease to the target"
+    BAND = "band", "Stay within a band"
+
+
+class Window(models.TextChoices):
+    PERIOD = "period", "From the start date"
+    LAST_7 = "7d", "Last 7 days"
+    LAST_28 = "28d", "Last 28 days"
+    LAST_90 = "90d", "Last 90 days"
+
+
+class KeyResult(models.Model):
+    TEAM_PATH = "objective__strategy__team"
+
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="key_results")
+    name = models.CharField(max_length=200)
+    metric_key = models.CharField(
+        "metric",
+        max_length=40,
+        choices=catalog.choices,
+        help_text="What is measured. “Manual” key results take their values from check-ins.",
+    )
+    accounts = models.ManyToManyField(
+        Account,
+        blank=True,
+        related_name="key_results",
+        help_text="Accounts whose numbers count. None selected: all the team's own accounts.",
+    )
+    window = models.CharField(
+        max_length=10,
+        choices=Window.choices,
+        default=Window.PERIOD,
+        help_text="For counts and ratios: which days are summed. Levels such as followers "
+        "always use the latest value.",
+    )
+    direction = models.CharField(
+        max_length=10, choices=Direction.choices, default=Direction.INCREASE
+    )
+    baseline = models.DecimalField(max_digits=20, decimal_places=4)
+    target = models.DecimalField(
+        max_digits=20,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="Required unless the key result stays within a band.",
+    )
+    band_low = models.DecimalField(
+        "band from",
+        max_digits=20,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="Only for “stay within a band”.",
+    )
+    band_high = models.DecimalField(
+        "band to",
+        max_digits=20,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="Only for “stay within a band”.",
+    )
+    unit = models.CharField(
+        max_length=20, blank=True, help_text="Leave empty to use the metric's unit."
+    )
+    start_date = models.DateField(
+        blank=True, help_text="Leave empty to start with the strategy's period."
+    )
+    due_date = models.DateField(
+        blank=True, help_text="Leave empty to end with the strategy's period."
+    )
+    weight = models.DecimalField(max_digits=6, decimal_places=2, default=1, validators=[POSITIVE])
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["objective", "order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(due_date__gte=models.F("start_date")),
+                name="key_result_due_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_manual(self) -> bool:
+        return self.metric_key == catalog.MANUAL
+
+    @property
+    def metric(self) -> catalog.Metric | None:
+        return None if self.is_manual else catalog.get(self.metric_key)
+
+    def clean(self) -> None:
+        strategy = None
+        objective = _related_or_none(self, "objective")
+        if objective is not None:
+            strategy = _related_or_none(objective, "strategy")
+        if strategy is not None:
+            self.start_date = self.start_date or strategy.period_start
+            self.due_date = self.due_date or strategy.period_end
+        if not self.unit and self.metric_key in catalog.flat_keys():
+            self.unit = catalog.unit_for(self.metric_key)
+
+        errors: dict[str, str] = {}
+        if self.metric_key and self.metric_key not in catalog.flat_keys():
+            errors["metric_key"] = f"“{self.metric_key}” is not in the metric catalogue."
+        errors.update(self._direction_errors())
+        errors.update(self._date_errors(strategy))
+        if errors:
+            raise ValidationError(errors)
+
+    def _direction_errors(self) -> dict[str, str]:
+        errors: dict[str, str] = {}
+        if self.direction == Direction.BAND:
+            if self.band_low is None:
+                errors["band_low"] = "A band needs its lower bound."
+            if self.band_high is None:
+                errors["band_high"] = "A band needs its upper bound."
+            if (
+                self.band_low is not None
+                and self.band_high is not None
+                and self.band_high <= self.band_low
+            ):
+                errors["band_high"] = (
+                    f"The upper bound ({_fmt(self.band_high)}) must be above the lower bound "
+                    f"({_fmt(self.band_low)})."
+                )
+            if self.target is not None:
+                errors["target"] = (
+                    "A key result that stays within a band has no single target; leave it empty."
+                )
+            return errors
+
+        for field in ("band_low", "band_high"):
+            if getattr(self, field) is not None:
+                errors[field] = "Only key results that stay within a band have bounds."
+        if self.target is None:
+            errors["target"] = "Enter the target."
+        elif self.baseline is not None:
+            if self.target == self.baseline:
+                errors["target"] = (
+                    f"The target equals the baseline ({_fmt(self.baseline)}): there would be "
+                    "nothing to achieve."
+                )
+            elif self.direction == Direction.INCREASE and self.target < self.baseline:
+                errors["direction"] = (
+                    f"“Increase” needs a target above the baseline, but {_fmt(self.target)} is "
+                    f"below {_fmt(self.baseline)}. Choose “decrease” or change the target."
+                )
+            elif self.direction == Direction.DECREASE and self.target > self.baseline:
+                errors["direction"] = (
+                    f"“Decrease” needs a target below the baseline, but {_fmt(self.target)} is "
+                    f"above {_fmt(self.baseline)}. Choose “increase” or change the target."
+                )
+        return errors
+
+    def _date_errors(self, strategy: Strategy | None) -> dict[str, str]:
+        errors: dict[str, str] = {}
+        if self.start_date and self.due_date and self.due_date < self.start_date:
+            errors["due_date"] = (
+                f"The due date ({self.due_date:%-d %b %Y}) is before the start date "
+                f"({self.start_date:%-d %b %Y})."
+            )
+        if strategy is not None and strategy.period_start and strategy.period_end:
+            span = f"{strategy.period_start:%-d %b %Y} – {strategy.period_end:%-d %b %Y}"
+            for field in ("start_date", "due_date"):
+                day = getattr(self, field)
+                if day and not (strategy.period_start <= day <= strategy.period_end):
+                    errors.setdefault(
+                        field,
+                        f"{day:%-d %b %Y} is outside the strategy's period ({span}).",
+                    )
+        return errors
+
+    def validate_accounts(self, accounts: Iterable[Account], team: Team | None = None) -> None:
+        """Raise if any account belongs to another team than the key result's."""
+        if team is None:
+            objective = _related_or_none(self, "objective")
+            strategy = _related_or_none(objective, "strategy") if objective else None
+            team = _related_or_none(strategy, "team") if strategy else None
+        if team is None:
+            return
+        foreign = [a for a in accounts if a.team_id != team.pk]
+        if foreign:
+            names = ", ".join(str(a) for a in foreign)
+            raise ValidationError({"accounts": f"Not an account of the team “{team}”: {names}."})
+
+
+class Confidence(models.TextChoices):
+    HIGH = "high", "High: we will get there"
+    MEDIUM = "medium", "Medium: it could go either way"
+    LOW = "low", "Low: unlikely without a change"
+
+
+class CheckIn(models.Model):
+    TEAM_PATH = "key_result__objective__strategy__team"
+
+    key_result = models.ForeignKey(KeyResult, on_delete=models.CASCADE, related_name="check_ins")
+    date = models.DateField()
+    value = models.DecimalField(
+        max_digits=20,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="The measured value, for manual key results.",
+    )
+    confidence = models.CharField(
+        max_length=10, choices=Confidence.choices, default=Confidence.MEDIUM
+    )
+    note = models.TextField(blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="check_ins",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["key_result", "-date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key_result", "date"],
+                name="check_in_one_per_day",
+                violation_error_message="This key result already has a check-in on this date.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key_result} on {self.date:%Y-%m-%d}"
+
+    def clean(self) -> None:
+        key_result = _related_or_none(self, "key_result")
+        if key_result is None:
+            return
+        if key_result.is_manual and self.value is None:
+            raise ValidationError(
+                {"value": "A manual key result takes its values from check-ins: enter a value."}
+            )
+        if not key_result.is_manual and self.value is not None:
+            label = catalog.get(key_result.metric_key).label
+            raise ValidationError(
+                {
+                    "value": f"This key result is measured from “{label}”; leave the value "
+                    "empty and use the note."
+                }
+            )
+
+
+def _related_or_none(obj: models.Model | None, field: str) -> Any:
+    """A forward relation, or None where it is unset (unsaved inline rows)."""
+    if obj is None:
+        return None
+    try:
+        return getattr(obj, field)
+    except ObjectDoesNotExist:
+        return None

@@ -1,0 +1,93 @@
+"""Writes with rules for strategy plans. The admin, pages and API all call these."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from goals import periods
+from goals.models import KeyResult, Objective, Status, Strategy
+from teams import access
+
+
+@dataclass(frozen=True)
+class CopyResult:
+    strategy: Strategy
+    objectives: int
+    key_results: int
+
+
+def _next_name(name: str, old: periods.Period, new: periods.Period) -> str:
+    """Put the new period in the name: replace '2026 Q3' / '2026-Q3' / 'Q3 2026', else append."""
+    if ".." not in old.code:
+        y, _, part = old.code.partition("-")
+        pattern = rf"\b(?:{y}[\s-]?{part}|{part}[\s-]?{y})\b" if part else rf"\b{y}\b"
+        if re.search(pattern, name, flags=re.IGNORECASE):
+            return re.sub(pattern, new.label, name, count=1, flags=re.IGNORECASE)
+    return f"{name} ({new.label})"
+
+
+@transaction.atomic
+def strategy_copy_to_next_period(*, strategy: Strategy, user: User | AnonymousUser) -> CopyResult:
+    """Duplicate a strategy with its objectives and key results into the following period.
+
+    The copy is a draft. Key result dates keep their place in the period (a key
+    result due at the end of Q3 is due at the end of Q4); baselines and targets are
+    copied as they are for the team to revise; check-ins are not copied.
+    """
+    if not access.can_edit(user, strategy.team_id):
+        raise PermissionDenied("You may not change this team's strategies.")
+    old = strategy.period
+    new = periods.following(old)
+    copy = Strategy.objects.create(
+        team_id=strategy.team_id,
+        name=_next_name(strategy.name, old, new)[:200],
+        period_start=new.start,
+        period_end=new.end,
+        status=Status.DRAFT,
+        purpose=strategy.purpose,
+        audience=strategy.audience,
+        voice=strategy.voice,
+        mix_conversation=strategy.mix_conversation,
+        mix_sharing=strategy.mix_sharing,
+        mix_helpful=strategy.mix_helpful,
+        mix_promotional=strategy.mix_promotional,
+        at_risk_tolerance=strategy.at_risk_tolerance,
+        stale_after_days=strategy.stale_after_days,
+    )
+    objectives = 0
+    key_results = 0
+    for objective in strategy.objectives.prefetch_related("key_results__accounts"):
+        new_objective = Objective.objects.create(
+            strategy=copy,
+            title=objective.title,
+            description=objective.description,
+            owner_id=objective.owner_id,
+            order=objective.order,
+            weight=objective.weight,
+        )
+        objectives += 1
+        for kr in objective.key_results.all():
+            new_kr = KeyResult.objects.create(
+                objective=new_objective,
+                name=kr.name,
+                metric_key=kr.metric_key,
+                window=kr.window,
+                direction=kr.direction,
+                baseline=kr.baseline,
+                target=kr.target,
+                band_low=kr.band_low,
+                band_high=kr.band_high,
+                unit=kr.unit,
+                start_date=periods.shift_within(kr.start_date, old, new),
+                due_date=periods.shift_within(kr.due_date, old, new),
+                weight=kr.weight,
+                order=kr.order,
+            )
+            new_kr.accounts.set(kr.accounts.all())
+            key_results += 1
+    return CopyResult(strategy=copy, objectives=objectives, key_results=key_results)

@@ -1,0 +1,221 @@
+"""The metric catalogue: the single registry of every number a key result can track.
+
+Each metric has a kind that fixes how it aggregates over a window (DESIGN.md):
+- stock: a level (followers); value at a date = latest observation on or before it.
+- flow: a daily count (impressions); over a window = sum.
+- ratio: numerator / denominator, each a flow; over a window = sum(num) / sum(den),
+  a ratio of sums, never a mean of daily ratios.
+- distinct: distinct handles from posts (people addressed); not additive across days.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Kind(enum.StrEnum):
+    STOCK = "stock"
+    FLOW = "flow"
+    RATIO = "ratio"
+    DISTINCT = "distinct"
+
+
+class Unit(enum.StrEnum):
+    COUNT = "count"
+    PERCENT = "%"
+    RATIO = "ratio"
+    PEOPLE = "people"
+
+
+class Source(enum.StrEnum):
+    PLATFORM = "platform"  # reported by the platform (exports, APIs)
+    CONVERSATION = "conversation"  # derived from our own posts by the classifier and rollup
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: str
+    unit: Unit
+    kind: Kind
+    source: Source
+    higher_is_better: bool = True
+    description: str = ""
+    numerator: str | None = None
+    denominator: str | None = None
+    # Ratios shown as percentages are stored as fractions and multiplied for display.
+    scale: int = 1
+
+    @property
+    def aggregation(self) -> str:
+        return {
+            Kind.STOCK: "latest value on or before the date",
+            Kind.FLOW: "sum over the window",
+            Kind.RATIO: f"sum({self.numerator}) / sum({self.denominator}) over the window",
+            Kind.DISTINCT: "distinct handles in posts over the window",
+        }[self.kind]
+
+
+MANUAL = "manual"
+
+_METRICS: tuple[Metric, ...] = (
+    # Platform numbers.
+    Metric("followers", "Followers", Unit.COUNT, Kind.STOCK, Source.PLATFORM),
+    Metric("following", "Following", Unit.COUNT, Kind.STOCK, Source.PLATFORM),
+    Metric("impressions", "Impressions", Unit.COUNT, Kind.FLOW, Source.PLATFORM),
+    Metric("reach", "Reach", Unit.COUNT, Kind.FLOW, Source.PLATFORM),
+    Metric("engagements", "Engagements", Unit.COUNT, Kind.FLOW, Source.PLATFORM),
+    Metric("likes", "Likes received", Unit.COUNT, Kind.FLOW, Source.PLATFORM),
+    Metric("replies_received", "Replies received", Unit.COUNT, Kind.FLOW, Source.PLATFORM),
+    Metric("reshares_received", "Reshares received", Unit.COUNT, Kind.FLOW, Source.PLATFORM),
+    Metric("link_clicks", "Link clicks", Unit.COUNT, Kind.FLOW, Source.PLATFORM),
+    Metric("video_views", "Video views", Unit.COUNT, Kind.FLOW, Source.PLATFORM),
+    Metric(
+        "engagement_rate",
+        "Engagement rate",
+        Unit.PERCENT,
+        Kind.RATIO,
+        Source.PLATFORM,
+        description="Engagements per impression.",
+        numerator="engagements",
+        denominator="impressions",
+        scale=100,
+    ),
+    # The conversation itself, from the classifier.
+    Metric(
+        "posts",
+        "Posts published",
+        Unit.COUNT,
+        Kind.FLOW,
+        Source.CONVERSATION,
+        description="Everything the account published: originals, replies, reshares, quotes.",
+    ),
+    Metric("originals", "Original posts", Unit.COUNT, Kind.FLOW, Source.CONVERSATION),
+    Metric(
+        "replies",
+        "Replies sent",
+        Unit.COUNT,
+        Kind.FLOW,
+        Source.CONVERSATION,
+        description="Posts that answer someone else.",
+    ),
+    Metric(
+        "reshares",
+        "Reshares of others",
+        Unit.COUNT,
+        Kind.FLOW,
+        Source.CONVERSATION,
+        description="Retweets, boosts, reposts and shares of other accounts' posts.",
+    ),
+    Metric("quotes", "Quotes of others", Unit.COUNT, Kind.FLOW, Source.CONVERSATION),
+    Metric(
+        "questions",
+        "Questions asked",
+        Unit.COUNT,
+        Kind.FLOW,
+        Source.CONVERSATION,
+        description="Posts whose own text (links left out) contains a question mark.",
+    ),
+    Metric(
+        "promo_posts",
+        "Promotional posts",
+        Unit.COUNT,
+        Kind.FLOW,
+        Source.CONVERSATION,
+        higher_is_better=False,
+        description="Posts whose links all point to the account's own domains.",
+    ),
+    Metric(
+        "others_links", "Posts sharing others' links", Unit.COUNT, Kind.FLOW, Source.CONVERSATION
+    ),
+    Metric(
+        "mention_posts",
+        "Posts mentioning others",
+        Unit.COUNT,
+        Kind.FLOW,
+        Source.CONVERSATION,
+        description="Posts that address or @mention another account in their own text.",
+    ),
+    Metric(
+        "with_posts",
+        "Posts speaking with people",
+        Unit.COUNT,
+        Kind.FLOW,
+        Source.CONVERSATION,
+        description="Replies, reshares or quotes of others, and posts mentioning others.",
+    ),
+    Metric(
+        "broadcast_posts",
+        "Broadcast posts",
+        Unit.COUNT,
+        Kind.FLOW,
+        Source.CONVERSATION,
+        higher_is_better=False,
+        description="Original posts that address nobody.",
+    ),
+    Metric(
+        "people_addressed",
+        "People addressed by name",
+        Unit.PEOPLE,
+        Kind.DISTINCT,
+        Source.CONVERSATION,
+        description="Distinct other accounts replied to or @mentioned in the brand's own text.",
+    ),
+    Metric(
+        "reply_share",
+        "Reply share",
+        Unit.PERCENT,
+        Kind.RATIO,
+        Source.CONVERSATION,
+        description="Replies as a share of all posts.",
+        numerator="replies",
+        denominator="posts",
+        scale=100,
+    ),
+    Metric(
+        "with_at_ratio",
+        "With:at ratio",
+        Unit.RATIO,
+        Kind.RATIO,
+        Source.CONVERSATION,
+        description="Posts speaking with people per broadcast post.",
+        numerator="with_posts",
+        denominator="broadcast_posts",
+    ),
+)
+
+CATALOG: dict[str, Metric] = {metric.key: metric for metric in _METRICS}
+
+
+def get(key: str) -> Metric:
+    try:
+        return CATALOG[key]
+    except KeyError:
+        raise KeyError(f"Unknown metric {key!r}; known: {', '.join(CATALOG)}.") from None
+
+
+def choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Grouped choices for forms: platform metrics, conversation metrics, manual."""
+    groups: list[tuple[str, list[tuple[str, str]]]] = []
+    for source, title in ((Source.PLATFORM, "Platform"), (Source.CONVERSATION, "Conversation")):
+        groups.append(
+            (
+                title,
+                [
+                    (m.key, f"{m.label} ({m.kind}, {m.unit})")
+                    for m in _METRICS
+                    if m.source is source
+                ],
+            )
+        )
+    groups.append(("Other", [(MANUAL, "Manual (entered as check-ins)")]))
+    return groups
+
+
+def flat_keys() -> list[str]:
+    return [*CATALOG, MANUAL]
+
+
+def unit_for(key: str) -> str:
+    return "" if key == MANUAL else str(get(key).unit)

@@ -1,0 +1,83 @@
+"""Shared fixtures. The cast, as in healthchecks' tests:
+
+- alice: owner of the Loomwell team;
+- bob: alice's teammate, a viewer (may look, not change);
+- charlie: owner of another team (Rival), who must never see Loomwell's rows.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from teams.models import Role
+from tests.factories import MembershipFactory, TeamFactory, UserFactory
+
+
+@pytest.fixture
+def team(db):
+    return TeamFactory(name="Loomwell", slug="loomwell")
+
+
+@pytest.fixture
+def other_team(db):
+    return TeamFactory(name="Rival", slug="rival")
+
+
+@pytest.fixture
+def alice(team):
+    user = UserFactory(username="alice")
+    MembershipFactory(team=team, user=user, role=Role.OWNER)
+    return user
+
+
+@pytest.fixture
+def bob(team):
+    user = UserFactory(username="bob")
+    MembershipFactory(team=team, user=user, role=Role.VIEWER)
+    return user
+
+
+@pytest.fixture
+def charlie(other_team):
+    user = UserFactory(username="charlie")
+    MembershipFactory(team=other_team, user=user, role=Role.OWNER)
+    return user
+
+
+@pytest.fixture
+def root(db):
+    return UserFactory(username="root", is_superuser=True)
+
+
+def _client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def alice_client(alice) -> Client:
+    return _client_for(alice)
+
+
+@pytest.fixture
+def bob_client(bob) -> Client:
+    return _client_for(bob)
+
+
+@pytest.fixture
+def charlie_client(charlie) -> Client:
+    return _client_for(charlie)
+
+
+@pytest.fixture
+def root_client(root) -> Client:
+    return _client_for(root)
+
+
+def pytest_report_header(config) -> str:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    return f"database: {db['ENGINE'].rsplit('.', 1)[-1]} {db.get('HOST') or db['NAME']}"

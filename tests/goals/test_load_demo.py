@@ -1,0 +1,86 @@
+from datetime import date
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from goals.models import CheckIn, KeyResult, Objective, Strategy
+from metrics.models import Account
+from teams.models import Membership, Team
+
+MODELS = [Team, Membership, Account, Strategy, Objective, KeyResult, CheckIn, get_user_model()]
+
+
+def _counts():
+    return {model.__name__: model.objects.count() for model in MODELS}
+
+
+@pytest.mark.django_db
+def test_it_loads_a_complete_demo_plan():
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    team = Team.objects.get(slug="demo")
+    strategy = team.strategies.get()
+    assert strategy.objectives.count() == 3
+    assert KeyResult.objects.filter(objective__strategy=strategy).count() == 7
+    assert team.accounts.own().count() == 8 and team.accounts.competitors().count() == 2
+    assert "login: demo / demo" in out.getvalue()
+    # Everything the loader wrote passes the same validation as the admin.
+    for row in [
+        strategy,
+        *strategy.objectives.all(),
+        *KeyResult.objects.all(),
+        *CheckIn.objects.all(),
+        *Account.objects.all(),
+    ]:
+        row.full_clean()
+
+
+@pytest.mark.django_db
+def test_running_it_twice_adds_nothing():
+    call_command("load_demo", stdout=StringIO())
+    before = _counts()
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    assert _counts() == before
+    assert "already complete; nothing to add" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_it_completes_a_partly_deleted_demo():
+    call_command("load_demo", stdout=StringIO())
+    before = _counts()
+    KeyResult.objects.filter(metric_key="manual").delete()
+    call_command("load_demo", stdout=StringIO())
+    assert _counts() == before
+
+
+@pytest.mark.django_db
+def test_the_demo_login_opens_the_admin_on_the_demo_team():
+    call_command("load_demo", stdout=StringIO())
+    client = Client()
+    assert client.login(username="demo", password="demo")
+    response = client.get(reverse("admin:goals_strategy_changelist"))
+    assert response.status_code == 200
+    assert [s.team.slug for s in response.context["cl"].queryset] == ["demo"]
+
+
+@pytest.mark.django_db
+@override_settings(DEMO_DATA_ALLOWED=False)
+def test_it_refuses_outside_development_mode():
+    with pytest.raises(CommandError, match="only be loaded in development mode"):
+        call_command("load_demo", stdout=StringIO())
+    assert not get_user_model().objects.filter(username="demo").exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_strategy_covers_the_current_quarter():
+    import time_machine
+
+    with time_machine.travel(date(2026, 5, 10)):
+        call_command("load_demo", stdout=StringIO())
+    strategy = Strategy.objects.get()
+    assert (strategy.period_start, strategy.period_end) == (date(2026, 4, 1), date(2026, 6, 30))
