@@ -71,6 +71,28 @@ _METRICS: tuple[Metric, ...] = (
     Metric("reshares_received", "Reshares received", Unit.COUNT, Kind.FLOW, Source.PLATFORM),
     Metric("link_clicks", "Link clicks", Unit.COUNT, Kind.FLOW, Source.PLATFORM),
     Metric("video_views", "Video views", Unit.COUNT, Kind.FLOW, Source.PLATFORM),
+    Metric("saves", "Saves", Unit.COUNT, Kind.FLOW, Source.PLATFORM),
+    Metric("profile_visits", "Profile visits", Unit.COUNT, Kind.FLOW, Source.PLATFORM),
+    Metric(
+        "new_followers",
+        "New followers",
+        Unit.COUNT,
+        Kind.FLOW,
+        Source.PLATFORM,
+        description="Follows gained that day (before unfollows).",
+    ),
+    Metric(
+        "unfollows", "Unfollows", Unit.COUNT, Kind.FLOW, Source.PLATFORM, higher_is_better=False
+    ),
+    Metric(
+        "net_followers",
+        "Net new followers",
+        Unit.COUNT,
+        Kind.FLOW,
+        Source.PLATFORM,
+        description="Followers gained minus lost that day; can be negative.",
+    ),
+    Metric("watch_time_hours", "Watch time (hours)", Unit.COUNT, Kind.FLOW, Source.PLATFORM),
     Metric(
         "engagement_rate",
         "Engagement rate",

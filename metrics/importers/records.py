@@ -1,0 +1,82 @@
+"""What parsers produce: plain records that know nothing of the database.
+
+A parser yields, in any order:
+- AccountInfo: the account the file belongs to, when the file names it;
+- PostRecord: one post (or reshare) by that account, with per-post counts where known;
+- ObservationRecord: one daily number for a catalogue metric;
+- RowError: a row that could not be read (the import then fails as a whole, and the
+  errors are reported with their row numbers).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+
+class PostKind(enum.StrEnum):
+    ORIGINAL = "original"
+    REPLY = "reply"
+    RESHARE = "reshare"
+    QUOTE = "quote"
+
+
+@dataclass(frozen=True, slots=True)
+class AccountInfo:
+    platform: str  # metrics.models.Platform value
+    handle: str  # without a leading @
+    display_name: str = ""
+
+
+@dataclass(slots=True)
+class PostRecord:
+    platform_id: str  # unique per account on the platform
+    published_at: datetime  # timezone-aware
+    text: str = ""  # plain text (HTML already converted), as the author wrote it
+    permalink: str = ""
+    # What the source itself says about the post; the classifier decides the final kind.
+    kind: PostKind | None = None
+    in_reply_to_handle: str = ""  # the account replied to, if known
+    reshared_handle: str = ""  # author of the reshared/quoted post, if known
+    mentions: tuple[str, ...] = ()  # handles the source's entities mark in the post's own text
+    links: tuple[str, ...] = ()  # full (expanded) URLs in the post
+    # Per-post counts where the source has them (None = unknown, not zero).
+    impressions: int | None = None
+    reach: int | None = None
+    engagements: int | None = None
+    likes: int | None = None
+    replies: int | None = None
+    reshares: int | None = None
+    clicks: int | None = None
+    saves: int | None = None
+    video_views: int | None = None
+    row: int = 0  # where it came from, for error messages
+
+
+@dataclass(frozen=True, slots=True)
+class ObservationRecord:
+    metric: str  # a key of metrics.catalog.CATALOG
+    day: date  # the calendar day the number belongs to
+    value: Decimal
+    row: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    row: int  # 1-based line/row number in the member named below
+    message: str
+    member: str = ""  # file inside an archive, when there are several
+
+
+Record = AccountInfo | PostRecord | ObservationRecord | RowError
+
+
+@dataclass
+class ParseSummary:
+    """Counters a parser may fill while it streams, e.g. rows it skipped on purpose."""
+
+    rows_read: int = 0
+    rows_skipped: int = 0
+    notes: list[str] = field(default_factory=list)
