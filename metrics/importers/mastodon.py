@@ -1,0 +1,737 @@
+"""Mastodon: the account archive and saved pages of the REST API (README section 4).
+
+* `mastodon_archive`: the archive from Preferences → Import and export (a zip, the unpacked
+  folder, or a lone `outbox.json`). `outbox.json` is an ActivityStreams OrderedCollection
+  whose `orderedItems` key appears twice (first empty); Python's json keeps the last one,
+  which is the real list. `Create` activities carry a Note (HTML content), `Announce`
+  activities (boosts) carry only the URI of the boosted post. `actor.json` names the account.
+  `likes.json` / `bookmarks.json` list posts the account liked or saved, with no dates and
+  no counts received, so they are not imported.
+* `mastodon_api_statuses`: the JSON arrays returned by `GET /api/v1/accounts/:id/statuses`,
+  one file per page; a folder or zip of pages is one source.
+
+Handles are always `user@host` (lowercase): local accounts, which Mastodon writes without a
+domain, get the host of their profile URL, so the same person has one handle whichever
+export or server the post came from.
+
+Visibility: public and unlisted posts are imported; followers-only ("private") posts and
+direct messages are skipped, because they are not part of the public conversation.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from decimal import Decimal
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+from metrics.importers.common import (
+    Format,
+    ImportFailed,
+    Member,
+    ParseContext,
+    Source,
+    head_text,
+    html_to_text,
+    parse_int,
+    parse_iso_utc,
+    read_text,
+)
+from metrics.importers.records import (
+    AccountInfo,
+    ObservationRecord,
+    PostKind,
+    PostRecord,
+    Record,
+    RowError,
+)
+
+PLATFORM = "mastodon"
+
+_PUBLIC = frozenset({"https://www.w3.org/ns/activitystreams#Public", "as:Public", "Public"})
+_POST_TYPES = frozenset({"Note", "Question", "Article", "Page"})
+_ACTOR_TYPES = ("Person", "Service", "Application", "Group", "Organization")
+# Files that cannot be JSON: media inside an archive are not even opened when sniffing.
+_MEDIA_SUFFIXES = (
+    ".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".heic", ".mp4", ".webm", ".mov",
+    ".m4v", ".mp3", ".ogg", ".oga", ".wav", ".flac", ".m4a", ".opus",
+)  # fmt: skip
+
+
+class _Bad(ValueError):
+    """One activity or status that cannot be read; becomes a RowError."""
+
+
+# --- JSON helpers --------------------------------------------------------------------------
+
+
+def _load_json(member: Member) -> object:
+    text = read_text(member)
+    if not text.strip():
+        raise ImportFailed(f"{member.name}: the file is empty.")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportFailed(
+            f"{member.name}: not valid JSON, or the file is cut off "
+            f"(line {exc.lineno}, column {exc.colno}: {exc.msg}). Download it again."
+        ) from None
+    except RecursionError:
+        raise ImportFailed(f"{member.name}: the JSON is nested too deeply to read.") from None
+
+
+def _dict(value: object) -> dict[str, object]:
+    return value if isinstance(value, dict) else {}
+
+
+def _str(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _uris(value: object) -> list[str]:
+    """An ActivityStreams audience or reference: a URI, an object with an id, or a list."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [v for v in (_str(value.get("id")) or _str(value.get("href")),) if v]
+    if isinstance(value, list):
+        return [u for v in value if not isinstance(v, list) for u in _uris(v)]
+    return []
+
+
+def _first_uri(value: object) -> str:
+    uris = _uris(value)
+    return uris[0] if uris else ""
+
+
+def _count(obj: dict[str, object], key: str) -> int | None:
+    """A count from the JSON: an int (or a numeric string); None when absent."""
+    value = obj.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise _Bad(f"“{key}”: “{value}” is not a number")
+    if isinstance(value, int):
+        number: int | None = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str):
+        try:
+            number = parse_int(value)
+        except ValueError as exc:
+            raise _Bad(f"“{key}”: {exc}") from None
+    else:
+        raise _Bad(f"“{key}”: “{value}” is not a number")
+    if number is not None and number < 0:
+        raise _Bad(f"“{key}”: “{value}” is negative")
+    return number
+
+
+def _time(obj: dict[str, object], key: str) -> datetime:
+    raw = obj.get(key)
+    if not isinstance(raw, str) or not raw.strip():
+        raise _Bad(f"no “{key}” time")
+    try:
+        return parse_iso_utc(raw)
+    except ValueError:
+        raise _Bad(f"“{key}”: “{raw}” is not a date and time with a time zone") from None
+
+
+def _dedupe(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v for v in values if v))
+
+
+def _is_candidate(member: Member) -> bool:
+    base = member.basename.lower()
+    return not base.startswith(".") and not base.endswith(_MEDIA_SUFFIXES)
+
+
+def _head(member: Member) -> str:
+    try:
+        return head_text(member).lstrip()
+    except Exception:  # sniffing never raises
+        return ""
+
+
+# --- HTML links --------------------------------------------------------------------------
+
+
+class _LinkCollector(HTMLParser):
+    """The hrefs of <a> elements that are links, not @mentions or #hashtags."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+        self._open: dict[str, str] | None = None  # the <a> being read
+        self._first_text = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag != "a":
+            return
+        self._close()
+        values = {name: value or "" for name, value in attrs}
+        self._open = values
+        self._first_text = ""
+
+    def handle_data(self, data: str) -> None:
+        if self._open is not None and not self._first_text:
+            self._first_text = data.strip()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a":
+            self._close()
+
+    def close(self) -> None:
+        super().close()
+        self._close()
+
+    def _close(self) -> None:
+        anchor, self._open = self._open, None
+        if anchor is None:
+            return
+        href = anchor.get("href", "").strip()
+        classes = anchor.get("class", "").lower().split()
+        rels = anchor.get("rel", "").lower().split()
+        if not href.lower().startswith(("http://", "https://")):
+            return
+        if "mention" in classes or "hashtag" in classes or "tag" in rels:
+            return
+        if self._first_text.startswith(("@", "#")):
+            return  # a mention or hashtag written by software that adds no class
+        self.links.append(href)
+
+
+def _links_from_html(markup: str, exclude: Iterable[str] = ()) -> tuple[str, ...]:
+    collector = _LinkCollector()
+    collector.feed(markup or "")
+    collector.close()
+    skip = {e for e in exclude if e}
+    return _dedupe(link for link in collector.links if link not in skip)
+
+
+# --- handles -----------------------------------------------------------------------------
+
+_USERS_PATH = re.compile(r"^/(?:users/|@)([A-Za-z0-9_.-]+)(?:/|$)")
+
+
+def _handle_from_uri(uri: str) -> str:
+    """`https://host/users/name[/…]` or `https://host/@name[/…]` -> `name@host`."""
+    parts = urlsplit(uri)
+    match = _USERS_PATH.match(parts.path)
+    if not match or not parts.hostname:
+        return ""
+    return f"{match.group(1)}@{parts.hostname}".lower()
+
+
+def _qualify(acct: str, url: str) -> str:
+    """`user@domain` as is; a local `user` gets the host of its profile URL."""
+    name = acct.strip().lstrip("@").lower()
+    if not name or "@" in name:
+        return name
+    host = urlsplit(url).hostname
+    return f"{name}@{host}" if host else name
+
+
+def _is_public(to: list[str], cc: list[str]) -> bool:
+    """Public (Public in `to`) or unlisted (Public in `cc`); followers-only and direct
+    posts address no Public collection."""
+    return any(a in _PUBLIC for a in to) or any(a in _PUBLIC for a in cc)
+
+
+# --- the archive -------------------------------------------------------------------------
+
+_COLLECTION_RE = re.compile(r'"type"\s*:\s*"OrderedCollection"')
+_ITEMS_RE = re.compile(r'"orderedItems"\s*:\s*\[')
+_ACTIVITY_RE = re.compile(r'"type"\s*:\s*"(?:Create|Announce)"')
+_ACTOR_RE = re.compile(r'"type"\s*:\s*"(?:' + "|".join(_ACTOR_TYPES) + r')"')
+
+
+def _is_outbox(member: Member) -> bool:
+    text = _head(member)
+    return (
+        text.startswith("{")
+        and "activitystreams" in text
+        and bool(_COLLECTION_RE.search(text))
+        and bool(_ITEMS_RE.search(text))
+        and bool(_ACTIVITY_RE.search(text))
+    )
+
+
+def _is_actor(member: Member) -> bool:
+    text = _head(member)
+    return (
+        text.startswith("{")
+        and '"preferredUsername"' in text
+        and bool(_ACTOR_RE.search(text))
+        and not _ITEMS_RE.search(text)
+    )
+
+
+def _outboxes(source: Source) -> list[Member]:
+    return [m for m in source.members if _is_candidate(m) and _is_outbox(m)]
+
+
+def sniff_archive(source: Source) -> bool:
+    """Exactly one outbox, and no saved API page beside it (that would be two exports)."""
+    try:
+        return len(_outboxes(source)) == 1 and not any(
+            _looks_like_page(m) for m in source.members if _is_candidate(m)
+        )
+    except Exception:  # sniffing never raises
+        return False
+
+
+class _Owner:
+    """The account whose archive this is."""
+
+    def __init__(self, actor_id: str, handle: str, display_name: str) -> None:
+        self.actor_id = actor_id
+        self.handle = handle
+        self.display_name = display_name
+
+    def owns(self, uri: str) -> bool:
+        return uri == self.actor_id or uri.startswith(self.actor_id.rstrip("/") + "/")
+
+
+def _archive_owner(source: Source, outbox: Member, items: list[object]) -> _Owner:
+    actors = [m for m in source.members if m is not outbox and _is_candidate(m) and _is_actor(m)]
+    if len(actors) > 1:
+        names = ", ".join(m.name for m in actors)
+        raise ImportFailed(
+            f"{source.name}: more than one account file ({names}); import one archive at a time."
+        )
+    # Who wrote the outbox's activities: every activity of an archive is the account's own.
+    counts = Counter(_first_uri(item.get("actor")) for item in items if isinstance(item, dict))
+    counts.pop("", None)
+    if actors:
+        actor = _dict(_load_json(actors[0]))
+        actor_id = _str(actor.get("id"))
+        if not actor_id:
+            raise ImportFailed(f"{actors[0].name}: the account file has no “id”.")
+        username = _str(actor.get("preferredUsername"))
+        host = urlsplit(actor_id).hostname or ""
+        handle = f"{username}@{host}".lower() if username and host else ""
+        if counts and actor_id not in counts:
+            raise ImportFailed(
+                f"{actors[0].name} describes {handle or actor_id}, but {outbox.name} holds "
+                f"the activities of {counts.most_common(1)[0][0]}; these files come from "
+                "different archives."
+            )
+        return _Owner(actor_id, handle, _str(actor.get("name")).strip())
+    if not counts:
+        raise ImportFailed(f"{outbox.name}: the outbox holds no activities to import.")
+    ranked = counts.most_common(2)
+    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+        raise ImportFailed(
+            f"{outbox.name}: the outbox mixes the activities of {ranked[0][0]} and "
+            f"{ranked[1][0]}; it is not one account's archive."
+        )
+    actor_id = ranked[0][0]
+    return _Owner(actor_id, _handle_from_uri(actor_id), "")
+
+
+def parse_archive(source: Source, ctx: ParseContext) -> Iterator[Record]:
+    outboxes = _outboxes(source)
+    if not outboxes:
+        raise ImportFailed(f"{source.name}: no Mastodon outbox (outbox.json) found.")
+    if len(outboxes) > 1:
+        names = ", ".join(m.name for m in outboxes)
+        raise ImportFailed(f"{source.name}: more than one outbox ({names}); import one at a time.")
+    outbox = outboxes[0]
+    data = _load_json(outbox)
+    if not isinstance(data, dict) or data.get("type") != "OrderedCollection":
+        raise ImportFailed(f"{outbox.name}: not a Mastodon outbox (no OrderedCollection).")
+    # The key appears twice in real files, first as []; json keeps the last, the real list.
+    items = data.get("orderedItems")
+    if not isinstance(items, list):
+        raise ImportFailed(f"{outbox.name}: the “orderedItems” list is missing.")
+    owner = _archive_owner(source, outbox, items)
+    if owner.handle:
+        yield AccountInfo(PLATFORM, owner.handle, owner.display_name)
+
+    seen: set[str] = set()
+    for row, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            yield RowError(row, f"item {row} is not an activity.", outbox.name)
+            continue
+        try:
+            post = _archive_item(item, owner)
+        except _Bad as exc:
+            label = _str(item.get("id"))
+            where = f"item {row} ({label})" if label else f"item {row}"
+            yield RowError(row, f"{where}: {exc}.", outbox.name)
+            continue
+        if post is None or post.platform_id in seen:
+            continue
+        seen.add(post.platform_id)
+        post.row = row
+        yield post
+
+
+def _archive_item(item: dict[str, object], owner: _Owner) -> PostRecord | None:
+    kind = item.get("type")
+    if kind not in ("Create", "Announce"):
+        return None  # Update, Delete, Like…: not posts
+    if _first_uri(item.get("actor")) != owner.actor_id:
+        return None  # not the account's own activity
+    if kind == "Announce":
+        return _archive_boost(item, owner)
+    return _archive_note(item, owner)
+
+
+def _status_id(uri: str, *, activity: bool = False) -> str:
+    """The status id at the end of a Mastodon URI (`…/statuses/<id>[/activity]`), which is
+    also the id the REST API uses; other servers' URIs are kept whole."""
+    pattern = r"/statuses/([^/?#]+)/activity$" if activity else r"/statuses/([^/?#]+)$"
+    match = re.search(pattern, uri)
+    return match.group(1) if match else uri
+
+
+def _archive_boost(item: dict[str, object], owner: _Owner) -> PostRecord | None:
+    if not _is_public(_uris(item.get("to")), _uris(item.get("cc"))):
+        return None
+    activity_id = _str(item.get("id"))
+    if not activity_id:
+        raise _Bad("the boost has no “id”")
+    target = _first_uri(item.get("object"))
+    if not target:
+        raise _Bad("the boost does not say which post it boosts (no “object”)")
+    return PostRecord(
+        platform_id=_status_id(activity_id, activity=True),
+        published_at=_time(item, "published"),
+        permalink=activity_id,
+        kind=PostKind.RESHARE,
+        reshared_handle=_boosted_author(target, _uris(item.get("cc")), owner),
+    )
+
+
+def _boosted_author(target: str, cc: list[str], owner: _Owner) -> str:
+    """The author of a boosted post, from its URI (`…/users/<name>/statuses/<id>`), or from
+    the actor in `cc` whose URI the post's URI starts with; '' when neither says."""
+    if owner.owns(target):
+        return owner.handle
+    handle = _handle_from_uri(target) if "/statuses/" in target else ""
+    if handle:
+        return handle
+    for actor in cc:
+        if actor in _PUBLIC or actor.endswith("/followers"):
+            continue
+        if target.startswith(actor.rstrip("/") + "/"):
+            return _handle_from_uri(actor)
+    return ""
+
+
+def _archive_note(item: dict[str, object], owner: _Owner) -> PostRecord | None:
+    note = item.get("object")
+    if not isinstance(note, dict):
+        raise _Bad("the activity holds no post object")
+    note_type = _str(note.get("type"))
+    if note_type not in _POST_TYPES:
+        raise _Bad(f"unknown post type “{note.get('type')}”")
+    author = _first_uri(note.get("attributedTo")) or owner.actor_id
+    if author != owner.actor_id:
+        return None
+    to = _uris(note.get("to")) or _uris(item.get("to"))
+    cc = _uris(note.get("cc")) or _uris(item.get("cc"))
+    if not _is_public(to, cc):
+        return None  # followers-only or direct
+    note_id = _str(note.get("id"))
+    if not note_id:
+        raise _Bad("the post has no “id”")
+    published = _time(note, "published") if note.get("published") else _time(item, "published")
+
+    content = _str(note.get("content"))
+    if not content:
+        content = next(iter(_str(v) for v in _dict(note.get("contentMap")).values()), "")
+    tag_field = note.get("tag")
+    tags = [t for t in tag_field if isinstance(t, dict)] if isinstance(tag_field, list) else []
+    mention_tags = [
+        (_qualify(_str(t.get("name")), _str(t.get("href"))), _str(t.get("href")))
+        for t in tags
+        if t.get("type") == "Mention" and _str(t.get("name"))
+    ]
+    mentions = _dedupe(handle for handle, _ in mention_tags)
+
+    parent = _first_uri(note.get("inReplyTo"))
+    quoted = (
+        _first_uri(note.get("quote"))
+        or _first_uri(note.get("quoteUri"))
+        or _first_uri(note.get("quoteUrl"))
+        or _first_uri(note.get("_misskey_quote"))
+    )
+    kind: PostKind | None = None
+    reply_to = ""
+    reshared = ""
+    if quoted:
+        kind = PostKind.QUOTE
+        reshared = _boosted_author(quoted, [href for _, href in mention_tags], owner)
+    if parent:
+        kind = PostKind.REPLY
+        reply_to = _parent_author(parent, mention_tags, cc, owner)
+
+    return PostRecord(
+        platform_id=_status_id(note_id),
+        published_at=published,
+        text=html_to_text(content),
+        permalink=_first_uri(note.get("url")) or note_id,
+        kind=kind,
+        in_reply_to_handle=reply_to,
+        reshared_handle=reshared,
+        mentions=mentions,
+        links=_links_from_html(content, exclude=[quoted]),
+        likes=_total(note, "likes"),
+        reshares=_total(note, "shares"),
+    )
+
+
+def _parent_author(
+    parent: str, mention_tags: list[tuple[str, str]], cc: list[str], owner: _Owner
+) -> str:
+    """Who a reply answers: the account itself for a thread, else the mentioned actor whose
+    URI the parent's URI starts with, else the first mention."""
+    if owner.owns(parent):
+        return owner.handle
+    for handle, href in mention_tags:
+        if href and parent.startswith(href.rstrip("/") + "/"):
+            return handle
+    for actor in cc:
+        if actor not in _PUBLIC and parent.startswith(actor.rstrip("/") + "/"):
+            handle = _handle_from_uri(actor)
+            if handle:
+                return handle
+    return mention_tags[0][0] if mention_tags else ""
+
+
+def _total(note: dict[str, object], key: str) -> int | None:
+    """`likes{totalItems}` / `shares{totalItems}` (Mastodon 4.3+); None when absent."""
+    collection = note.get(key)
+    if not isinstance(collection, dict):
+        return None
+    try:
+        return _count(collection, "totalItems")
+    except _Bad as exc:
+        raise _Bad(f"“{key}” {exc}") from None
+
+
+# --- REST API pages ----------------------------------------------------------------------
+
+_STATUS_KEYS = ("created_at", "in_reply_to_account_id", "reblogs_count", "favourites_count")
+_EMPTY_ARRAY = re.compile(r"^\[\s*\]\s*$")
+_SNIFF_MAX_BYTES = 8 * 1024 * 1024
+_SHARED_VISIBILITY = frozenset({"public", "unlisted"})
+_PRIVATE_VISIBILITY = frozenset({"private", "direct", "limited"})
+
+
+def _looks_like_page(member: Member) -> bool:
+    """Cheap first look: a JSON array whose first object has Status keys."""
+    text = _head(member)
+    return (
+        text.startswith("[")
+        and text[1:].lstrip().startswith("{")
+        and all(f'"{k}"' in text for k in _STATUS_KEYS)
+    )
+
+
+def _page_owner(member: Member) -> str | None:
+    """The account id of a statuses page ('' for an empty page); None when the file is not
+    one account's statuses (a home timeline, notifications, followers…)."""
+    if _EMPTY_ARRAY.match(_head(member)):
+        return ""
+    if not _looks_like_page(member) or member.size > _SNIFF_MAX_BYTES:
+        return None
+    data = json.loads(read_text(member))
+    if not isinstance(data, list):
+        return None
+    owners = set()
+    for status in data:
+        # A status has an account and a visibility (a notification wraps one in `status`).
+        if not isinstance(status, dict) or not isinstance(status.get("account"), dict):
+            return None
+        if "visibility" not in status or "status" in status:
+            return None
+        owners.add(_account_key(status))
+    return owners.pop() if len(owners) == 1 and "" not in owners else None
+
+
+def sniff_api(source: Source) -> bool:
+    """Every file is a page of statuses (or an empty page), all from one account."""
+    try:
+        owners = {_page_owner(m) for m in source.members if not m.basename.startswith(".")}
+    except Exception:  # sniffing never raises
+        return False
+    owners.discard("")
+    return len(owners) == 1 and None not in owners
+
+
+def _pages(source: Source) -> Iterator[tuple[Member, list[object]]]:
+    for member in source.members:
+        if member.basename.startswith("."):
+            continue
+        data = _load_json(member)
+        if not isinstance(data, list):
+            raise ImportFailed(
+                f"{member.name}: not a page of Mastodon statuses (expected a JSON array)."
+            )
+        yield member, data
+
+
+def _account_key(status: dict[str, object]) -> str:
+    account = _dict(status.get("account"))
+    return _str(account.get("id")) or _str(account.get("url"))
+
+
+def _acct(account: dict[str, object]) -> str:
+    return _qualify(_str(account.get("acct")), _str(account.get("url")) or _str(account.get("uri")))
+
+
+def parse_api(source: Source, ctx: ParseContext) -> Iterator[Record]:
+    # First pass: whose statuses these are (every status of /accounts/:id/statuses, boosts
+    # included, carries that account), and its latest profile numbers.
+    owners: Counter[str] = Counter()
+    profiles: dict[str, dict[str, object]] = {}
+    for _member, statuses in _pages(source):
+        for status in statuses:
+            if isinstance(status, dict) and (key := _account_key(status)):
+                owners[key] += 1
+                profiles.setdefault(key, _dict(status.get("account")))
+    if not owners:
+        raise ImportFailed(f"{source.name}: the pages hold no statuses.")
+    ranked = owners.most_common(2)
+    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+        raise ImportFailed(
+            f"{source.name}: the pages mix the statuses of two accounts "
+            f"({_acct(profiles[ranked[0][0]])}, {_acct(profiles[ranked[1][0]])}); "
+            "import each account separately."
+        )
+    owner_key = ranked[0][0]
+    account = profiles[owner_key]
+    handle = _acct(account)
+    if handle:
+        yield AccountInfo(PLATFORM, handle, _str(account.get("display_name")).strip())
+    # The Account in each status is a snapshot taken when the page was fetched: a lifetime
+    # level, stored on the import day.
+    for metric, key in (("followers", "followers_count"), ("following", "following_count")):
+        try:
+            value = _count(account, key)
+        except _Bad as exc:
+            yield RowError(1, f"account: {exc}.", "")
+            continue
+        if value is not None:
+            yield ObservationRecord(metric, ctx.today, Decimal(value))
+
+    seen: set[str] = set()
+    for member, statuses in _pages(source):
+        for row, status in enumerate(statuses, start=1):
+            if not isinstance(status, dict):
+                yield RowError(row, f"status {row} is not an object.", member.name)
+                continue
+            if _account_key(status) != owner_key:
+                continue
+            try:
+                post = _api_status(status, owner_key, handle)
+            except _Bad as exc:
+                label = _str(status.get("id"))
+                where = f"status {row} (id {label})" if label else f"status {row}"
+                yield RowError(row, f"{where}: {exc}.", member.name)
+                continue
+            if post is None or post.platform_id in seen:
+                continue
+            seen.add(post.platform_id)
+            post.row = row
+            yield post
+
+
+def _api_status(status: dict[str, object], owner_key: str, handle: str) -> PostRecord | None:
+    status_id = status.get("id")
+    if isinstance(status_id, int) and not isinstance(status_id, bool):
+        status_id = str(status_id)
+    if not isinstance(status_id, str) or not status_id:
+        raise _Bad("no “id”")
+    visibility = status.get("visibility")
+    if visibility in _PRIVATE_VISIBILITY:
+        return None
+    if visibility is not None and visibility not in _SHARED_VISIBILITY:
+        raise _Bad(f"“visibility”: unknown value “{visibility}”")
+    published = _time(status, "created_at")
+    permalink = _str(status.get("url")) or _str(status.get("uri"))
+
+    reblog = status.get("reblog")
+    if isinstance(reblog, dict):
+        # A boost: a wrapper with empty content and zero counts; the numbers inside
+        # `reblog` belong to someone else's post.
+        return PostRecord(
+            platform_id=status_id,
+            published_at=published,
+            permalink=permalink,
+            kind=PostKind.RESHARE,
+            reshared_handle=_acct(_dict(reblog.get("account"))),
+        )
+
+    content = _str(status.get("content"))
+    mentions_raw = status.get("mentions")
+    mention_list = (
+        [m for m in mentions_raw if isinstance(m, dict)] if isinstance(mentions_raw, list) else []
+    )
+    mentions = _dedupe(_acct(m) for m in mention_list)
+
+    kind: PostKind | None = None
+    reply_to = ""
+    reshared = ""
+    quoted_urls: list[str] = []
+    quote = status.get("quote")
+    if isinstance(quote, dict):
+        kind = PostKind.QUOTE
+        quoted = _dict(quote.get("quoted_status"))
+        reshared = _acct(_dict(quoted.get("account")))
+        quoted_urls = [_str(quoted.get("url")), _str(quoted.get("uri"))]
+    if status.get("in_reply_to_id"):
+        kind = PostKind.REPLY
+        parent_account = status.get("in_reply_to_account_id")
+        parent_key = str(parent_account) if parent_account is not None else ""
+        if parent_key and parent_key == owner_key:
+            reply_to = handle
+        else:
+            reply_to = next(
+                (_acct(m) for m in mention_list if parent_key and str(m.get("id")) == parent_key),
+                "",
+            )
+
+    reblogs = _count(status, "reblogs_count")
+    quotes = _count(status, "quotes_count")
+    return PostRecord(
+        platform_id=status_id,
+        published_at=published,
+        text=html_to_text(content),
+        permalink=permalink,
+        kind=kind,
+        in_reply_to_handle=reply_to,
+        reshared_handle=reshared,
+        mentions=mentions,
+        links=_links_from_html(content, exclude=quoted_urls),
+        likes=_count(status, "favourites_count"),
+        replies=_count(status, "replies_count"),
+        # Quotes also put the post in front of another audience: counted as reshares.
+        reshares=None if reblogs is None else reblogs + (quotes or 0),
+    )
+
+
+FORMATS: list[Format] = [
+    Format(
+        key="mastodon_archive",
+        label="Mastodon account archive (outbox.json, zip or folder)",
+        platform=PLATFORM,
+        sniff=sniff_archive,
+        parse=parse_archive,
+    ),
+    Format(
+        key="mastodon_api_statuses",
+        label="Mastodon API statuses (GET /api/v1/accounts/:id/statuses, saved JSON pages)",
+        platform=PLATFORM,
+        sniff=sniff_api,
+        parse=parse_api,
+    ),
+]
