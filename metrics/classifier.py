@@ -1,0 +1,170 @@
+"""The classifier: what kind of post this is and whether it speaks with people.
+
+Pure functions over a PostRecord, written once and used by every importer and connector.
+
+- kind: the source's own word (reply / reshare / quote) where it has one; else a text
+  starting with "RT @" is a reshare, a post answering another account is a reply; a reply
+  to the account itself (a thread) is an original post, not conversation.
+- addressed: the distinct OTHER accounts the brand replied to or @mentioned in its own
+  text — not the "RT @x:" prefix of a retweet, not the author of a reshared post unless
+  the brand typed the mention. A plain reshare addresses nobody.
+- question: the post's own text, links left out, contains a question mark.
+- links: split into the account's own domains (a domain matches itself and its
+  sub-domains, never a longer name that merely ends with it) and others'. Shortened links
+  (t.co, bit.ly, ...) hide their destination and count as neither.
+- promotional: links only to own domains; shares others' link: at least one link elsewhere.
+  Plain reshares are neither (they are counted as reshares).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from metrics.importers.records import PostKind, PostRecord
+
+SHORTENERS = frozenset(
+    {
+        "t.co",
+        "bit.ly",
+        "buff.ly",
+        "ow.ly",
+        "lnkd.in",
+        "tinyurl.com",
+        "goo.gl",
+        "dlvr.it",
+        "ift.tt",
+        "trib.al",
+        "fb.me",
+        "shorturl.at",
+        "rebrand.ly",
+        "tiny.cc",
+        "is.gd",
+    }
+)
+
+_URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
+# A bare domain link as clients shorten it in text ("www.example.com/path..."), only used
+# to blank links out of the text before looking for a question mark.
+_BARE_URL = re.compile(r"\b(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)+/\S*", re.IGNORECASE)
+# @handle, @user@instance.social, @name.bsky.social — not an e-mail address (no word
+# character right before the @).
+_MENTION = re.compile(
+    r"(?<![\w@/.])@([a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?(?:@[a-z0-9-]+(?:\.[a-z0-9-]+)+)?)",
+    re.IGNORECASE,
+)
+_RT_PREFIX = re.compile(r"^\s*RT\s+@[\w.@-]+:?\s*", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    kind: PostKind
+    addressed: tuple[str, ...]
+    is_question: bool
+    link_domains: tuple[str, ...]
+    own_link_domains: tuple[str, ...]
+    other_link_domains: tuple[str, ...]
+    is_promotional: bool
+    shares_others_link: bool
+
+    @property
+    def speaks_with_people(self) -> bool:
+        """Counts toward the "with" side of the with:at ratio."""
+        return self.kind in (PostKind.REPLY, PostKind.RESHARE, PostKind.QUOTE) or bool(
+            self.addressed
+        )
+
+
+def _norm(handle: str) -> str:
+    return handle.strip().lstrip("@").strip().rstrip(".").lower()
+
+
+def _same_account(handle: str, own: str) -> bool:
+    """Mastodon mentions may omit the instance: '@loomwell' is 'loomwell@mastodon.example'."""
+    if not handle or not own:
+        return False
+    if handle == own:
+        return True
+    return "@" in own and "@" not in handle and own.split("@", 1)[0] == handle
+
+
+def domain_of(url: str) -> str | None:
+    try:
+        host = urlsplit(url.strip()).hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    host = host.lower().rstrip(".")
+    return host.removeprefix("www.")
+
+
+def is_own_domain(domain: str, own_domains: Iterable[str]) -> bool:
+    return any(domain == own or domain.endswith("." + own) for own in own_domains)
+
+
+def own_text(record: PostRecord, kind: PostKind) -> str:
+    """The words the brand itself wrote: nothing for a plain reshare, no RT prefix."""
+    if kind is PostKind.RESHARE:
+        return ""
+    return _RT_PREFIX.sub("", record.text or "", count=1)
+
+
+def mentions_in(text: str) -> list[str]:
+    return [_norm(m) for m in _MENTION.findall(text or "")]
+
+
+def classify(record: PostRecord, *, own_handle: str, own_domains: Sequence[str]) -> Classification:
+    own = _norm(own_handle)
+    reply_to = _norm(record.in_reply_to_handle)
+
+    kind = PostKind(record.kind) if record.kind else None
+    if kind is None:
+        if _RT_PREFIX.match(record.text or ""):
+            kind = PostKind.RESHARE
+        elif reply_to:
+            kind = PostKind.REPLY
+        else:
+            kind = PostKind.ORIGINAL
+    if kind is PostKind.REPLY and _same_account(reply_to, own):
+        kind = PostKind.ORIGINAL  # the brand continuing its own thread
+
+    text = own_text(record, kind)
+    addressed: list[str] = []
+    if kind is not PostKind.RESHARE:
+        candidates = [reply_to] if kind is PostKind.REPLY else []
+        typed = [_norm(m) for m in record.mentions]
+        candidates += typed
+        reshared = _norm(record.reshared_handle)
+        # A quote's text may carry the quoted author put there by the platform ("#stitch
+        # with @x"): that is not the brand addressing them, unless the source says it typed it.
+        candidates += [m for m in mentions_in(text) if not (m == reshared and m not in typed)]
+        for handle in candidates:
+            if handle and not _same_account(handle, own) and handle not in addressed:
+                addressed.append(handle)
+
+    without_links = _BARE_URL.sub(" ", _URL.sub(" ", text))
+    is_question = kind is not PostKind.RESHARE and ("?" in without_links or "？" in without_links)
+
+    urls = list(record.links) + _URL.findall(text)
+    domains: list[str] = []
+    for url in urls:
+        domain = domain_of(url)
+        if domain and domain not in SHORTENERS and domain not in domains:
+            domains.append(domain)
+    own_domains_norm = [d.lower() for d in own_domains]
+    own_links = tuple(d for d in domains if is_own_domain(d, own_domains_norm))
+    other_links = tuple(d for d in domains if not is_own_domain(d, own_domains_norm))
+    sharing = kind is not PostKind.RESHARE
+    return Classification(
+        kind=kind,
+        addressed=tuple(addressed),
+        is_question=is_question,
+        link_domains=tuple(domains),
+        own_link_domains=own_links,
+        other_link_domains=other_links,
+        is_promotional=sharing and bool(own_links) and not other_links,
+        shares_others_link=sharing and bool(other_links),
+    )
