@@ -6,9 +6,11 @@ Never available in production mode (settings.DEMO_DATA_ALLOWED).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -18,10 +20,97 @@ from django.db import transaction
 
 from goals import periods
 from goals.models import CheckIn, Confidence, Direction, KeyResult, Objective, Status, Strategy
-from metrics.models import Account, Platform
+from metrics.models import Account, ImportJob, ImportStatus, Platform
+from metrics.services import import_checksum, import_path
 from teams.models import Membership, Role, Team
 
 DEMO_TEAM_SLUG = "demo"
+# The sample exports (tests/fixtures, copied from shared/exports) cover 2026-04-01 to
+# 2026-09-30; the demo strategy is the quarter they end with, so its pages have data.
+DEMO_PERIOD = periods.parse("2026Q3")
+EXPORTS_DIR = Path(settings.BASE_DIR) / "tests" / "fixtures"
+
+# (file, zip or folder under EXPORTS_DIR, the account it belongs to)
+DEMO_EXPORTS: list[tuple[str, tuple[str, str]]] = [
+    (
+        "x/archive/twitter-2026-10-02-24bd266b1957d55c672c13e3f561581c072e58b3c4a0780ccd5489c725313c2f/data",
+        (Platform.X, "loomwellroast"),
+    ),
+    (
+        "x/analytics/account_analytics_content_2026-04-01_2026-06-30.csv",
+        (Platform.X, "loomwellroast"),
+    ),
+    (
+        "x/analytics/account_analytics_content_2026-06-30_2026-09-28.csv",
+        (Platform.X, "loomwellroast"),
+    ),
+    (
+        "x/analytics/account_analytics_content_2026-09-28_2026-10-01.csv",
+        (Platform.X, "loomwellroast"),
+    ),
+    ("x/analytics/account_overview_analytics.csv", (Platform.X, "loomwellroast")),
+    (
+        "mastodon/archive-20261002081530-e47cbf75a1b68cc26b2e988b20be776d",
+        (Platform.MASTODON, "loomwell@mastodon.example"),
+    ),
+    (
+        "bluesky/api/app.bsky.feed.getAuthorFeed.page1.json",
+        (Platform.BLUESKY, "loomwellroasters.bsky.social"),
+    ),
+    (
+        "bluesky/api/app.bsky.feed.getAuthorFeed.page2.json",
+        (Platform.BLUESKY, "loomwellroasters.bsky.social"),
+    ),
+    (
+        "bluesky/api/app.bsky.actor.getProfile.json",
+        (Platform.BLUESKY, "loomwellroasters.bsky.social"),
+    ),
+    (
+        "facebook/Apr-01-2026_Jun-30-2026_5358321145085006.csv",
+        (Platform.FACEBOOK, "loomwellroasters"),
+    ),
+    (
+        "facebook/Jul-01-2026_Sep-30-2026_8266685116939079.csv",
+        (Platform.FACEBOOK, "loomwellroasters"),
+    ),
+    *[
+        (f"facebook/page_level/{name}.csv", (Platform.FACEBOOK, "loomwellroasters"))
+        for name in ("Follows", "Views", "Visits", "Interactions", "Link clicks")
+    ],
+    (
+        "instagram/Apr-01-2026_Jun-30-2026_2146425515274046.csv",
+        (Platform.INSTAGRAM, "loomwellroasters"),
+    ),
+    (
+        "instagram/Jul-01-2026_Sep-30-2026_5095666080943481.csv",
+        (Platform.INSTAGRAM, "loomwellroasters"),
+    ),
+    *[
+        (f"instagram/account_level/{name}.csv", (Platform.INSTAGRAM, "loomwellroasters"))
+        for name in ("Follows", "Views", "Reach")
+    ],
+    (
+        "linkedin/loomwell-roasters_content_1790931600412.xls",
+        (Platform.LINKEDIN, "loomwell-roasters"),
+    ),
+    (
+        "linkedin/loomwell-roasters_followers_1790931600412.xls",
+        (Platform.LINKEDIN, "loomwell-roasters"),
+    ),
+    (
+        "youtube/Content 2026-04-01_2026-09-30 Loomwell Roasters.zip",
+        (Platform.YOUTUBE, "loomwellroasters"),
+    ),
+    *[
+        (f"tiktok/{export}/{kind}", (Platform.TIKTOK, "loomwellroasters"))
+        for export, overview in (
+            ("export_2026-06-01", "Overview_2026-04-01_1780304591_loomwellroasters.zip"),
+            ("export_2026-07-31", "Overview_2026-05-31_1785488591_loomwellroasters.zip"),
+            ("export_2026-09-29", "Overview_2026-07-30_1790672591_loomwellroasters.zip"),
+        )
+        for kind in (overview, "Followers_loomwellroasters.zip", "Content_loomwellroasters.zip")
+    ],
+]
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo"  # noqa: S105 - development-only demo login, refused in production
 
@@ -152,10 +241,11 @@ _PLAN: list[tuple[dict[str, Any], list[dict[str, Any]]]] = [
 class DemoResult:
     team: Team
     created: list[str] = field(default_factory=list)
+    imports: list[ImportJob] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return bool(self.created)
+        return bool(self.created or self.imports)
 
 
 def _create(model: type[Any], created: list[str], lookup: dict[str, Any], **defaults: Any) -> Any:
@@ -170,8 +260,42 @@ def _create(model: type[Any], created: list[str], lookup: dict[str, Any], **defa
     return obj
 
 
+def load_demo(*, today: date | None = None, with_data: bool = True) -> DemoResult:
+    """The demo plan, then the sample exports imported through the real pipeline."""
+    result = _load_plan(today=today)
+    if with_data:
+        result.imports = _import_exports(result.team)
+    return result
+
+
+def _import_exports(team: Team) -> list[ImportJob]:
+    """Import each sample export once: a file already imported for the team is skipped."""
+    done = set(
+        ImportJob.objects.filter(team=team, status=ImportStatus.SUCCEEDED).values_list(
+            "file_name", "checksum"
+        )
+    )
+    user = get_user_model().objects.filter(username=DEMO_USERNAME).first()
+    jobs = []
+    for relative, (platform, handle) in DEMO_EXPORTS:
+        path = EXPORTS_DIR / relative
+        if not path.exists():
+            raise ImproperlyConfigured(f"Demo export {path} is missing from the checkout.")
+        if (path.name, import_checksum(path)) in done:
+            continue
+        account = Account.objects.get(team=team, platform=platform, handle__iexact=handle)
+        # TikTok writes dates without a year: the download day (in the folder name) anchors them.
+        exported = re.search(r"export_(\d{4}-\d{2}-\d{2})", relative)
+        today = date.fromisoformat(exported.group(1)) if exported else None
+        job = import_path(team=team, path=path, account=account, user=user, today=today)
+        if job.status != ImportStatus.SUCCEEDED:
+            raise ImproperlyConfigured(f"Demo export {relative} did not import: {job.message}")
+        jobs.append(job)
+    return jobs
+
+
 @transaction.atomic
-def load_demo(*, today: date | None = None) -> DemoResult:
+def _load_plan(*, today: date | None = None) -> DemoResult:
     if not settings.DEMO_DATA_ALLOWED:
         raise ImproperlyConfigured(
             "Demo data (and its demo/demo login) can only be loaded in development mode "
@@ -203,7 +327,7 @@ def load_demo(*, today: date | None = None) -> DemoResult:
         )
         accounts[(spec["platform"], spec["handle"])] = account
 
-    period = periods.quarter_of(today)
+    period = DEMO_PERIOD
     strategy = _create(
         Strategy,
         created,

@@ -3,9 +3,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
 
-from metrics.models import Account
+from metrics import services
+from metrics.forms import ImportUploadForm
+from metrics.importers.common import ImportFailed
+from metrics.importers.registry import supported_formats
+from metrics.models import Account, ImportJob, MetricObservation, Post
 from teams.admin_scoping import TeamScopedAdmin, default_team_initial
 
 
@@ -18,3 +26,129 @@ class AccountAdmin(TeamScopedAdmin):
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         return {**default_team_initial(request), **super().get_changeform_initial_data(request)}
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(TeamScopedAdmin):
+    """Import jobs, and an upload form in place of the usual add page."""
+
+    list_display = [
+        "file_name",
+        "team",
+        "format_label",
+        "account",
+        "status",
+        "rows_created",
+        "rows_updated",
+        "rows_failed",
+        "created_at",
+    ]
+    list_filter = ["status", ("team", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["file_name", "checksum"]
+    readonly_fields = [
+        "progress",
+        "team",
+        "account",
+        "created_by",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "file_name",
+        "file_size",
+        "checksum",
+        "format_label",
+        "status",
+        "message",
+        "rows_read",
+        "rows_created",
+        "rows_updated",
+        "rows_unchanged",
+        "rows_skipped",
+        "rows_failed",
+        "errors",
+        "summary",
+        "task_id",
+    ]
+    fields = list(readonly_fields)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # jobs are a record of what happened
+
+    @admin.display(description="Progress")
+    def progress(self, obj: ImportJob) -> str:
+        return render_to_string(
+            "metrics/_import_progress.html",
+            {"job": obj, "progress": services.import_job_progress(obj)},
+        )
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ImportUploadForm(request.POST or None, request.FILES or None, user=request.user)
+        if request.method == "POST" and form.is_valid():
+            try:
+                job = services.import_job_create(
+                    team=form.cleaned_data["team"],
+                    user=request.user,
+                    upload=form.cleaned_data["file"],
+                    account=form.cleaned_data["account"],
+                )
+            except ImportFailed as exc:
+                form.add_error("file", str(exc))
+            else:
+                return redirect("admin:metrics_importjob_change", job.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Upload an export",
+            "form": form,
+            "formats": supported_formats(),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/metrics/importjob/upload.html", context)
+
+
+class _ReadOnlyEvidenceAdmin(TeamScopedAdmin):
+    """Posts and daily numbers come from imports; the admin shows them, never edits them."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Post)
+class PostAdmin(_ReadOnlyEvidenceAdmin):
+    list_display = [
+        "published_at",
+        "account",
+        "kind",
+        "short_text",
+        "is_question",
+        "is_promotional",
+        "impressions",
+        "likes",
+    ]
+    list_filter = [
+        "kind",
+        "is_question",
+        "is_promotional",
+        ("account", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["text", "platform_id"]
+    date_hierarchy = "published_at"
+    list_select_related = ["account"]
+
+    @admin.display(description="Text")
+    def short_text(self, obj: Post) -> str:
+        return obj.text[:80]
+
+
+@admin.register(MetricObservation)
+class MetricObservationAdmin(_ReadOnlyEvidenceAdmin):
+    list_display = ["date", "account", "metric", "value", "source"]
+    list_filter = ["metric", "source", ("account", admin.RelatedOnlyFieldListFilter)]
+    date_hierarchy = "date"
+    list_select_related = ["account"]

@@ -258,7 +258,8 @@ def _encoding_message(member: Member, exc: UnicodeDecodeError) -> str:
 def iter_csv(member: Member, *, delimiter: str = ",") -> Iterator[tuple[int, list[str]]]:
     """Rows of a CSV member with their line numbers; skips an Excel `sep=,` line."""
     with open_text(member) as fh:
-        reader = csv.reader(fh, delimiter=delimiter)
+        # strict: a file cut inside a quoted field is an error, not a shortened value.
+        reader = csv.reader(fh, delimiter=delimiter, strict=True)
         first = True
         try:
             for row in reader:

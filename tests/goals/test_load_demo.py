@@ -7,11 +7,31 @@ from django.core.management import CommandError, call_command
 from django.test import Client, override_settings
 from django.urls import reverse
 
+from goals.demo import DEMO_EXPORTS
 from goals.models import CheckIn, KeyResult, Objective, Strategy
-from metrics.models import Account
+from metrics.models import (
+    Account,
+    ImportJob,
+    ImportStatus,
+    MetricObservation,
+    ObservationSource,
+    Post,
+)
 from teams.models import Membership, Team
 
-MODELS = [Team, Membership, Account, Strategy, Objective, KeyResult, CheckIn, get_user_model()]
+MODELS = [
+    Team,
+    Membership,
+    Account,
+    Strategy,
+    Objective,
+    KeyResult,
+    CheckIn,
+    get_user_model(),
+    Post,
+    MetricObservation,
+    ImportJob,
+]
 
 
 def _counts():
@@ -77,10 +97,43 @@ def test_it_refuses_outside_development_mode():
 
 
 @pytest.mark.django_db
-def test_the_demo_strategy_covers_the_current_quarter():
+@pytest.mark.parametrize("today", [date(2026, 5, 10), date(2028, 1, 3)])
+def test_the_demo_plan_covers_the_quarter_of_its_sample_data_whatever_the_date(today):
     import time_machine
 
-    with time_machine.travel(date(2026, 5, 10)):
+    with time_machine.travel(today):
         call_command("load_demo", stdout=StringIO())
     strategy = Strategy.objects.get()
-    assert (strategy.period_start, strategy.period_end) == (date(2026, 4, 1), date(2026, 6, 30))
+    assert (strategy.period_start, strategy.period_end) == (date(2026, 7, 1), date(2026, 9, 30))
+    # TikTok dates have no year; they must still land in 2026.
+    tiktok = Post.objects.filter(account__platform="tiktok")
+    assert tiktok.count() == 45
+    assert {p.published_at.year for p in tiktok} == {2026}
+
+
+@pytest.mark.django_db
+def test_the_sample_exports_are_imported_through_the_pipeline():
+    call_command("load_demo", stdout=StringIO())
+    jobs = ImportJob.objects.filter(team__slug="demo")
+    assert jobs.count() == len(DEMO_EXPORTS)
+    assert set(jobs.values_list("status", flat=True)) == {ImportStatus.SUCCEEDED}
+    # Every platform has posts, and the conversation rollup has data in the demo quarter.
+    platforms = set(Post.objects.values_list("account__platform", flat=True))
+    assert platforms == {
+        "x",
+        "mastodon",
+        "bluesky",
+        "facebook",
+        "instagram",
+        "linkedin",
+        "youtube",
+        "tiktok",
+    }
+    assert MetricObservation.objects.filter(
+        metric="reply_share",
+        source=ObservationSource.ROLLUP,
+        date__range=(date(2026, 7, 1), date(2026, 9, 30)),
+    ).exists()
+    assert ImportJob.objects.filter(team__slug="demo").count() == len(DEMO_EXPORTS)
+    call_command("load_demo", stdout=StringIO())
+    assert ImportJob.objects.filter(team__slug="demo").count() == len(DEMO_EXPORTS)

@@ -17,6 +17,10 @@ class Command(BaseCommand):
         if result.changed:
             for line in result.created:
                 self.stdout.write(f"  created {line}")
+            for job in result.imports:
+                self.stdout.write(
+                    f"  imported {job.file_name} ({job.format_label}): {job.rows_created} rows"
+                )
             self.stdout.write(self.style.SUCCESS(f"Demo team “{result.team}” is ready."))
         else:
             self.stdout.write(f"Demo team “{result.team}” already complete; nothing to add.")

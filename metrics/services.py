@@ -1,0 +1,636 @@
+"""Writes with rules for accounts and imports. The upload page, the admin, the API, the
+command line and the Celery task all go through these functions."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import File
+from django.db import transaction
+from django.utils import timezone
+
+from metrics import catalog
+from metrics.classifier import classify
+from metrics.importers import registry
+from metrics.importers.common import Format, ImportFailed, Limits, ParseContext, Source
+from metrics.importers.records import (
+    AccountInfo,
+    ObservationRecord,
+    ParseSummary,
+    PostRecord,
+    RowError,
+)
+from metrics.models import (
+    Account,
+    ImportJob,
+    ImportStatus,
+    ObservationSource,
+    Platform,
+    Post,
+)
+from metrics.rollup import observation_upserter, rollup_account_days
+from metrics.writer import Row, UpsertCounts, Upserter
+from teams import access
+from teams.models import Team
+
+logger = logging.getLogger(__name__)
+
+MAX_ERRORS_KEPT = 50
+ProgressCallback = Callable[[int, int], None]
+
+
+def import_limits() -> Limits:
+    return Limits(
+        max_bytes=settings.IMPORT_MAX_UPLOAD_BYTES,
+        max_uncompressed_bytes=settings.IMPORT_MAX_UNCOMPRESSED_BYTES,
+    )
+
+
+# --- accounts ------------------------------------------------------------------------
+
+
+def _handles_match(a: str, b: str) -> bool:
+    a, b = a.strip().lstrip("@").lower(), b.strip().lstrip("@").lower()
+    if a == b:
+        return True
+    # A Mastodon handle with and without its instance.
+    return ("@" in a) != ("@" in b) and a.split("@", 1)[0] == b.split("@", 1)[0]
+
+
+def account_get_or_create(*, team: Team, spec: str) -> Account:
+    """'platform:handle' -> the team's account, created if missing (command line only)."""
+    platform, sep, handle = spec.partition(":")
+    platform = platform.strip().lower()
+    handle = handle.strip().lstrip("@")
+    if not sep or not handle or platform not in Platform.values:
+        raise ImportFailed(
+            f"“{spec}” is not PLATFORM:HANDLE; platforms: {', '.join(Platform.values)}."
+        )
+    account = Account.objects.filter(team=team, platform=platform, handle__iexact=handle).first()
+    if account is None:
+        account = Account(team=team, platform=platform, handle=handle)
+        account.full_clean()
+        account.save()
+    return account
+
+
+def _resolve_account(
+    *, team: Team, fmt: Format, chosen: Account | None, info: AccountInfo | None
+) -> Account:
+    if chosen is not None:
+        if chosen.team_id != team.pk:
+            raise ImportFailed("The chosen account does not belong to this team.")
+        if chosen.platform != fmt.platform:
+            raise ImportFailed(
+                f"This is a {fmt.label}, but the chosen account is on "
+                f"{chosen.get_platform_display()}."
+            )
+        if info is not None and info.handle and not _handles_match(info.handle, chosen.handle):
+            raise ImportFailed(
+                f"This file is for @{info.handle}, not for the chosen account @{chosen.handle}."
+            )
+        return chosen
+    candidates = Account.objects.filter(team=team, platform=fmt.platform)
+    if info is not None and info.handle:
+        for account in candidates:
+            if _handles_match(info.handle, account.handle):
+                return account
+        raise ImportFailed(
+            f"This file is for {Platform(fmt.platform).label} @{info.handle}, which is not one "
+            "of this team's accounts. Add the account first, or choose it when importing."
+        )
+    only = list(candidates[:2])
+    if len(only) == 1:
+        return only[0]
+    raise ImportFailed(
+        f"This {fmt.label} does not say which account it belongs to, and the team has "
+        f"{'no' if not only else 'several'} {Platform(fmt.platform).label} accounts: choose one."
+    )
+
+
+# --- the import itself ---------------------------------------------------------------
+
+
+@dataclass
+class ImportOutcome:
+    format: Format
+    account: Account | None = None
+    rows_read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    failed: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+class _RejectFile(Exception):
+    """Raised inside the transaction to undo everything when rows were bad."""
+
+
+@dataclass
+class _Stats:
+    kinds: Counter[str] = field(default_factory=Counter)
+    questions: int = 0
+    promotional: int = 0
+    people: set[str] = field(default_factory=set)
+    first: datetime | None = None
+    last: datetime | None = None
+    totals: dict[str, Decimal] = field(default_factory=dict)
+    last_day: dict[str, date] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "posts": sum(self.kinds.values()),
+            "posts_by_kind": {
+                k: self.kinds.get(k, 0) for k in ("original", "reply", "reshare", "quote")
+            },
+            "questions": self.questions,
+            "people_addressed": len(self.people),
+            "promotional_posts": self.promotional,
+            "first_post_at": self.first.isoformat() if self.first else None,
+            "last_post_at": self.last.isoformat() if self.last else None,
+            "metric_totals": {k: _json_number(v) for k, v in sorted(self.totals.items())},
+        }
+
+
+def _json_number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _post_upserter() -> Upserter:
+    columns: list[tuple[str, Any]] = [
+        ("published_at", "datetime"),
+        ("local_date", "date"),
+        ("text", "text"),
+        ("permalink", "text"),
+        ("kind", "text"),
+        ("in_reply_to_handle", "text"),
+        ("reshared_handle", "text"),
+        ("addressed", "json"),
+        ("is_question", "bool"),
+        ("link_domains", "json"),
+        ("is_promotional", "bool"),
+        ("shares_others_link", "bool"),
+        ("impressions", "int"),
+        ("reach", "int"),
+        ("engagements", "int"),
+        ("likes", "int"),
+        ("replies", "int"),
+        ("reshares", "int"),
+        ("clicks", "int"),
+        ("saves", "int"),
+        ("video_views", "int"),
+        ("import_job_id", "int"),
+    ]
+    count_slice = slice(2 + 12, 2 + 21)  # impressions … video_views, after the two keys
+    text_positions = (2 + 2, 2 + 3)  # text, permalink
+
+    def keep_what_is_known(old: Row, new: Row) -> Row:
+        # Another export of the same post may know less (the X archive has no impressions,
+        # a CSV cuts long text): never replace a known value with an unknown one.
+        merged = list(new)
+        for i in range(count_slice.start, count_slice.stop):
+            if merged[i] is None:
+                merged[i] = old[i]
+        for i in text_positions:
+            if not merged[i]:
+                merged[i] = old[i]
+        if len(str(old[4] or "")) > len(str(merged[4] or "")) and str(old[4]).startswith(
+            str(merged[4] or "").rstrip("…. ")
+        ):
+            merged[4] = old[4]  # keep the full text over a truncated copy
+        return tuple(merged)
+
+    return Upserter(
+        Post._meta.db_table,
+        keys=[("account_id", "int"), ("platform_id", "text")],
+        values=columns,
+        merge=keep_what_is_known,
+        not_compared=["import_job_id"],
+    )
+
+
+def _estimate_total(source: Source) -> int:
+    """Lines in the source, for a progress bar (records ≈ lines for CSV; JSON is 1)."""
+    total = 0
+    for member in source.members:
+        if member.size > 200 * 1024 * 1024:
+            continue
+        with member.open() as fh:
+            while chunk := fh.read(1024 * 1024):
+                total += chunk.count(b"\n")
+    return total
+
+
+def import_source(
+    *,
+    team: Team,
+    source: Source,
+    account: Account | None = None,
+    job: ImportJob | None = None,
+    progress: ProgressCallback | None = None,
+    today: date | None = None,
+) -> ImportOutcome:
+    """Detect, parse, classify and write one source, atomically.
+
+    Raises ImportFailed when the file is refused; then nothing was written, and the
+    exception's `outcome` attribute (if set) carries the row errors.
+    """
+    fmt = registry.detect(source, platform=account.platform if account else None)
+    ctx = ParseContext(
+        tz=team.tzinfo,
+        today=today or timezone.localdate(),
+        handle=account.handle if account else "",
+    )
+    outcome = ImportOutcome(format=fmt, account=account)
+    stats = _Stats()
+    total = _estimate_total(source) if progress else 0
+    try:
+        with transaction.atomic():
+            _write(team, fmt, source, ctx, account, job, outcome, stats, progress, total)
+            if outcome.failed:
+                raise _RejectFile
+    except _RejectFile:
+        shown = outcome.errors[:MAX_ERRORS_KEPT]
+        first = shown[0]
+        where = f"{first['member']}, " if first.get("member") else ""
+        error = ImportFailed(
+            f"{outcome.failed} row(s) could not be read, so nothing was imported "
+            f"(first: {where}row {first['row']}: {first['message']})."
+        )
+        error.outcome = outcome  # type: ignore[attr-defined]
+        raise error from None
+    outcome.summary = {**stats.as_dict(), "notes": outcome.notes}
+    return outcome
+
+
+def _write(
+    team: Team,
+    fmt: Format,
+    source: Source,
+    ctx: ParseContext,
+    chosen: Account | None,
+    job: ImportJob | None,
+    outcome: ImportOutcome,
+    stats: _Stats,
+    progress: ProgressCallback | None,
+    total: int,
+) -> None:
+    account: Account | None = None
+    own_domains: list[str] = []
+    posts = _post_upserter()
+    observations = observation_upserter()
+    job_id = job.pk if job else None
+    touched_days: set[date] = set()
+    added = 0
+
+    def current_account(info: AccountInfo | None = None) -> Account:
+        nonlocal account, own_domains
+        if account is None:
+            account = _resolve_account(team=team, fmt=fmt, chosen=chosen, info=info)
+            own_domains = account.own_domain_list
+            outcome.account = account
+        return account
+
+    records = fmt.parse(source, ctx)
+    parsed = ParseSummary()
+    while True:
+        try:
+            record = next(records)
+        except StopIteration as stop:
+            # Parsers may return what they skipped on purpose (e.g. videos without a date).
+            if isinstance(stop.value, ParseSummary):
+                parsed = stop.value
+            break
+        outcome.rows_read += 1
+        if isinstance(record, RowError):
+            outcome.failed += 1
+            if len(outcome.errors) < MAX_ERRORS_KEPT:
+                outcome.errors.append(
+                    {"row": record.row, "member": record.member, "message": record.message}
+                )
+        elif isinstance(record, AccountInfo):
+            outcome.rows_read -= 1  # metadata, not a row
+            if account is None:
+                current_account(record)
+            elif not _handles_match(record.handle, account.handle):
+                raise ImportFailed(
+                    f"This file holds more than one account (@{account.handle}, "
+                    f"@{record.handle}); import one account's file at a time."
+                )
+        elif isinstance(record, PostRecord):
+            if outcome.failed:
+                continue  # the file will be refused: only look for more errors
+            acc = current_account()
+            result = classify(record, own_handle=acc.handle, own_domains=own_domains)
+            local_day = record.published_at.astimezone(ctx.tz).date()
+            touched_days.add(local_day)
+            posts.add(
+                (
+                    acc.pk,
+                    record.platform_id,
+                    record.published_at,
+                    local_day,
+                    record.text,
+                    record.permalink[:500],
+                    result.kind.value,
+                    record.in_reply_to_handle[:200],
+                    record.reshared_handle[:200],
+                    list(result.addressed),
+                    result.is_question,
+                    list(result.link_domains),
+                    result.is_promotional,
+                    result.shares_others_link,
+                    record.impressions,
+                    record.reach,
+                    record.engagements,
+                    record.likes,
+                    record.replies,
+                    record.reshares,
+                    record.clicks,
+                    record.saves,
+                    record.video_views,
+                    job_id,
+                )
+            )
+            added += 1
+            stats.kinds[result.kind.value] += 1
+            stats.questions += result.is_question
+            stats.promotional += result.is_promotional
+            stats.people.update(result.addressed)
+            stats.first = min(filter(None, [stats.first, record.published_at]))
+            stats.last = max(filter(None, [stats.last, record.published_at]))
+        elif isinstance(record, ObservationRecord):
+            if record.metric not in catalog.CATALOG:
+                outcome.failed += 1
+                if len(outcome.errors) < MAX_ERRORS_KEPT:
+                    outcome.errors.append(
+                        {
+                            "row": record.row,
+                            "member": "",
+                            "message": f"unknown metric “{record.metric}”",
+                        }
+                    )
+                continue
+            if outcome.failed:
+                continue
+            acc = current_account()
+            observations.add(
+                (acc.pk, record.metric, record.day, record.value, ObservationSource.FILE, job_id)
+            )
+            added += 1
+            metric = catalog.get(record.metric)
+            if metric.kind is catalog.Kind.STOCK:
+                if (
+                    record.metric not in stats.last_day
+                    or record.day >= stats.last_day[record.metric]
+                ):
+                    stats.last_day[record.metric] = record.day
+                    stats.totals[record.metric] = record.value
+            else:
+                stats.totals[record.metric] = (
+                    stats.totals.get(record.metric, Decimal(0)) + record.value
+                )
+        if progress and outcome.rows_read % 1000 == 0:
+            progress(outcome.rows_read, max(total, outcome.rows_read))
+
+    if outcome.failed:
+        return
+    if account is None and chosen is None and added == 0:
+        raise ImportFailed(f"{source.name} holds no posts and no daily numbers.")
+    counts = UpsertCounts()
+    counts.add(posts.flush())
+    counts.add(observations.flush())
+    outcome.created, outcome.updated, outcome.unchanged = (
+        counts.created,
+        counts.updated,
+        counts.unchanged,
+    )
+    # Skipped: rows the parser passed over on purpose, and repeats of the same key in the file.
+    outcome.skipped = (
+        parsed.rows_skipped + added - (counts.created + counts.updated + counts.unchanged)
+    )
+    outcome.notes = list(parsed.notes)
+    if account is not None and touched_days:
+        rollup_account_days(account_id=account.pk, days=touched_days, job_id=job_id)
+    if progress:
+        # Lines were an estimate of rows (a quoted field may span lines): the end is 100%.
+        progress(max(total, outcome.rows_read), max(total, outcome.rows_read))
+
+
+# --- import jobs ---------------------------------------------------------------------
+
+
+def _progress_key(job_id: int) -> str:
+    return f"import-progress:{job_id}"
+
+
+def import_job_progress(job: ImportJob) -> dict[str, Any]:
+    """What a progress bar shows: live numbers from the cache while the job runs."""
+    live = cache.get(_progress_key(job.pk)) if not job.is_finished else None
+    done, total = live if live else (job.progress_done, job.progress_total)
+    percent = 100 if job.is_finished else (int(done * 100 / total) if total else 0)
+    return {
+        "id": job.pk,
+        "status": job.status,
+        "status_label": job.get_status_display(),
+        "finished": job.is_finished,
+        "done": done,
+        "total": total,
+        "percent": min(percent, 100),
+    }
+
+
+def _sha256(fh: IO[bytes]) -> str:
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: fh.read(1024 * 1024), b""):
+        digest.update(chunk)
+    fh.seek(0)
+    return digest.hexdigest()
+
+
+def import_job_create(
+    *,
+    team: Team,
+    user: User | AnonymousUser | None,
+    upload: File[Any],
+    account: Account | None = None,
+    enqueue: bool = True,
+) -> ImportJob:
+    """Store an uploaded file and queue its import. The caller's rights are checked here."""
+    if user is not None and not access.can_edit(user, team):
+        raise PermissionDenied("You may not import data for this team.")
+    if account is not None and account.team_id != team.pk:
+        raise PermissionDenied("The account does not belong to this team.")
+    size = upload.size or 0
+    if size > settings.IMPORT_MAX_UPLOAD_BYTES:
+        raise ImportFailed(
+            f"The file is {size / 1024 / 1024:.1f} MB; the limit is "
+            f"{settings.IMPORT_MAX_UPLOAD_BYTES / 1024 / 1024:.0f} MB."
+        )
+    if size == 0:
+        raise ImportFailed("The file is empty.")
+    name = Path(upload.name or "upload").name
+    job = ImportJob(
+        team=team,
+        account=account,
+        created_by=user if isinstance(user, User) else None,
+        file_name=name[:255],
+        file_size=size,
+        checksum=_sha256(upload.file),  # type: ignore[arg-type]
+    )
+    job.file.save(name, upload, save=False)
+    job.save()
+    if enqueue:
+        from metrics.tasks import import_job_run_task
+
+        transaction.on_commit(lambda: _enqueue(job.pk, import_job_run_task))
+    return job
+
+
+def _enqueue(job_id: int, task: Any) -> None:
+    result = task.delay(job_id)
+    ImportJob.objects.filter(pk=job_id, task_id="").update(task_id=result.id or "")
+
+
+def import_job_run(*, job_id: int) -> ImportJob:
+    """Run a queued import. Idempotent: a finished job is left as it is, and a job
+    interrupted mid-way (worker lost) is simply run again, since its writes were undone."""
+    with transaction.atomic():
+        job = (
+            ImportJob.objects.select_for_update(of=("self",))
+            .select_related("team", "account")
+            .get(pk=job_id)
+        )
+        if job.is_finished:
+            return job
+        job.status = ImportStatus.RUNNING
+        job.started_at = timezone.now()
+        job.save(update_fields=["status", "started_at"])
+
+    def report(done: int, total: int) -> None:
+        # The import runs in one transaction, so its progress cannot live in the job row
+        # (nobody else would see it before the commit): it goes to the shared cache.
+        cache.set(_progress_key(job.pk), (done, total), timeout=3600)
+
+    def open_source() -> Source:
+        source = Source.from_path(Path(job.file.path), import_limits())
+        source.name = job.file_name
+        return source
+
+    _execute(job, open_source, report)
+    cache.delete(_progress_key(job.pk))
+    return job
+
+
+def import_path(
+    *,
+    team: Team,
+    path: Path,
+    account: Account | None = None,
+    user: User | None = None,
+    progress: ProgressCallback | None = None,
+    today: date | None = None,
+) -> ImportJob:
+    """Import a file, zip or folder from disk now (command line, demo data), recorded as a
+    job like an upload. The caller is trusted: this is an operator's path, not a user's."""
+    if not path.exists():
+        raise ImportFailed(f"{path} does not exist.")
+    job = ImportJob.objects.create(
+        team=team,
+        account=account,
+        created_by=user,
+        file_name=path.name[:255],
+        file_size=sum(p.stat().st_size for p in _files_of(path)),
+        checksum=import_checksum(path),
+        status=ImportStatus.RUNNING,
+        started_at=timezone.now(),
+    )
+    _execute(job, lambda: Source.from_path(path, import_limits()), progress, today=today)
+    return job
+
+
+def _files_of(path: Path) -> list[Path]:
+    return sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+
+
+def import_checksum(path: Path) -> str:
+    """SHA-256 of a file, or of a folder's files and their names."""
+    digest = hashlib.sha256()
+    for file in _files_of(path):
+        if path.is_dir():
+            digest.update(file.relative_to(path).as_posix().encode())
+        with file.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1024 * 1024), b""):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _execute(
+    job: ImportJob,
+    open_source: Callable[[], Source],
+    progress: ProgressCallback | None,
+    today: date | None = None,
+) -> None:
+    """Run the import for a job and record how it went on the job (never raises for bad
+    input: a refused file is a failed job with its reasons)."""
+    try:
+        outcome = import_source(
+            team=job.team,
+            source=open_source(),
+            account=job.account,
+            job=job,
+            progress=progress,
+            today=today,
+        )
+    except ImportFailed as exc:
+        failed = getattr(exc, "outcome", None)
+        job.status = ImportStatus.FAILED
+        job.message = str(exc)
+        if failed is not None:
+            _copy_outcome(job, failed)
+    except Exception:
+        logger.exception("Import job %s crashed", job.pk)
+        job.status = ImportStatus.FAILED
+        job.message = (
+            "The import stopped on an internal error; nothing was written. The team "
+            "running Strategy Tracker has the details in its logs."
+        )
+    else:
+        job.status = ImportStatus.SUCCEEDED
+        job.message = ""
+        _copy_outcome(job, outcome)
+        job.summary = outcome.summary
+    job.finished_at = timezone.now()
+    job.progress_done = job.rows_read
+    job.progress_total = max(job.rows_read, job.progress_total)
+    job.save()
+
+
+def _copy_outcome(job: ImportJob, outcome: ImportOutcome) -> None:
+    job.format_key = outcome.format.key
+    job.format_label = outcome.format.label
+    if outcome.account is not None:
+        job.account = outcome.account
+    job.rows_read = outcome.rows_read
+    job.rows_created = outcome.created
+    job.rows_updated = outcome.updated
+    job.rows_unchanged = outcome.unchanged
+    job.rows_skipped = outcome.skipped
+    job.rows_failed = outcome.failed
+    job.errors = outcome.errors[:MAX_ERRORS_KEPT]

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from metrics import services
+from metrics.forms import ImportUploadForm
+from metrics.importers.common import ImportFailed
+from metrics.importers.registry import supported_formats
+from metrics.models import ImportJob
+from teams import access
+
+
+def _jobs_for(request: HttpRequest):  # type: ignore[no-untyped-def]
+    return access.visible_to(request.user, ImportJob.objects.select_related("team", "account"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_list(request: HttpRequest) -> HttpResponse:
+    can_import = access.editable_teams(request.user).exists()
+    form = ImportUploadForm(user=request.user) if can_import else None
+    if request.method == "POST":
+        if not can_import:
+            return HttpResponse("You may not import data.", status=403)
+        form = ImportUploadForm(request.POST, request.FILES, user=request.user)
+        if form.is_valid():
+            try:
+                job = services.import_job_create(
+                    team=form.cleaned_data["team"],
+                    user=request.user,
+                    upload=form.cleaned_data["file"],
+                    account=form.cleaned_data["account"],
+                )
+            except ImportFailed as exc:
+                form.add_error("file", str(exc))
+            else:
+                messages.info(request, f"“{job.file_name}” is being imported.")
+                return redirect("metrics:import_detail", pk=job.pk)
+    jobs = _jobs_for(request)[:50]
+    return render(
+        request,
+        "metrics/import_list.html",
+        {"form": form, "jobs": jobs, "formats": supported_formats()},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_GET
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = access.get_object_for_user(
+        request.user, ImportJob.objects.select_related("team", "account", "created_by"), pk=pk
+    )
+    return render(
+        request,
+        "metrics/import_detail.html",
+        {"job": job, "progress": services.import_job_progress(job)},
+    )
+
+
+@login_required
+@require_GET
+def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
+    job = access.get_object_for_user(request.user, ImportJob.objects.all(), pk=pk)
+    return JsonResponse(services.import_job_progress(job))
