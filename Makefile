@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PIP_INSTALL := $(BIN)/python -m pip install --disable-pip-version-check -q -c constraints.txt
 
-.PHONY: run test lint format migrations-check venv dev-venv clean
+.PHONY: run test lint format migrations-check bench venv dev-venv clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -43,6 +43,10 @@ lint: dev-venv
 format: dev-venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+## bench: import throughput and memory against raw loads, on SQLite and PostgreSQL
+bench: dev-venv
+	$(BIN)/python -m bench.run
 
 ## migrations-check: fail if a model change has no migration
 migrations-check: dev-venv

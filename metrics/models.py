@@ -191,16 +191,20 @@ class MetricObservation(models.Model):
 
     TEAM_PATH = "account__team"
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="observations")
+    # The unique (account, metric, date) index serves lookups by account too; a second
+    # index on account alone would only slow the bulk writes down.
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="observations", db_index=False
+    )
     metric = models.CharField(max_length=40)
     date = models.DateField()
     value = models.DecimalField(max_digits=20, decimal_places=4)
     source = models.CharField(
         max_length=10, choices=ObservationSource.choices, default=ObservationSource.FILE
     )
-    import_job = models.ForeignKey(
-        "ImportJob", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    # Which import last wrote the number: provenance only, so a plain id (no foreign key
+    # check and no index on each of millions of rows).
+    import_job_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["account", "metric", "date"]

@@ -56,20 +56,34 @@ def _canon(kind: ColumnKind, value: Any) -> Any:
     return str(value)
 
 
-def _adapt(kind: ColumnKind, value: Any) -> Any:
-    """A Python value as the database driver wants it."""
-    if value is None:
-        return None
-    ops = connection.ops
-    if kind == "date":
-        return ops.adapt_datefield_value(value)
-    if kind == "datetime":
-        return ops.adapt_datetimefield_value(value)
-    if kind == "decimal":
-        return ops.adapt_decimalfield_value(value)
-    if kind == "json":
-        return json.dumps(value) if connection.vendor != "postgresql" else _jsonb(value)
+def _identity(value: Any) -> Any:
     return value
+
+
+def _adapters(kinds: Sequence[ColumnKind]) -> list[Callable[[Any], Any]]:
+    """One function per column turning a Python value into what the driver wants, chosen
+    once per writer (looking the backend up per value costs more than the write)."""
+    ops = connection.ops
+    postgres = connection.vendor == "postgresql"
+
+    def json_value(value: Any) -> Any:
+        if value is None:
+            return None
+        return _jsonb(value) if postgres else json.dumps(value)
+
+    def none_safe(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        return lambda value: None if value is None else fn(value)
+
+    table: dict[ColumnKind, Callable[[Any], Any]] = {
+        "int": _identity,
+        "text": _identity,
+        "bool": _identity,
+        "decimal": _identity,
+        "date": _identity if postgres else none_safe(date.isoformat),
+        "datetime": _identity if postgres else none_safe(ops.adapt_datetimefield_value),
+        "json": json_value,
+    }
+    return [table[kind] for kind in kinds]
 
 
 def _jsonb(value: Any) -> Any:
@@ -82,7 +96,11 @@ Merge = Callable[[Row, Row], Row | None]
 
 
 class Upserter:
-    """Upsert rows of (key columns..., value columns...) into one table."""
+    """Upsert rows of (key columns..., value columns...) into one table.
+
+    Key values must be given as the Python types of their kind (int, str, date, aware
+    datetime): they identify rows within a batch as they are.
+    """
 
     def __init__(
         self,
@@ -92,7 +110,7 @@ class Upserter:
         *,
         merge: Merge | None = None,
         not_compared: Sequence[str] = (),
-        batch_size: int = 2000,
+        batch_size: int = 5000,
     ) -> None:
         self.table = table
         self.keys = list(keys)
@@ -103,25 +121,32 @@ class Upserter:
         self._compared = [
             (i, kind) for i, (name, kind) in enumerate(self.values) if name not in not_compared
         ]
+        self._compared_at = [i for i, _ in self._compared]
         self.batch_size = batch_size
         self.counts = UpsertCounts()
         self._pending: dict[tuple[Any, ...], Row] = {}
+        self._n_keys = len(self.keys)
+        self._key_adapters = _adapters([kind for _, kind in self.keys])
+        self._row_adapters = _adapters([kind for _, kind in self.keys + self.values])
+        self._postgres = connection.vendor == "postgresql"
+        qn = connection.ops.quote_name
         key_names = [k for k, _ in self.keys]
         all_names = key_names + [v for v, _ in self.values]
-        qn = connection.ops.quote_name
-        cols = ", ".join(qn(c) for c in all_names)
+        self._qtable = qn(table)
+        self._cols = ", ".join(qn(c) for c in all_names)
+        self._key_cols = [qn(k) for k in key_names]
         marks = ", ".join(["%s"] * len(all_names))
-        updates = ", ".join(f"{qn(v)} = excluded.{qn(v)}" for v, _ in self.values)
+        self._conflict = f"ON CONFLICT ({', '.join(self._key_cols)}) DO UPDATE SET " + ", ".join(
+            f"{qn(v)} = excluded.{qn(v)}" for v, _ in self.values
+        )
         # Table and column names come from model metadata, never from input.
         self._insert_sql = (
-            f"INSERT INTO {qn(table)} ({cols}) VALUES ({marks}) "  # noqa: S608
-            f"ON CONFLICT ({', '.join(qn(k) for k in key_names)}) DO UPDATE SET {updates}"
+            f"INSERT INTO {self._qtable} ({self._cols}) VALUES ({marks}) {self._conflict}"  # noqa: S608
         )
-        self._select_cols = cols
-        self._key_cols = ", ".join(qn(k) for k in key_names)
+        self._staging = qn(f"staging_{table}")
 
     def add(self, row: Row) -> None:
-        key = tuple(_canon(kind, row[i]) for i, (_, kind) in enumerate(self.keys))
+        key = row[: self._n_keys]
         previous = self._pending.get(key)
         if previous is not None and self.merge is not None:
             merged = self.merge(previous, row)
@@ -141,7 +166,7 @@ class Upserter:
         self._pending = {}
         existing = self._existing(batch)
         to_write: list[Row] = []
-        n_keys = len(self.keys)
+        n_keys = self._n_keys
         for key, row in batch.items():
             old = existing.get(key)
             if old is None:
@@ -152,51 +177,90 @@ class Upserter:
             if new is None:  # the merge keeps the stored row
                 self.counts.unchanged += 1
                 continue
-            same = all(
-                _canon(kind, new[n_keys + i]) == _canon(kind, old[n_keys + i])
-                for i, kind in self._compared
-            )
+            # Stored values were decoded to Python types, so plain equality compares them
+            # (Decimal("5") == Decimal("5.0000"), aware datetimes across zones, lists).
+            same = all(new[n_keys + i] == old[n_keys + i] for i in self._compared_at)
             if same:
                 self.counts.unchanged += 1
             else:
                 to_write.append(new)
                 self.counts.updated += 1
         if to_write:
-            kinds = [kind for _, kind in self.keys + self.values]
-            params = [
-                tuple(_adapt(k, v) for k, v in zip(kinds, row, strict=True)) for row in to_write
-            ]
-            with connection.cursor() as cursor:
-                cursor.executemany(self._insert_sql, params)
+            self._write(to_write)
         return self.counts
 
+    def _write(self, rows: list[Row]) -> None:
+        params = self._adapt_rows(rows)
+        with connection.cursor() as cursor:
+            if not self._postgres:
+                cursor.executemany(self._insert_sql, params)
+                return
+            # PostgreSQL: COPY into a staging table, then one INSERT … ON CONFLICT.
+            cursor.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {self._staging} ON COMMIT DROP AS "  # noqa: S608
+                f"SELECT {self._cols} FROM {self._qtable} WITH NO DATA"
+            )
+            with cursor.cursor.copy(f"COPY {self._staging} ({self._cols}) FROM STDIN") as copy:
+                for row in params:
+                    copy.write_row(row)
+            cursor.execute(
+                f"INSERT INTO {self._qtable} ({self._cols}) "  # noqa: S608
+                f"SELECT {self._cols} FROM {self._staging} {self._conflict}"
+            )
+            cursor.execute(f"TRUNCATE {self._staging}")
+
+    def _adapt_rows(self, rows: list[Row]) -> list[Row]:
+        """Rows as the driver wants them; only the columns that need it are touched."""
+        todo = [(i, fn) for i, fn in enumerate(self._row_adapters) if fn is not _identity]
+        if not todo:
+            return rows
+        adapted = []
+        for row in rows:
+            values = list(row)
+            for i, fn in todo:
+                values[i] = fn(values[i])
+            adapted.append(tuple(values))
+        return adapted
+
     def _existing(self, batch: dict[tuple[Any, ...], Row]) -> dict[tuple[Any, ...], Row]:
+        """The stored rows with the batch's keys: per key prefix (e.g. account and metric)
+        one range scan of the unique index over the batch's dates, or an IN list for text
+        keys (whose order depends on the database's collation, so no range is safe)."""
+        groups: dict[tuple[Any, ...], list[Any]] = {}
+        for key in batch:
+            groups.setdefault(key[:-1], []).append(key[-1])
         key_kinds = [kind for _, kind in self.keys]
         value_kinds = [kind for _, kind in self.values]
-        rows = list(batch.values())
+        n = self._n_keys
+        by_range = key_kinds[-1] in ("date", "datetime")
+        prefix = [f"{col} = %s" for col in self._key_cols[:-1]]
+        last_adapter = self._key_adapters[-1]
         found: dict[tuple[Any, ...], Row] = {}
-        qn = connection.ops.quote_name
-        # Row-value IN (VALUES …) works on SQLite 3.15+ and PostgreSQL; chunks stay under
-        # SQLite's variable limit.
-        chunk = max(1, 30000 // len(self.keys) // 2)
         with connection.cursor() as cursor:
-            for start in range(0, len(rows), chunk):
-                part = rows[start : start + chunk]
-                tuple_marks = "(" + ", ".join(["%s"] * len(self.keys)) + ")"
-                values_sql = ", ".join([tuple_marks] * len(part))
-                params: list[Any] = []
-                for row in part:
-                    params.extend(_adapt(k, row[i]) for i, k in enumerate(key_kinds))
-                cursor.execute(  # names from model metadata; values are parameters
-                    f"SELECT {self._select_cols} FROM {qn(self.table)} "  # noqa: S608
-                    f"WHERE ({self._key_cols}) IN (VALUES {values_sql})",
-                    params,
+            for head, lasts in groups.items():
+                params = [fn(v) for fn, v in zip(self._key_adapters, head, strict=False)]
+                chunks = (
+                    [lasts] if by_range else [lasts[i : i + 900] for i in range(0, len(lasts), 900)]
                 )
-                for db_row in cursor.fetchall():
-                    key = tuple(_canon(k, db_row[i]) for i, k in enumerate(key_kinds))
-                    n = len(key_kinds)
-                    values = tuple(_decode(k, db_row[n + i]) for i, k in enumerate(value_kinds))
-                    found[key] = tuple(db_row[:n]) + values
+                for chunk in chunks:
+                    if by_range:
+                        last_sql = f"{self._key_cols[-1]} BETWEEN %s AND %s"
+                        last_params = [last_adapter(min(chunk)), last_adapter(max(chunk))]
+                    else:
+                        last_sql = f"{self._key_cols[-1]} IN ({', '.join(['%s'] * len(chunk))})"
+                        last_params = [last_adapter(v) for v in chunk]
+                    where = " AND ".join([*prefix, last_sql])
+                    cursor.execute(
+                        f"SELECT {self._cols} FROM {self._qtable} WHERE {where}",  # noqa: S608
+                        params + last_params,
+                    )
+                    for db_row in cursor.fetchall():
+                        key = tuple(_decode(k, db_row[i]) for i, k in enumerate(key_kinds))
+                        if key in batch:
+                            values = tuple(
+                                _decode(k, db_row[n + i]) for i, k in enumerate(value_kinds)
+                            )
+                            found[key] = key + values
         return found
 
 

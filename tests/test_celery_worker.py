@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
-from kombu import pools
 from django.core.files.uploadedfile import SimpleUploadedFile
+from kombu import pools
 
 from metrics import services
 from metrics.models import ImportJob, ImportStatus, Platform, Post

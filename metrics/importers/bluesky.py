@@ -22,8 +22,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from datetime import datetime
+from collections.abc import Iterator
 from decimal import Decimal
 
 from metrics.importers.common import (
@@ -34,9 +33,17 @@ from metrics.importers.common import (
     Source,
     head_text,
     normalise_handle,
-    parse_int,
-    parse_iso_utc,
     read_text,
+)
+from metrics.importers.jsonutil import (
+    BadValue,
+    as_dict,
+    as_list,
+    as_str,
+    count,
+    dedupe,
+    load_json,
+    time,
 )
 from metrics.importers.records import (
     AccountInfo,
@@ -58,76 +65,6 @@ _HANDLE_RE = re.compile(r"@([a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0
 _PROFILE_MAX_BYTES = 1024 * 1024
 
 
-class _Bad(ValueError):
-    """One feed item that cannot be read; becomes a RowError."""
-
-
-# --- JSON helpers ------------------------------------------------------------------------
-
-
-def _load_json(member: Member) -> object:
-    text = read_text(member)
-    if not text.strip():
-        raise ImportFailed(f"{member.name}: the file is empty.")
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ImportFailed(
-            f"{member.name}: not valid JSON, or the file is cut off "
-            f"(line {exc.lineno}, column {exc.colno}: {exc.msg}). Download it again."
-        ) from None
-    except RecursionError:
-        raise ImportFailed(f"{member.name}: the JSON is nested too deeply to read.") from None
-
-
-def _dict(value: object) -> dict[str, object]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: object) -> list[object]:
-    return value if isinstance(value, list) else []
-
-
-def _str(value: object) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _count(obj: dict[str, object], key: str) -> int | None:
-    value = obj.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise _Bad(f"“{key}”: “{value}” is not a number")
-    if isinstance(value, int):
-        number: int | None = value
-    elif isinstance(value, float) and value.is_integer():
-        number = int(value)
-    elif isinstance(value, str):
-        try:
-            number = parse_int(value)
-        except ValueError as exc:
-            raise _Bad(f"“{key}”: {exc}") from None
-    else:
-        raise _Bad(f"“{key}”: “{value}” is not a number")
-    if number is not None and number < 0:
-        raise _Bad(f"“{key}”: “{value}” is negative")
-    return number
-
-
-def _time(obj: dict[str, object], key: str, where: str) -> datetime:
-    raw = obj.get(key)
-    if not isinstance(raw, str) or not raw.strip():
-        raise _Bad(f"{where} has no “{key}” time")
-    try:
-        return parse_iso_utc(raw)
-    except ValueError:
-        raise _Bad(f"{where} “{key}”: “{raw}” is not a date and time with a time zone") from None
-
-
-def _dedupe(values: Iterable[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(v for v in values if v))
-
-
 def _did_of(at_uri: str) -> str:
     """`at://did:plc:x/app.bsky.feed.post/rkey` -> `did:plc:x`."""
     if not at_uri.startswith("at://"):
@@ -143,8 +80,8 @@ def _collection_of(at_uri: str) -> str:
 def _permalink(author: dict[str, object], at_uri: str) -> str:
     """`https://bsky.app/profile/<handle>/post/<rkey>` (the DID when the handle is invalid)."""
     rkey = at_uri.rstrip("/").rsplit("/", 1)[-1] if at_uri.startswith("at://") else ""
-    handle = normalise_handle(_str(author.get("handle")))
-    who = handle if handle and handle != "handle.invalid" else _str(author.get("did"))
+    handle = normalise_handle(as_str(author.get("handle")))
+    who = handle if handle and handle != "handle.invalid" else as_str(author.get("did"))
     if not rkey or not who:
         return ""
     return f"https://bsky.app/profile/{who}/post/{rkey}"
@@ -203,7 +140,7 @@ def _profile_of(data: object) -> dict[str, object] | None:
     """The profile when the JSON is a getProfile response (profileViewDetailed)."""
     if not isinstance(data, dict) or "feed" in data:
         return None
-    if not _str(data.get("did")).startswith("did:") or not _str(data.get("handle")):
+    if not as_str(data.get("did")).startswith("did:") or not as_str(data.get("handle")):
         return None
     if "followersCount" not in data:
         return None
@@ -253,7 +190,7 @@ def sniff_profile(source: Source) -> bool:
 
 
 def _load_profile(member: Member) -> dict[str, object]:
-    profile = _profile_of(_load_json(member))
+    profile = _profile_of(load_json(member))
     if profile is None:
         raise ImportFailed(
             f"{member.name}: not a Bluesky profile (app.bsky.actor.getProfile): "
@@ -267,8 +204,8 @@ def _profile_levels(
 ) -> Iterator[Record]:
     for metric, key in (("followers", "followersCount"), ("following", "followsCount")):
         try:
-            value = _count(profile, key)
-        except _Bad as exc:
+            value = count(profile, key)
+        except BadValue as exc:
             yield RowError(1, f"profile: {exc}.", member.name)
             continue
         if value is not None:
@@ -280,7 +217,7 @@ def parse_profile(source: Source, ctx: ParseContext) -> Iterator[Record]:
     if not members:
         raise ImportFailed(f"{source.name}: no profile file.")
     profiles = [(m, _load_profile(m)) for m in members]
-    dids = {_str(p.get("did")) for _, p in profiles}
+    dids = {as_str(p.get("did")) for _, p in profiles}
     if len(dids) > 1:
         raise ImportFailed(
             f"{source.name}: profiles of several accounts; import one profile at a time."
@@ -290,8 +227,8 @@ def parse_profile(source: Source, ctx: ParseContext) -> Iterator[Record]:
     member, profile = profiles[0]
     yield AccountInfo(
         PLATFORM,
-        normalise_handle(_str(profile.get("handle"))),
-        _str(profile.get("displayName")).strip(),
+        normalise_handle(as_str(profile.get("handle"))),
+        as_str(profile.get("displayName")).strip(),
     )
     yield from _profile_levels(profile, member, ctx)
 
@@ -303,7 +240,7 @@ def _pages(source: Source) -> Iterator[tuple[Member, list[object]]]:
     for member in _members(source):
         if _is_profile(member):
             continue
-        data = _load_json(member)
+        data = load_json(member)
         if not isinstance(data, dict):
             raise ImportFailed(f"{member.name}: not a Bluesky feed page (expected a JSON object).")
         feed = data.get("feed")
@@ -314,24 +251,24 @@ def _pages(source: Source) -> Iterator[tuple[Member, list[object]]]:
 
 def _authors(item: dict[str, object]) -> Iterator[dict[str, object]]:
     """Every profile view an item carries, for resolving DIDs to handles."""
-    post = _dict(item.get("post"))
-    yield _dict(post.get("author"))
-    yield _dict(_dict(item.get("reason")).get("by"))
-    reply = _dict(item.get("reply"))
+    post = as_dict(item.get("post"))
+    yield as_dict(post.get("author"))
+    yield as_dict(as_dict(item.get("reason")).get("by"))
+    reply = as_dict(item.get("reply"))
     for key in ("root", "parent"):
-        yield _dict(_dict(reply.get(key)).get("author"))
-    yield _dict(reply.get("grandparentAuthor"))
-    view = _dict(post.get("embed"))
-    for record in (_dict(view.get("record")), _dict(_dict(view.get("record")).get("record"))):
-        yield _dict(record.get("author"))
+        yield as_dict(as_dict(reply.get(key)).get("author"))
+    yield as_dict(reply.get("grandparentAuthor"))
+    view = as_dict(post.get("embed"))
+    for record in (as_dict(view.get("record")), as_dict(as_dict(view.get("record")).get("record"))):
+        yield as_dict(record.get("author"))
 
 
 def _item_owner(item: dict[str, object]) -> str:
     """The DID of the account whose feed item this is: the reposter, else the author."""
-    reason = _dict(item.get("reason"))
+    reason = as_dict(item.get("reason"))
     if reason.get("$type") == REASON_REPOST:
-        return _str(_dict(reason.get("by")).get("did"))
-    return _str(_dict(_dict(item.get("post")).get("author")).get("did"))
+        return as_str(as_dict(reason.get("by")).get("did"))
+    return as_str(as_dict(as_dict(item.get("post")).get("author")).get("did"))
 
 
 class _Account:
@@ -351,10 +288,13 @@ def _feed_account(source: Source, ctx: ParseContext) -> _Account:
             if not isinstance(item, dict):
                 continue
             for author in _authors(item):
-                did, handle = _str(author.get("did")), normalise_handle(_str(author.get("handle")))
+                did, handle = (
+                    as_str(author.get("did")),
+                    normalise_handle(as_str(author.get("handle"))),
+                )
                 if did and handle and handle != "handle.invalid":
                     handles.setdefault(did, handle)
-                    names.setdefault(did, _str(author.get("displayName")).strip())
+                    names.setdefault(did, as_str(author.get("displayName")).strip())
             if owner := _item_owner(item):
                 owners[owner] += 1
     if not owners:
@@ -379,9 +319,9 @@ def parse_feed(source: Source, ctx: ParseContext) -> Iterator[Record]:
     for member in _members(source):
         if _is_profile(member):
             profile = _load_profile(member)
-            if _str(profile.get("did")) != account.did:
+            if as_str(profile.get("did")) != account.did:
                 raise ImportFailed(
-                    f"{member.name} is the profile of {_str(profile.get('handle'))}, but the "
+                    f"{member.name} is the profile of {as_str(profile.get('handle'))}, but the "
                     f"feed pages are {account.handle or account.did}'s."
                 )
             yield from _profile_levels(profile, member, ctx)
@@ -394,8 +334,8 @@ def parse_feed(source: Source, ctx: ParseContext) -> Iterator[Record]:
                 continue
             try:
                 post = _feed_item(item, account)
-            except _Bad as exc:
-                uri = _str(_dict(item.get("post")).get("uri"))
+            except BadValue as exc:
+                uri = as_str(as_dict(item.get("post")).get("uri"))
                 where = f"item {row} ({uri})" if uri else f"item {row}"
                 yield RowError(row, f"{where}: {exc}.", member.name)
                 continue
@@ -410,49 +350,49 @@ def parse_feed(source: Source, ctx: ParseContext) -> Iterator[Record]:
 def _feed_item(item: dict[str, object], account: _Account) -> PostRecord | None:
     post = item.get("post")
     if not isinstance(post, dict):
-        raise _Bad("no “post”")
-    uri = _str(post.get("uri"))
+        raise BadValue("no “post”")
+    uri = as_str(post.get("uri"))
     if not uri.startswith("at://"):
-        raise _Bad(f"“uri”: “{post.get('uri')}” is not an at:// URI")
-    author = _dict(post.get("author"))
-    reason = _dict(item.get("reason"))
+        raise BadValue(f"“uri”: “{post.get('uri')}” is not an at:// URI")
+    author = as_dict(post.get("author"))
+    reason = as_dict(item.get("reason"))
 
     if reason.get("$type") == REASON_REPOST:
-        if _str(_dict(reason.get("by")).get("did")) != account.did:
+        if as_str(as_dict(reason.get("by")).get("did")) != account.did:
             return None
         return PostRecord(
             platform_id=f"repost:{uri}",
-            published_at=_time(reason, "indexedAt", "the repost"),
+            published_at=time(reason, "indexedAt", "the repost"),
             permalink=_permalink(author, uri),
             kind=PostKind.RESHARE,
             reshared_handle=_handle_of(author, _did_of(uri), account),
         )
 
     # A plain post, or one shown again because it is pinned (reasonPin).
-    if _str(author.get("did")) != account.did:
+    if as_str(author.get("did")) != account.did:
         return None
     record = post.get("record")
     if not isinstance(record, dict):
-        raise _Bad("no “record”")
-    text = _str(record.get("text"))
-    published = _time(record, "createdAt", "the post")
+        raise BadValue("no “record”")
+    text = as_str(record.get("text"))
+    published = time(record, "createdAt", "the post")
 
     kind: PostKind | None = None
     reply_to = ""
     reshared = ""
-    quoted = _quoted_uri(_dict(record.get("embed")))
+    quoted = _quoted_uri(as_dict(record.get("embed")))
     if quoted:
         kind = PostKind.QUOTE
-        reshared = _quoted_author(_dict(post.get("embed")), quoted, account)
+        reshared = _quoted_author(as_dict(post.get("embed")), quoted, account)
     reply = record.get("reply")
     if isinstance(reply, dict):
         kind = PostKind.REPLY
-        parent_view = _dict(_dict(item.get("reply")).get("parent"))
-        parent_uri = _str(_dict(reply.get("parent")).get("uri"))
-        reply_to = _handle_of(_dict(parent_view.get("author")), _did_of(parent_uri), account)
+        parent_view = as_dict(as_dict(item.get("reply")).get("parent"))
+        parent_uri = as_str(as_dict(reply.get("parent")).get("uri"))
+        reply_to = _handle_of(as_dict(parent_view.get("author")), _did_of(parent_uri), account)
 
-    reposts = _count(post, "repostCount")
-    quotes = _count(post, "quoteCount")
+    reposts = count(post, "repostCount")
+    quotes = count(post, "quoteCount")
     return PostRecord(
         platform_id=uri,
         published_at=published,
@@ -463,37 +403,37 @@ def _feed_item(item: dict[str, object], account: _Account) -> PostRecord | None:
         reshared_handle=reshared,
         mentions=_mentions(record, text, account),
         links=_links(record),
-        likes=_count(post, "likeCount"),
-        replies=_count(post, "replyCount"),
+        likes=count(post, "likeCount"),
+        replies=count(post, "replyCount"),
         reshares=None if reposts is None else reposts + (quotes or 0),
     )
 
 
 def _handle_of(view: dict[str, object], did: str, account: _Account) -> str:
     """A profile view's handle; else the handle the feed gives this DID elsewhere."""
-    handle = normalise_handle(_str(view.get("handle")))
+    handle = normalise_handle(as_str(view.get("handle")))
     if handle and handle != "handle.invalid":
         return handle
-    return account.handles.get(_str(view.get("did")) or did, "")
+    return account.handles.get(as_str(view.get("did")) or did, "")
 
 
 def _quoted_uri(embed: dict[str, object]) -> str:
     """The URI of the post a record embeds, when it embeds a post (not a feed or list)."""
-    kind = _str(embed.get("$type"))
+    kind = as_str(embed.get("$type"))
     if kind not in _QUOTE_EMBEDS:
         return ""
-    ref = _dict(embed.get("record"))
+    ref = as_dict(embed.get("record"))
     if kind == "app.bsky.embed.recordWithMedia":
-        ref = _dict(ref.get("record"))
-    uri = _str(ref.get("uri"))
+        ref = as_dict(ref.get("record"))
+    uri = as_str(ref.get("uri"))
     return uri if _collection_of(uri) == _POST_COLLECTION else ""
 
 
 def _quoted_author(view: dict[str, object], quoted: str, account: _Account) -> str:
-    record = _dict(view.get("record"))
-    if _str(view.get("$type")).startswith("app.bsky.embed.recordWithMedia"):
-        record = _dict(record.get("record"))
-    return _handle_of(_dict(record.get("author")), _did_of(quoted), account)
+    record = as_dict(view.get("record"))
+    if as_str(view.get("$type")).startswith("app.bsky.embed.recordWithMedia"):
+        record = as_dict(record.get("record"))
+    return _handle_of(as_dict(record.get("author")), _did_of(quoted), account)
 
 
 def _mentions(record: dict[str, object], text: str, account: _Account) -> tuple[str, ...]:
@@ -501,17 +441,17 @@ def _mentions(record: dict[str, object], text: str, account: _Account) -> tuple[
     the text shows at the facet's UTF-8 byte range; a mention neither names is left out."""
     encoded = text.encode("utf-8")
     handles: list[str] = []
-    for facet in _list(record.get("facets")):
-        facet = _dict(facet)
-        for feature in _list(facet.get("features")):
-            feature = _dict(feature)
+    for facet in as_list(record.get("facets")):
+        facet = as_dict(facet)
+        for feature in as_list(facet.get("features")):
+            feature = as_dict(feature)
             if feature.get("$type") != _MENTION:
                 continue
-            handle = account.handles.get(_str(feature.get("did")), "")
+            handle = account.handles.get(as_str(feature.get("did")), "")
             if not handle:
-                handle = _handle_in_text(encoded, _dict(facet.get("index")))
+                handle = _handle_in_text(encoded, as_dict(facet.get("index")))
             handles.append(handle)
-    return _dedupe(handles)
+    return dedupe(handles)
 
 
 def _handle_in_text(encoded: bytes, index: dict[str, object]) -> str:
@@ -529,16 +469,16 @@ def _handle_in_text(encoded: bytes, index: dict[str, object]) -> str:
 def _links(record: dict[str, object]) -> tuple[str, ...]:
     """Full URLs from #link facets (the text often shows them shortened) and link cards."""
     links: list[str] = []
-    for facet in _list(record.get("facets")):
-        for feature in _list(_dict(facet).get("features")):
-            feature = _dict(feature)
+    for facet in as_list(record.get("facets")):
+        for feature in as_list(as_dict(facet).get("features")):
+            feature = as_dict(feature)
             if feature.get("$type") == _LINK:
-                links.append(_str(feature.get("uri")).strip())
-    embed = _dict(record.get("embed"))
-    for candidate in (embed, _dict(embed.get("media"))):
-        if _str(candidate.get("$type")) == "app.bsky.embed.external":
-            links.append(_str(_dict(candidate.get("external")).get("uri")).strip())
-    return _dedupe(link for link in links if link.lower().startswith(("http://", "https://")))
+                links.append(as_str(feature.get("uri")).strip())
+    embed = as_dict(record.get("embed"))
+    for candidate in (embed, as_dict(embed.get("media"))):
+        if as_str(candidate.get("$type")) == "app.bsky.embed.external":
+            links.append(as_str(as_dict(candidate.get("external")).get("uri")).strip())
+    return dedupe(link for link in links if link.lower().startswith(("http://", "https://")))
 
 
 FORMATS: list[Format] = [

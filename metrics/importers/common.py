@@ -364,6 +364,8 @@ def parse_decimal(raw: str | None) -> Decimal | None:
     """
     if raw is None:
         return None
+    if raw.isdigit():  # the common case, first: a plain count
+        return Decimal(raw)
     value = raw.strip().strip('"').strip()
     if value.lower() in NULLS:
         return None

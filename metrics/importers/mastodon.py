@@ -24,7 +24,6 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from datetime import datetime
 from decimal import Decimal
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -37,9 +36,16 @@ from metrics.importers.common import (
     Source,
     head_text,
     html_to_text,
-    parse_int,
-    parse_iso_utc,
     read_text,
+)
+from metrics.importers.jsonutil import (
+    BadValue,
+    as_dict,
+    as_str,
+    count,
+    dedupe,
+    load_json,
+    time,
 )
 from metrics.importers.records import (
     AccountInfo,
@@ -62,42 +68,12 @@ _MEDIA_SUFFIXES = (
 )  # fmt: skip
 
 
-class _Bad(ValueError):
-    """One activity or status that cannot be read; becomes a RowError."""
-
-
-# --- JSON helpers --------------------------------------------------------------------------
-
-
-def _load_json(member: Member) -> object:
-    text = read_text(member)
-    if not text.strip():
-        raise ImportFailed(f"{member.name}: the file is empty.")
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ImportFailed(
-            f"{member.name}: not valid JSON, or the file is cut off "
-            f"(line {exc.lineno}, column {exc.colno}: {exc.msg}). Download it again."
-        ) from None
-    except RecursionError:
-        raise ImportFailed(f"{member.name}: the JSON is nested too deeply to read.") from None
-
-
-def _dict(value: object) -> dict[str, object]:
-    return value if isinstance(value, dict) else {}
-
-
-def _str(value: object) -> str:
-    return value if isinstance(value, str) else ""
-
-
 def _uris(value: object) -> list[str]:
     """An ActivityStreams audience or reference: a URI, an object with an id, or a list."""
     if isinstance(value, str):
         return [value]
     if isinstance(value, dict):
-        return [v for v in (_str(value.get("id")) or _str(value.get("href")),) if v]
+        return [v for v in (as_str(value.get("id")) or as_str(value.get("href")),) if v]
     if isinstance(value, list):
         return [u for v in value if not isinstance(v, list) for u in _uris(v)]
     return []
@@ -106,43 +82,6 @@ def _uris(value: object) -> list[str]:
 def _first_uri(value: object) -> str:
     uris = _uris(value)
     return uris[0] if uris else ""
-
-
-def _count(obj: dict[str, object], key: str) -> int | None:
-    """A count from the JSON: an int (or a numeric string); None when absent."""
-    value = obj.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise _Bad(f"“{key}”: “{value}” is not a number")
-    if isinstance(value, int):
-        number: int | None = value
-    elif isinstance(value, float) and value.is_integer():
-        number = int(value)
-    elif isinstance(value, str):
-        try:
-            number = parse_int(value)
-        except ValueError as exc:
-            raise _Bad(f"“{key}”: {exc}") from None
-    else:
-        raise _Bad(f"“{key}”: “{value}” is not a number")
-    if number is not None and number < 0:
-        raise _Bad(f"“{key}”: “{value}” is negative")
-    return number
-
-
-def _time(obj: dict[str, object], key: str) -> datetime:
-    raw = obj.get(key)
-    if not isinstance(raw, str) or not raw.strip():
-        raise _Bad(f"no “{key}” time")
-    try:
-        return parse_iso_utc(raw)
-    except ValueError:
-        raise _Bad(f"“{key}”: “{raw}” is not a date and time with a time zone") from None
-
-
-def _dedupe(values: Iterable[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(v for v in values if v))
 
 
 def _is_candidate(member: Member) -> bool:
@@ -210,7 +149,7 @@ def _links_from_html(markup: str, exclude: Iterable[str] = ()) -> tuple[str, ...
     collector.feed(markup or "")
     collector.close()
     skip = {e for e in exclude if e}
-    return _dedupe(link for link in collector.links if link not in skip)
+    return dedupe(link for link in collector.links if link not in skip)
 
 
 # --- handles -----------------------------------------------------------------------------
@@ -308,11 +247,11 @@ def _archive_owner(source: Source, outbox: Member, items: list[object]) -> _Owne
     counts = Counter(_first_uri(item.get("actor")) for item in items if isinstance(item, dict))
     counts.pop("", None)
     if actors:
-        actor = _dict(_load_json(actors[0]))
-        actor_id = _str(actor.get("id"))
+        actor = as_dict(load_json(actors[0]))
+        actor_id = as_str(actor.get("id"))
         if not actor_id:
             raise ImportFailed(f"{actors[0].name}: the account file has no “id”.")
-        username = _str(actor.get("preferredUsername"))
+        username = as_str(actor.get("preferredUsername"))
         host = urlsplit(actor_id).hostname or ""
         handle = f"{username}@{host}".lower() if username and host else ""
         if counts and actor_id not in counts:
@@ -321,7 +260,7 @@ def _archive_owner(source: Source, outbox: Member, items: list[object]) -> _Owne
                 f"the activities of {counts.most_common(1)[0][0]}; these files come from "
                 "different archives."
             )
-        return _Owner(actor_id, handle, _str(actor.get("name")).strip())
+        return _Owner(actor_id, handle, as_str(actor.get("name")).strip())
     if not counts:
         raise ImportFailed(f"{outbox.name}: the outbox holds no activities to import.")
     ranked = counts.most_common(2)
@@ -342,7 +281,7 @@ def parse_archive(source: Source, ctx: ParseContext) -> Iterator[Record]:
         names = ", ".join(m.name for m in outboxes)
         raise ImportFailed(f"{source.name}: more than one outbox ({names}); import one at a time.")
     outbox = outboxes[0]
-    data = _load_json(outbox)
+    data = load_json(outbox)
     if not isinstance(data, dict) or data.get("type") != "OrderedCollection":
         raise ImportFailed(f"{outbox.name}: not a Mastodon outbox (no OrderedCollection).")
     # The key appears twice in real files, first as []; json keeps the last, the real list.
@@ -360,8 +299,8 @@ def parse_archive(source: Source, ctx: ParseContext) -> Iterator[Record]:
             continue
         try:
             post = _archive_item(item, owner)
-        except _Bad as exc:
-            label = _str(item.get("id"))
+        except BadValue as exc:
+            label = as_str(item.get("id"))
             where = f"item {row} ({label})" if label else f"item {row}"
             yield RowError(row, f"{where}: {exc}.", outbox.name)
             continue
@@ -394,15 +333,15 @@ def _status_id(uri: str, *, activity: bool = False) -> str:
 def _archive_boost(item: dict[str, object], owner: _Owner) -> PostRecord | None:
     if not _is_public(_uris(item.get("to")), _uris(item.get("cc"))):
         return None
-    activity_id = _str(item.get("id"))
+    activity_id = as_str(item.get("id"))
     if not activity_id:
-        raise _Bad("the boost has no “id”")
+        raise BadValue("the boost has no “id”")
     target = _first_uri(item.get("object"))
     if not target:
-        raise _Bad("the boost does not say which post it boosts (no “object”)")
+        raise BadValue("the boost does not say which post it boosts (no “object”)")
     return PostRecord(
         platform_id=_status_id(activity_id, activity=True),
-        published_at=_time(item, "published"),
+        published_at=time(item, "published"),
         permalink=activity_id,
         kind=PostKind.RESHARE,
         reshared_handle=_boosted_author(target, _uris(item.get("cc")), owner),
@@ -428,10 +367,10 @@ def _boosted_author(target: str, cc: list[str], owner: _Owner) -> str:
 def _archive_note(item: dict[str, object], owner: _Owner) -> PostRecord | None:
     note = item.get("object")
     if not isinstance(note, dict):
-        raise _Bad("the activity holds no post object")
-    note_type = _str(note.get("type"))
+        raise BadValue("the activity holds no post object")
+    note_type = as_str(note.get("type"))
     if note_type not in _POST_TYPES:
-        raise _Bad(f"unknown post type “{note.get('type')}”")
+        raise BadValue(f"unknown post type “{note.get('type')}”")
     author = _first_uri(note.get("attributedTo")) or owner.actor_id
     if author != owner.actor_id:
         return None
@@ -439,22 +378,22 @@ def _archive_note(item: dict[str, object], owner: _Owner) -> PostRecord | None:
     cc = _uris(note.get("cc")) or _uris(item.get("cc"))
     if not _is_public(to, cc):
         return None  # followers-only or direct
-    note_id = _str(note.get("id"))
+    note_id = as_str(note.get("id"))
     if not note_id:
-        raise _Bad("the post has no “id”")
-    published = _time(note, "published") if note.get("published") else _time(item, "published")
+        raise BadValue("the post has no “id”")
+    published = time(note, "published") if note.get("published") else time(item, "published")
 
-    content = _str(note.get("content"))
+    content = as_str(note.get("content"))
     if not content:
-        content = next(iter(_str(v) for v in _dict(note.get("contentMap")).values()), "")
+        content = next(iter(as_str(v) for v in as_dict(note.get("contentMap")).values()), "")
     tag_field = note.get("tag")
     tags = [t for t in tag_field if isinstance(t, dict)] if isinstance(tag_field, list) else []
     mention_tags = [
-        (_qualify(_str(t.get("name")), _str(t.get("href"))), _str(t.get("href")))
+        (_qualify(as_str(t.get("name")), as_str(t.get("href"))), as_str(t.get("href")))
         for t in tags
-        if t.get("type") == "Mention" and _str(t.get("name"))
+        if t.get("type") == "Mention" and as_str(t.get("name"))
     ]
-    mentions = _dedupe(handle for handle, _ in mention_tags)
+    mentions = dedupe(handle for handle, _ in mention_tags)
 
     parent = _first_uri(note.get("inReplyTo"))
     quoted = (
@@ -512,9 +451,9 @@ def _total(note: dict[str, object], key: str) -> int | None:
     if not isinstance(collection, dict):
         return None
     try:
-        return _count(collection, "totalItems")
-    except _Bad as exc:
-        raise _Bad(f"“{key}” {exc}") from None
+        return count(collection, "totalItems")
+    except BadValue as exc:
+        raise BadValue(f"“{key}” {exc}") from None
 
 
 # --- REST API pages ----------------------------------------------------------------------
@@ -571,7 +510,7 @@ def _pages(source: Source) -> Iterator[tuple[Member, list[object]]]:
     for member in source.members:
         if member.basename.startswith("."):
             continue
-        data = _load_json(member)
+        data = load_json(member)
         if not isinstance(data, list):
             raise ImportFailed(
                 f"{member.name}: not a page of Mastodon statuses (expected a JSON array)."
@@ -580,12 +519,14 @@ def _pages(source: Source) -> Iterator[tuple[Member, list[object]]]:
 
 
 def _account_key(status: dict[str, object]) -> str:
-    account = _dict(status.get("account"))
-    return _str(account.get("id")) or _str(account.get("url"))
+    account = as_dict(status.get("account"))
+    return as_str(account.get("id")) or as_str(account.get("url"))
 
 
 def _acct(account: dict[str, object]) -> str:
-    return _qualify(_str(account.get("acct")), _str(account.get("url")) or _str(account.get("uri")))
+    return _qualify(
+        as_str(account.get("acct")), as_str(account.get("url")) or as_str(account.get("uri"))
+    )
 
 
 def parse_api(source: Source, ctx: ParseContext) -> Iterator[Record]:
@@ -597,7 +538,7 @@ def parse_api(source: Source, ctx: ParseContext) -> Iterator[Record]:
         for status in statuses:
             if isinstance(status, dict) and (key := _account_key(status)):
                 owners[key] += 1
-                profiles.setdefault(key, _dict(status.get("account")))
+                profiles.setdefault(key, as_dict(status.get("account")))
     if not owners:
         raise ImportFailed(f"{source.name}: the pages hold no statuses.")
     ranked = owners.most_common(2)
@@ -611,13 +552,13 @@ def parse_api(source: Source, ctx: ParseContext) -> Iterator[Record]:
     account = profiles[owner_key]
     handle = _acct(account)
     if handle:
-        yield AccountInfo(PLATFORM, handle, _str(account.get("display_name")).strip())
+        yield AccountInfo(PLATFORM, handle, as_str(account.get("display_name")).strip())
     # The Account in each status is a snapshot taken when the page was fetched: a lifetime
     # level, stored on the import day.
     for metric, key in (("followers", "followers_count"), ("following", "following_count")):
         try:
-            value = _count(account, key)
-        except _Bad as exc:
+            value = count(account, key)
+        except BadValue as exc:
             yield RowError(1, f"account: {exc}.", "")
             continue
         if value is not None:
@@ -633,8 +574,8 @@ def parse_api(source: Source, ctx: ParseContext) -> Iterator[Record]:
                 continue
             try:
                 post = _api_status(status, owner_key, handle)
-            except _Bad as exc:
-                label = _str(status.get("id"))
+            except BadValue as exc:
+                label = as_str(status.get("id"))
                 where = f"status {row} (id {label})" if label else f"status {row}"
                 yield RowError(row, f"{where}: {exc}.", member.name)
                 continue
@@ -650,14 +591,14 @@ def _api_status(status: dict[str, object], owner_key: str, handle: str) -> PostR
     if isinstance(status_id, int) and not isinstance(status_id, bool):
         status_id = str(status_id)
     if not isinstance(status_id, str) or not status_id:
-        raise _Bad("no “id”")
+        raise BadValue("no “id”")
     visibility = status.get("visibility")
     if visibility in _PRIVATE_VISIBILITY:
         return None
     if visibility is not None and visibility not in _SHARED_VISIBILITY:
-        raise _Bad(f"“visibility”: unknown value “{visibility}”")
-    published = _time(status, "created_at")
-    permalink = _str(status.get("url")) or _str(status.get("uri"))
+        raise BadValue(f"“visibility”: unknown value “{visibility}”")
+    published = time(status, "created_at")
+    permalink = as_str(status.get("url")) or as_str(status.get("uri"))
 
     reblog = status.get("reblog")
     if isinstance(reblog, dict):
@@ -668,15 +609,15 @@ def _api_status(status: dict[str, object], owner_key: str, handle: str) -> PostR
             published_at=published,
             permalink=permalink,
             kind=PostKind.RESHARE,
-            reshared_handle=_acct(_dict(reblog.get("account"))),
+            reshared_handle=_acct(as_dict(reblog.get("account"))),
         )
 
-    content = _str(status.get("content"))
+    content = as_str(status.get("content"))
     mentions_raw = status.get("mentions")
     mention_list = (
         [m for m in mentions_raw if isinstance(m, dict)] if isinstance(mentions_raw, list) else []
     )
-    mentions = _dedupe(_acct(m) for m in mention_list)
+    mentions = dedupe(_acct(m) for m in mention_list)
 
     kind: PostKind | None = None
     reply_to = ""
@@ -685,9 +626,9 @@ def _api_status(status: dict[str, object], owner_key: str, handle: str) -> PostR
     quote = status.get("quote")
     if isinstance(quote, dict):
         kind = PostKind.QUOTE
-        quoted = _dict(quote.get("quoted_status"))
-        reshared = _acct(_dict(quoted.get("account")))
-        quoted_urls = [_str(quoted.get("url")), _str(quoted.get("uri"))]
+        quoted = as_dict(quote.get("quoted_status"))
+        reshared = _acct(as_dict(quoted.get("account")))
+        quoted_urls = [as_str(quoted.get("url")), as_str(quoted.get("uri"))]
     if status.get("in_reply_to_id"):
         kind = PostKind.REPLY
         parent_account = status.get("in_reply_to_account_id")
@@ -700,8 +641,8 @@ def _api_status(status: dict[str, object], owner_key: str, handle: str) -> PostR
                 "",
             )
 
-    reblogs = _count(status, "reblogs_count")
-    quotes = _count(status, "quotes_count")
+    reblogs = count(status, "reblogs_count")
+    quotes = count(status, "quotes_count")
     return PostRecord(
         platform_id=status_id,
         published_at=published,
@@ -712,8 +653,8 @@ def _api_status(status: dict[str, object], owner_key: str, handle: str) -> PostR
         reshared_handle=reshared,
         mentions=mentions,
         links=_links_from_html(content, exclude=quoted_urls),
-        likes=_count(status, "favourites_count"),
-        replies=_count(status, "replies_count"),
+        likes=count(status, "favourites_count"),
+        replies=count(status, "replies_count"),
         # Quotes also put the post in front of another audience: counted as reshares.
         reshares=None if reblogs is None else reblogs + (quotes or 0),
     )

@@ -568,10 +568,16 @@ def _parse_daily_member(member: Member, platform: str) -> Iterator[Record]:
         required=["date", "value"],
         where=member.name,
     )
+    day_at, value_at = columns.index["date"], columns.index["value"]
+    width = max(day_at, value_at) + 1
     for line, cells in rows:
-        if _is_blank(cells):
+        if len(cells) < width:
+            if _is_blank(cells):
+                continue
+            cells = [*cells, *[""] * (width - len(cells))]
+        raw_day, raw_value = cells[day_at].strip(), cells[value_at].strip()
+        if not raw_day and not raw_value and _is_blank(cells):
             continue
-        raw_day, raw_value = columns.get(cells, "date"), columns.get(cells, "value")
         match = _ISO_DAY.match(raw_day)
         if not match:
             yield RowError(

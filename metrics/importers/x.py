@@ -31,6 +31,7 @@ from metrics.importers.common import (
     localize,
     normalise_handle,
     normalise_header,
+    open_text,
     parse_int,
     parse_iso_utc,
     read_text,
@@ -641,55 +642,96 @@ def sniff_archive(source: Source) -> bool:
     return bool(_Archive(source).tweet_parts())
 
 
+_CHUNK = 1024 * 1024
+
+
 def _iter_js_items(member: Member) -> Iterator[tuple[int, Any]]:
     """The items of a `window.YTD.<type>.partN = [ … ]` file, one at a time, with the line
-    each starts on. A cut-off or edited file raises ImportFailed where it breaks."""
-    text = read_text(member)
-    match = _YTD_RE.match(text)
-    if match is None:
-        raise ImportFailed(f"{member.name}: not an X archive data file (no “window.YTD…= [”).")
+    each starts on. The file is read in chunks, so memory does not grow with the archive.
+    A cut-off or edited file raises ImportFailed where it breaks."""
     decoder = json.JSONDecoder()
     whitespace = re.compile(r"\s*")
-    pos = match.end()
-    line = 1 + text.count("\n", 0, pos)
-    first = True
-    while True:
-        skip = whitespace.match(text, pos)
-        end = skip.end() if skip else pos
-        line += text.count("\n", pos, end)
-        pos = end
-        if pos >= len(text):
-            raise ImportFailed(
-                f"{member.name}: the file ends at line {line} before its list is closed; "
-                "it is probably cut off. Extract it from the archive again."
-            )
-        if text[pos] == "]":
-            rest = text[pos + 1 :].strip()
-            if rest not in ("", ";"):
-                raise ImportFailed(f"{member.name}, line {line}: unexpected text after the list.")
-            return
-        if not first:
-            if text[pos] != ",":
+    with open_text(member) as fh:
+        buf = ""
+        eof = False
+
+        def more() -> bool:
+            nonlocal buf, eof
+            if eof:
+                return False
+            try:
+                chunk = fh.read(_CHUNK)
+            except UnicodeDecodeError as exc:
                 raise ImportFailed(
-                    f"{member.name}, line {line}: expected “,” or “]” between items; "
-                    "the file is not valid JSON."
+                    f"{member.name} is not valid UTF-8 text; extract it from the archive again."
+                ) from exc
+            if not chunk:
+                eof = True
+                return False
+            buf += chunk
+            return True
+
+        while (match := _YTD_RE.match(buf.lstrip("\ufeff"))) is None:
+            if not more() or len(buf) > _CHUNK * 2:
+                raise ImportFailed(
+                    f"{member.name}: not an X archive data file (no “window.YTD…= [”)."
                 )
-            pos += 1
-            skip = whitespace.match(text, pos)
-            end = skip.end() if skip else pos
-            line += text.count("\n", pos, end)
+        buf = buf.lstrip("\ufeff")
+        pos = match.end()
+        line = 1 + buf.count("\n", 0, pos)
+        first = True
+
+        def skip_space() -> None:
+            nonlocal pos, line
+            while True:
+                end = whitespace.match(buf, pos).end()  # type: ignore[union-attr]
+                line += buf.count("\n", pos, end)
+                pos = end
+                if pos < len(buf) or not more():
+                    return
+
+        while True:
+            # Drop what has been read, keeping memory to about one chunk.
+            if pos > _CHUNK:
+                buf, pos = buf[pos:], 0
+            skip_space()
+            if pos >= len(buf):
+                raise ImportFailed(
+                    f"{member.name}: the file ends at line {line} before its list is closed; "
+                    "it is probably cut off. Extract it from the archive again."
+                )
+            if buf[pos] == "]":
+                while more():
+                    pass
+                rest = buf[pos + 1 :].strip()
+                if rest not in ("", ";"):
+                    raise ImportFailed(
+                        f"{member.name}, line {line}: unexpected text after the list."
+                    )
+                return
+            if not first:
+                if buf[pos] != ",":
+                    raise ImportFailed(
+                        f"{member.name}, line {line}: expected “,” or “]” between items; "
+                        "the file is not valid JSON."
+                    )
+                pos += 1
+                skip_space()
+            while True:
+                try:
+                    item, end = decoder.raw_decode(buf, pos)
+                    break
+                except json.JSONDecodeError as exc:
+                    if more():
+                        continue  # the item runs on into the next chunk
+                    raise ImportFailed(
+                        f"{member.name}, line {line + buf.count(chr(10), pos, exc.pos)}: not "
+                        f"valid JSON ({exc.msg}); the file is probably cut off or was edited."
+                    ) from None
+            yield line, item
+            line += buf.count("\n", pos, end)
             pos = end
-        try:
-            item, end = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            raise ImportFailed(
-                f"{member.name}, line {exc.lineno}: not valid JSON ({exc.msg}); the file is "
-                "probably cut off or was edited."
-            ) from None
-        yield line, item
-        line += text.count("\n", pos, end)
-        pos = end
-        first = False
+            first = False
 
 
 def _wrapped(item: Any, key: str, member: Member, line: int) -> dict[str, Any]:

@@ -1,0 +1,129 @@
+"""`make bench`: import throughput and memory against raw baselines, SQLite and PostgreSQL.
+
+Prints a table; the targets (issue 3): a first import within 2.5x of the raw load, a
+re-import within 5x, and peak memory that does not grow with the file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from bench import generate
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get(
+    "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/strategy_tracker_bench"
+)
+SERIES_ROWS = int(os.environ.get("BENCH_SERIES_ROWS", "1000000"))
+ARCHIVE_POSTS = int(os.environ.get("BENCH_ARCHIVE_POSTS", "200000"))
+
+
+def run_case(case: str, file: Path, env: dict[str, str]) -> dict[str, float]:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.case", case, str(file)],
+        cwd=ROOT,
+        # The benchmark files are larger than the default upload limit, on purpose.
+        env={**os.environ, "DEBUG": "true", "IMPORT_MAX_UPLOAD_MB": "1000", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"{case} failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def migrate(env: dict[str, str]) -> None:
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v0"],
+        cwd=ROOT,
+        env={**os.environ, "DEBUG": "true", **env},
+        check=True,
+    )
+
+
+def fresh_postgres() -> bool:
+    import dj_database_url
+    import psycopg
+
+    cfg = dj_database_url.parse(PG_URL)
+    try:
+        with psycopg.connect(
+            host=cfg["HOST"],
+            port=cfg["PORT"] or 5432,
+            user=cfg["USER"],
+            dbname="postgres",
+            autocommit=True,
+            connect_timeout=3,
+        ) as con:
+            con.execute(f'DROP DATABASE IF EXISTS "{cfg["NAME"]}"')
+            con.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
+    except psycopg.OperationalError as exc:
+        print(f"PostgreSQL not reachable at {PG_URL} ({exc}); its rows are skipped.")
+        return False
+    return True
+
+
+def line(label: str, r: dict[str, float], base: float | None = None) -> str:
+    rate = r["rows"] / r["seconds"] if r["seconds"] else 0
+    ratio = f"{r['seconds'] / base:5.2f}x" if base else "     "
+    return (
+        f"  {label:38} {r['rows']:>9,.0f} rows {r['seconds']:8.2f} s "
+        f"{rate:>11,.0f} rows/s {ratio}  peak {r['peak_mb']:7.1f} MB"
+    )
+
+
+def main() -> None:
+    work = Path(tempfile.mkdtemp(prefix="st-bench-"))
+    series = generate.daily_series(work / "Follows.csv", SERIES_ROWS)
+    small = generate.daily_series(work / "Follows-small.csv", SERIES_ROWS // 10)
+    archive = generate.x_archive(work / "twitter-archive", ARCHIVE_POSTS)
+    tweets_mb = (archive / "tweets.js").stat().st_size / 1e6
+    print(
+        f"Daily series: {SERIES_ROWS:,} rows ({series.stat().st_size / 1e6:.0f} MB, Meta daily "
+        f"UTF-16); X archive: {ARCHIVE_POSTS:,} posts ({tweets_mb:.0f} MB)"
+    )
+    parse = run_case("csv_parse", series, {})
+    print(line("plain csv parsing", parse))
+
+    databases = [("SQLite", {"DATABASE_URL": f"sqlite:///{work / 'bench.sqlite3'}"})]
+    if fresh_postgres():
+        databases.append(("PostgreSQL", {"DATABASE_URL": PG_URL}))
+    x_env = {"BENCH_PLATFORM": "x", "BENCH_HANDLE": "loomwellroast"}
+    for name, env in databases:
+        print(f"\n{name}")
+        migrate(env)
+        if name == "SQLite":
+            raw = run_case(
+                "raw_sqlite", series, {**env, "RAW_SQLITE_PATH": str(work / "raw.sqlite3")}
+            )
+            label = "raw load (executemany, 1 transaction)"
+        else:
+            raw = run_case("raw_postgres", series, env)
+            label = "raw load (COPY)"
+        print(line(label, raw))
+        small_run = run_case("import", small, env)
+        print(line(f"import {SERIES_ROWS // 10:,}-row series", small_run))
+        first = run_case("import", series, env)
+        print(line("import daily series (first)", first, raw["seconds"]))
+        again = run_case("import", series, env)
+        print(line("import daily series (again)", again, raw["seconds"]))
+        posts = run_case("import", archive, {**env, **x_env})
+        print(line("import X archive (first)", posts))
+        posts_again = run_case("import", archive, {**env, **x_env})
+        print(line("import X archive (again)", posts_again))
+        print(
+            f"  targets: first {first['seconds'] / raw['seconds']:.2f}x (≤ 2.5x), again "
+            f"{again['seconds'] / raw['seconds']:.2f}x (≤ 5x), peak memory "
+            f"{small_run['peak_mb']:.0f} MB at {SERIES_ROWS // 10:,} rows vs "
+            f"{first['peak_mb']:.0f} MB at {SERIES_ROWS:,}"
+        )
+
+
+if __name__ == "__main__":
+    main()
