@@ -40,7 +40,7 @@ _FIELDS = [
 ]
 
 
-def observation_upserter(job_id: int | None = None) -> Upserter:
+def observation_upserter(job_id: int | None = None, *, exclusive: bool = False) -> Upserter:
     def keep_imported(old: Row, new: Row) -> Row | None:
         # (account, metric, date, value, source, job): a derived number never replaces an
         # imported one.
@@ -54,6 +54,7 @@ def observation_upserter(job_id: int | None = None) -> Upserter:
         values=[("value", "decimal"), ("source", "text"), ("import_job_id", "int")],
         merge=keep_imported,
         not_compared=["import_job_id"],
+        exclusive=exclusive,
     )
 
 

@@ -222,6 +222,7 @@ def _post_upserter() -> Upserter:
         values=columns,
         merge=keep_what_is_known,
         not_compared=["import_job_id"],
+        exclusive=True,
     )
 
 
@@ -294,7 +295,7 @@ def _write(
     account: Account | None = None
     own_domains: list[str] = []
     posts = _post_upserter()
-    observations = observation_upserter()
+    observations = observation_upserter(exclusive=True)
     job_id = job.pk if job else None
     touched_days: set[date] = set()
     added = 0
@@ -305,6 +306,9 @@ def _write(
         nonlocal account, own_domains
         if account is None:
             account = _resolve_account(team=team, fmt=fmt, chosen=chosen, info=info)
+            # One import per account at a time: concurrent imports of the same account
+            # wait here, so the writer may load new rows without conflict handling.
+            Account.objects.select_for_update().filter(pk=account.pk).exists()
             own_domains = account.own_domain_list
             outcome.account = account
         return account

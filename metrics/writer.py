@@ -110,7 +110,8 @@ class Upserter:
         *,
         merge: Merge | None = None,
         not_compared: Sequence[str] = (),
-        batch_size: int = 5000,
+        batch_size: int | None = None,
+        exclusive: bool = False,
     ) -> None:
         self.table = table
         self.keys = list(keys)
@@ -122,13 +123,17 @@ class Upserter:
             (i, kind) for i, (name, kind) in enumerate(self.values) if name not in not_compared
         ]
         self._compared_at = [i for i, _ in self._compared]
-        self.batch_size = batch_size
+        self._postgres = connection.vendor == "postgresql"
+        # Larger batches suit COPY; SQLite's executemany gains nothing past a few thousand.
+        self.batch_size = batch_size or (20000 if self._postgres else 5000)
+        # True when the caller holds a lock that keeps other writers of these keys away
+        # (imports lock their account), which lets new rows skip the conflict handling.
+        self.exclusive = exclusive
         self.counts = UpsertCounts()
         self._pending: dict[tuple[Any, ...], Row] = {}
         self._n_keys = len(self.keys)
         self._key_adapters = _adapters([kind for _, kind in self.keys])
         self._row_adapters = _adapters([kind for _, kind in self.keys + self.values])
-        self._postgres = connection.vendor == "postgresql"
         qn = connection.ops.quote_name
         key_names = [k for k, _ in self.keys]
         all_names = key_names + [v for v, _ in self.values]
@@ -186,14 +191,21 @@ class Upserter:
                 to_write.append(new)
                 self.counts.updated += 1
         if to_write:
-            self._write(to_write)
+            self._write(to_write, all_new=not existing)
         return self.counts
 
-    def _write(self, rows: list[Row]) -> None:
+    def _write(self, rows: list[Row], *, all_new: bool) -> None:
         params = self._adapt_rows(rows)
         with connection.cursor() as cursor:
             if not self._postgres:
                 cursor.executemany(self._insert_sql, params)
+                return
+            if all_new and self.exclusive:
+                # Nothing of this batch is stored, and the caller holds the lock that keeps
+                # other writers of these keys out: COPY straight into the table.
+                with cursor.cursor.copy(f"COPY {self._qtable} ({self._cols}) FROM STDIN") as copy:
+                    for row in params:
+                        copy.write_row(row)
                 return
             # PostgreSQL: COPY into a staging table, then one INSERT … ON CONFLICT.
             cursor.execute(

@@ -250,15 +250,18 @@ def test_a_real_exported_file_imports_through_the_whole_pipeline(team):
     from tests.metrics.importers.helpers import real_export
 
     path = real_export("ropensci-tweets/tweet_activity_metrics_rOpenSci_20211101_20211201_en.csv")
-    account = AccountFactory(team=team, platform=Platform.X, handle="rOpenSci",
-                             own_domains="ropensci.org")
+    account = AccountFactory(
+        team=team, platform=Platform.X, handle="rOpenSci", own_domains="ropensci.org"
+    )
     outcome = run(team, path)
     # SOURCES.md: 33 data rows, 3 of them replies.
     assert outcome.account == account
     assert Post.objects.filter(account=account).count() == 33
     # The three replies answer @DJBurnette, @steffilazerte and @_psyguy (grep of the file).
     assert outcome.summary["posts_by_kind"]["reply"] == 3
-    assert set(
-        Post.objects.filter(kind="reply").values_list("in_reply_to_handle", flat=True)
-    ) == {"djburnette", "steffilazerte", "_psyguy"}
+    assert set(Post.objects.filter(kind="reply").values_list("in_reply_to_handle", flat=True)) == {
+        "djburnette",
+        "steffilazerte",
+        "_psyguy",
+    }
     assert MetricObservation.objects.filter(account=account, metric="posts").exists()
