@@ -1,0 +1,267 @@
+"""Reads that aggregate: the series behind key results, in a bounded number of queries.
+
+Numbers follow the catalogue's kinds (DESIGN.md):
+- stock: the latest value on or before a day, summed over the accounts;
+- flow: a sum of daily values over the window (the period so far, or the last N days);
+- ratio: sum(numerator) / sum(denominator) over the same window, never a mean of ratios;
+- distinct: distinct handles addressed in posts over the window.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Max, Q
+
+from metrics import catalog
+from metrics.catalog import Kind
+from metrics.models import Account, MetricObservation, Post
+
+WINDOW_DAYS = {"7d": 7, "28d": 28, "90d": 90}
+
+
+@dataclass(frozen=True)
+class SeriesRequest:
+    """What one key result measures."""
+
+    key: int  # the caller's id for this request (the key result's pk)
+    metric: str
+    account_ids: tuple[int, ...]
+    start: date
+    end: date  # the last day to compute (today, or the due date if earlier)
+    window: str = "period"  # "period" (since start) or "7d" / "28d" / "90d"
+
+
+@dataclass
+class Series:
+    """Daily values of a key result's number, and the last day that had data."""
+
+    points: list[tuple[date, float]] = field(default_factory=list)
+    as_of: date | None = None
+
+    @property
+    def current(self) -> float | None:
+        return self.points[-1][1] if self.points else None
+
+
+def own_account_ids(team_ids: Iterable[int]) -> dict[int, tuple[int, ...]]:
+    """Each team's own (not competitor) accounts: what a key result without accounts covers."""
+    result: dict[int, list[int]] = defaultdict(list)
+    for team_id, account_id in (
+        Account.objects.filter(team_id__in=list(team_ids), is_competitor=False)
+        .order_by("pk")
+        .values_list("team_id", "pk")
+    ):
+        result[team_id].append(account_id)
+    return {team: tuple(ids) for team, ids in result.items()}
+
+
+def series_for(requests: Sequence[SeriesRequest]) -> dict[int, Series]:
+    """The series of many key results at once: at most four queries whatever their number
+    (daily values; the last levels before the start, two; posts for people addressed)."""
+    if not requests:
+        return {}
+    by_kind: dict[Kind, list[SeriesRequest]] = defaultdict(list)
+    for request in requests:
+        by_kind[catalog.get(request.metric).kind].append(request)
+    daily = _daily_values(requests)
+    result: dict[int, Series] = {}
+    for request in by_kind.get(Kind.FLOW, []):
+        result[request.key] = _flow(request, daily)
+    for request in by_kind.get(Kind.RATIO, []):
+        result[request.key] = _ratio(request, daily)
+    stocks = by_kind.get(Kind.STOCK, [])
+    if stocks:
+        before = _levels_before(stocks)
+        for request in stocks:
+            result[request.key] = _stock(request, daily, before)
+    distinct = by_kind.get(Kind.DISTINCT, [])
+    if distinct:
+        addressed = _addressed_by_day(distinct)
+        for request in distinct:
+            result[request.key] = _distinct(request, addressed)
+    return result
+
+
+# --- one query for all daily numbers ---------------------------------------------------
+
+DailyValues = dict[tuple[int, str], dict[date, Decimal]]
+
+
+def _metrics_read(request: SeriesRequest) -> list[str]:
+    metric = catalog.get(request.metric)
+    if metric.kind is Kind.RATIO:
+        return [str(metric.numerator), str(metric.denominator)]
+    if metric.kind is Kind.DISTINCT:
+        return []
+    return [metric.key]
+
+
+def _window_start(request: SeriesRequest) -> date:
+    days = WINDOW_DAYS.get(request.window)
+    return request.start - timedelta(days=days - 1) if days else request.start
+
+
+def _daily_values(requests: Sequence[SeriesRequest]) -> DailyValues:
+    """Every needed (account, metric, day) value, in one query: one OR-branch per key
+    result, each a range scan of the (account, metric, date) index."""
+    condition = Q()
+    for request in requests:
+        metrics = _metrics_read(request)
+        if metrics and request.account_ids and request.end >= request.start:
+            condition |= Q(
+                account_id__in=request.account_ids,
+                metric__in=metrics,
+                date__range=(_window_start(request), request.end),
+            )
+    values: DailyValues = defaultdict(dict)
+    if not condition:
+        return values
+    rows = MetricObservation.objects.filter(condition).values_list(
+        "account_id", "metric", "date", "value"
+    )
+    for account_id, metric, day, value in rows.iterator(chunk_size=10000):
+        values[(account_id, metric)][day] = value
+    return values
+
+
+def _sum_by_day(daily: DailyValues, account_ids: Iterable[int], metric: str) -> dict[date, Decimal]:
+    totals: dict[date, Decimal] = defaultdict(Decimal)
+    for account_id in account_ids:
+        for day, value in daily.get((account_id, metric), {}).items():
+            totals[day] += value
+    return totals
+
+
+def _days(start: date, end: date) -> Iterable[date]:
+    for offset in range((end - start).days + 1):
+        yield start + timedelta(days=offset)
+
+
+def _windowed(request: SeriesRequest, by_day: dict[date, Decimal]) -> list[tuple[date, Decimal]]:
+    """Running sums up to each day: since the start ("period"), or over the last N days."""
+    last_data = max((d for d in by_day if request.start <= d <= request.end), default=None)
+    if last_data is None:
+        return []
+    days = WINDOW_DAYS.get(request.window)
+    points: list[tuple[date, Decimal]] = []
+    running = Decimal(0)
+    for day in _days(request.start, last_data):
+        if days:
+            running = sum(
+                (by_day.get(day - timedelta(days=k), Decimal(0)) for k in range(days)), Decimal(0)
+            )
+        else:
+            running += by_day.get(day, Decimal(0))
+        points.append((day, running))
+    return points
+
+
+def _flow(request: SeriesRequest, daily: DailyValues) -> Series:
+    by_day = _sum_by_day(daily, request.account_ids, request.metric)
+    points = _windowed(request, by_day)
+    return Series([(d, float(v)) for d, v in points], points[-1][0] if points else None)
+
+
+def _ratio(request: SeriesRequest, daily: DailyValues) -> Series:
+    metric = catalog.get(request.metric)
+    numerators = _windowed(request, _sum_by_day(daily, request.account_ids, str(metric.numerator)))
+    denominators = dict(
+        _windowed(request, _sum_by_day(daily, request.account_ids, str(metric.denominator)))
+    )
+    points = []
+    for day, num in numerators:
+        den = denominators.get(day)
+        if den:
+            points.append((day, float(num / den) * metric.scale))
+    return Series(points, points[-1][0] if points else None)
+
+
+def _levels_before(requests: Sequence[SeriesRequest]) -> DailyValues:
+    """For levels, the last value before each request's start (two queries in all)."""
+    condition = Q()
+    for request in requests:
+        if request.account_ids:
+            condition |= Q(
+                account_id__in=request.account_ids, metric=request.metric, date__lt=request.start
+            )
+    found: DailyValues = defaultdict(dict)
+    if not condition:
+        return found
+    latest = (
+        MetricObservation.objects.filter(condition)
+        .values("account_id", "metric")
+        .annotate(last=Max("date"))
+    )
+    pairs = Q()
+    for row in latest:
+        pairs |= Q(account_id=row["account_id"], metric=row["metric"], date=row["last"])
+    if pairs:
+        for account_id, metric, day, value in MetricObservation.objects.filter(pairs).values_list(
+            "account_id", "metric", "date", "value"
+        ):
+            found[(account_id, metric)][day] = value
+    return found
+
+
+def _stock(request: SeriesRequest, daily: DailyValues, before: DailyValues) -> Series:
+    """The sum over accounts of each account's latest level, on the days that had data."""
+    latest: dict[int, Decimal] = {}
+    for account_id in request.account_ids:
+        earlier = before.get((account_id, request.metric))
+        if earlier:
+            latest[account_id] = earlier[max(earlier)]
+    changes: dict[date, dict[int, Decimal]] = defaultdict(dict)
+    for account_id in request.account_ids:
+        for day, value in daily.get((account_id, request.metric), {}).items():
+            if request.start <= day <= request.end:
+                changes[day][account_id] = value
+    points = []
+    for day in sorted(changes):
+        latest.update(changes[day])
+        points.append((day, float(sum(latest.values(), Decimal(0)))))
+    return Series(points, points[-1][0] if points else None)
+
+
+def _addressed_by_day(requests: Sequence[SeriesRequest]) -> dict[int, dict[date, set[str]]]:
+    condition = Q()
+    for request in requests:
+        if request.account_ids:
+            condition |= Q(
+                account_id__in=request.account_ids,
+                local_date__range=(_window_start(request), request.end),
+            )
+    found: dict[int, dict[date, set[str]]] = defaultdict(lambda: defaultdict(set))
+    if not condition:
+        return found
+    for account_id, day, addressed in Post.objects.filter(condition).values_list(
+        "account_id", "local_date", "addressed"
+    ):
+        if addressed:
+            found[account_id][day].update(addressed)
+    return found
+
+
+def _distinct(request: SeriesRequest, addressed: dict[int, dict[date, set[str]]]) -> Series:
+    """Distinct people addressed over the window, day by day (not a sum of daily counts)."""
+    by_day: dict[date, set[str]] = defaultdict(set)
+    for account_id in request.account_ids:
+        for day, handles in addressed.get(account_id, {}).items():
+            by_day[day] |= handles
+    last = max((d for d in by_day if request.start <= d <= request.end), default=None)
+    if last is None:
+        return Series()
+    days = WINDOW_DAYS.get(request.window)
+    points = []
+    seen: set[str] = set()
+    for day in _days(request.start, last):
+        if days:
+            seen = set().union(*(by_day.get(day - timedelta(days=k), set()) for k in range(days)))
+        else:
+            seen |= by_day.get(day, set())
+        points.append((day, float(len(seen))))
+    return Series(points, last)
