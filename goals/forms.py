@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from goals import periods
 from goals.models import KeyResult, Strategy
+from teams.models import Team
 
 
 class StrategyAdminForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -110,3 +112,58 @@ class KeyResultAdminForm(forms.ModelForm):  # type: ignore[type-arg]
             self.instance.validate_accounts(accounts)
         except ValidationError as exc:
             self.add_error(None, exc)
+
+
+class DashboardFilterForm(forms.Form):
+    """The dashboard's filters, read from the query string; choices limited to the user's."""
+
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(), required=False, empty_label="All teams"
+    )
+    strategy = forms.ModelChoiceField(
+        queryset=Strategy.objects.none(), required=False, empty_label="All active strategies"
+    )
+    status = forms.ChoiceField(required=False)
+    platform = forms.ChoiceField(required=False)
+    owner = forms.ModelChoiceField(
+        queryset=get_user_model().objects.none(), required=False, empty_label="Any owner"
+    )
+    sort = forms.ChoiceField(required=False, choices=[("", "Plan order"), ("worst", "Worst first")])
+    as_of = forms.DateField(
+        required=False, label="As of", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        from goals import progress
+        from metrics.models import Platform
+        from teams import access
+
+        super().__init__(*args, **kwargs)
+        teams = access.visible_teams(user)
+        self.fields["team"].queryset = teams.order_by("name")  # type: ignore[attr-defined]
+        self.fields["strategy"].queryset = access.visible_to(  # type: ignore[attr-defined]
+            user, Strategy.objects.select_related("team")
+        ).order_by("team__name", "-period_start")
+        self.fields["owner"].queryset = access.members_of(teams)  # type: ignore[attr-defined]
+        cast(forms.ChoiceField, self.fields["status"]).choices = [
+            ("", "Any status"),
+            *[(s.value, s.label) for s in progress.SEVERITY],
+        ]
+        cast(forms.ChoiceField, self.fields["platform"]).choices = [
+            ("", "Any platform"),
+            *Platform.choices,
+        ]
+
+
+class CheckInForm(forms.Form):
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    value = forms.DecimalField(max_digits=20, decimal_places=4, required=False)
+    confidence = forms.ChoiceField(choices=[])
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from goals.models import Confidence
+
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["confidence"]).choices = Confidence.choices
+        self.fields["confidence"].initial = Confidence.MEDIUM

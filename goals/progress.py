@@ -27,6 +27,8 @@ Decisions where DESIGN.md ("Progress engine") left room:
   is OFF_TRACK. A band is ACHIEVED when inside on or after the due day; outside on the due day
   it is at risk / off track by the band rule, after it OFF_TRACK.
 - ACHIEVED wins over STALE: a target once reached stays achieved without fresh data.
+- Staleness is measured up to the due date (min(today, due) - as_of): once a key result is
+  over, data that reached its due date is complete, not stale.
 - ``reach_date`` is never earlier than the day after the last observation when that
   observation has not reached the target (the trend may have "crossed" already while the
   data has not); it is None when the crossing lies beyond ``date.max``.
@@ -283,12 +285,16 @@ def assess(spec: Spec, points: Sequence[Point], today: date) -> Assessment:
     def done(status: Status, fraction: float | None = None) -> Assessment:
         return result(status, current, as_of, fraction, outlook)
 
+    # Freshness is judged up to the due date: a finished key result whose data reaches its
+    # due date is not stale just because the quarter is over.
+    stale = (min(today, spec.due) - as_of).days > spec.stale_after_days
+
     if spec.direction is Direction.BAND:
         low, high = _band(spec)
         inside = low <= current <= high
         if today >= spec.due and inside:
             return done(Status.ACHIEVED)
-        if (today - as_of).days > spec.stale_after_days:
+        if stale:
             return done(Status.STALE)
         if today > spec.due:
             return done(Status.OFF_TRACK)
@@ -302,7 +308,7 @@ def assess(spec: Spec, points: Sequence[Point], today: date) -> Assessment:
     fraction = progress(current, spec.baseline, target)
     if _ge(fraction, 1.0):
         return done(Status.ACHIEVED, fraction)
-    if (today - as_of).days > spec.stale_after_days:
+    if stale:
         return done(Status.STALE, fraction)
     if today > spec.due:
         return done(Status.OFF_TRACK, fraction)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from goals import periods
-from goals.models import KeyResult, Objective, Status, Strategy
+from goals.models import CheckIn, KeyResult, Objective, Status, Strategy
 from teams import access
 
 
@@ -91,3 +93,29 @@ def strategy_copy_to_next_period(*, strategy: Strategy, user: User | AnonymousUs
             new_kr.accounts.set(kr.accounts.all())
             key_results += 1
     return CopyResult(strategy=copy, objectives=objectives, key_results=key_results)
+
+
+@transaction.atomic
+def check_in_create(
+    *,
+    user: User | AnonymousUser,
+    key_result: KeyResult,
+    day: date,
+    value: Decimal | None,
+    confidence: str,
+    note: str,
+) -> CheckIn:
+    """Record a check-in; only the team's owners and editors may."""
+    if not access.can_edit(user, key_result.objective.strategy.team_id):
+        raise PermissionDenied("You may not add check-ins for this team.")
+    check_in = CheckIn(
+        key_result=key_result,
+        date=day,
+        value=value,
+        confidence=confidence,
+        note=note,
+        author=user if isinstance(user, User) else None,
+    )
+    check_in.full_clean()
+    check_in.save()
+    return check_in

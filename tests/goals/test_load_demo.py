@@ -2,6 +2,7 @@ from datetime import date
 from io import StringIO
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.test import Client, override_settings
@@ -39,24 +40,41 @@ def _counts():
 
 
 @pytest.mark.django_db
+@time_machine.travel(date(2026, 11, 25))
 def test_it_loads_a_complete_demo_plan():
     out = StringIO()
     call_command("load_demo", stdout=out)
     team = Team.objects.get(slug="demo")
-    strategy = team.strategies.get()
-    assert strategy.objectives.count() == 3
-    assert KeyResult.objects.filter(objective__strategy=strategy).count() == 7
+    q3, q4 = team.strategies.order_by("period_start")
+    assert (q3.name, q4.name) == ("Conversation first — 2026 Q3", "Conversation first — 2026 Q4")
+    assert q3.objectives.count() == 3 and q4.objectives.count() == 2
+    assert KeyResult.objects.filter(objective__strategy=q3).count() == 7
+    assert KeyResult.objects.filter(objective__strategy=q4).count() == 6
     assert team.accounts.own().count() == 8 and team.accounts.competitors().count() == 2
     assert "login: demo / demo" in out.getvalue()
     # Everything the loader wrote passes the same validation as the admin.
     for row in [
-        strategy,
-        *strategy.objectives.all(),
+        q3,
+        q4,
+        *Objective.objects.all(),
         *KeyResult.objects.all(),
         *CheckIn.objects.all(),
         *Account.objects.all(),
     ]:
         row.full_clean()
+
+
+@pytest.mark.django_db
+@time_machine.travel(date(2026, 11, 25))
+def test_the_demo_dashboard_shows_every_status():
+    from goals.progress import Status
+    from goals.selectors import dashboard
+
+    call_command("load_demo", stdout=StringIO())
+    user = get_user_model().objects.get(username="demo")
+    rows = dashboard(user, today=date(2026, 11, 25))
+    statuses = {kr.status for s in rows for kr in s.key_results}
+    assert statuses == set(Status)
 
 
 @pytest.mark.django_db
@@ -85,7 +103,7 @@ def test_the_demo_login_opens_the_admin_on_the_demo_team():
     assert client.login(username="demo", password="demo")
     response = client.get(reverse("admin:goals_strategy_changelist"))
     assert response.status_code == 200
-    assert [s.team.slug for s in response.context["cl"].queryset] == ["demo"]
+    assert {s.team.slug for s in response.context["cl"].queryset} == {"demo"}
 
 
 @pytest.mark.django_db
@@ -99,11 +117,9 @@ def test_it_refuses_outside_development_mode():
 @pytest.mark.django_db
 @pytest.mark.parametrize("today", [date(2026, 5, 10), date(2028, 1, 3)])
 def test_the_demo_plan_covers_the_quarter_of_its_sample_data_whatever_the_date(today):
-    import time_machine
-
     with time_machine.travel(today):
         call_command("load_demo", stdout=StringIO())
-    strategy = Strategy.objects.get()
+    strategy = Strategy.objects.order_by("period_start").first()
     assert (strategy.period_start, strategy.period_end) == (date(2026, 7, 1), date(2026, 9, 30))
     # TikTok dates have no year; they must still land in 2026.
     tiktok = Post.objects.filter(account__platform="tiktok")

@@ -600,3 +600,20 @@ def test_a_weighted_mean_lies_between_its_extremes(items):
     lowest = min(value for value, _ in items)
     highest = max(value for value, _ in items)
     assert lowest - 1e-9 <= mean <= highest + 1e-9
+
+
+def test_a_finished_key_result_with_data_to_its_due_date_is_not_stale():
+    # Data up to the due date (31 Jan), looked at on 30 Mar: freshness is judged on the due
+    # date, so it is simply off track (1300 of 1600), not stale.
+    spec = Spec(
+        baseline=1000,
+        target=1600,
+        direction=Direction.INCREASE,
+        start=date(2026, 1, 1),
+        due=date(2026, 1, 31),
+    )
+    points = [Point(date(2026, 1, 1), 1000), Point(date(2026, 1, 31), 1300)]
+    assert assess(spec, points, date(2026, 3, 30)).status is Status.OFF_TRACK
+    # Data that stopped 20 days before the due date is stale, then and later.
+    early = [Point(date(2026, 1, 1), 1000), Point(date(2026, 1, 11), 1100)]
+    assert assess(spec, early, date(2026, 3, 30)).status is Status.STALE

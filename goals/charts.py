@@ -1,0 +1,174 @@
+"""Plotly figures from selector output. No ORM here: numbers in, figure JSON out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+import plotly.graph_objects as go
+
+from goals import progress
+
+_ACTUAL = "#2f5bd3"
+_PACE = "#8a94a6"
+_TARGET = "#1f7a4d"
+_FORECAST = "#c2410c"
+
+
+def _layout(fig: go.Figure, *, unit: str, height: int = 380) -> None:
+    fig.update_layout(
+        height=height,
+        margin={"l": 50, "r": 20, "t": 20, "b": 40},
+        legend={"orientation": "h", "y": -0.15},
+        yaxis_title=unit or None,
+        plot_bgcolor="white",
+        hovermode="x unified",
+    )
+    fig.update_xaxes(showgrid=True, gridcolor="#eef0f4")
+    fig.update_yaxes(showgrid=True, gridcolor="#eef0f4", zeroline=False)
+
+
+def key_result_figure(
+    *,
+    points: Sequence[progress.Point],
+    spec: progress.Spec,
+    assessment: progress.Assessment,
+    unit: str,
+) -> go.Figure:
+    """The actual series, the pacing line from baseline to target, the target (or band) and
+    the forecast to the due date with its interval."""
+    fig = go.Figure()
+    if points:
+        fig.add_trace(
+            go.Scatter(
+                x=[p.day for p in points],
+                y=[p.value for p in points],
+                mode="lines+markers" if len(points) < 40 else "lines",
+                name="Actual",
+                line={"color": _ACTUAL, "width": 2.5},
+            )
+        )
+    if spec.direction is not progress.Direction.BAND and spec.target is not None:
+        fig.add_trace(
+            go.Scatter(
+                x=[spec.start, spec.due],
+                y=[spec.baseline, spec.target],
+                mode="lines",
+                name="Pace (baseline → target)",
+                line={"color": _PACE, "dash": "dot"},
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=[spec.start, spec.due],
+                y=[spec.target, spec.target],
+                mode="lines",
+                name="Target",
+                line={"color": _TARGET, "dash": "dash"},
+            )
+        )
+    elif spec.band_low is not None and spec.band_high is not None:
+        fig.add_hrect(
+            y0=spec.band_low,
+            y1=spec.band_high,
+            fillcolor=_TARGET,
+            opacity=0.12,
+            line_width=0,
+            annotation_text="Band",
+            annotation_position="top left",
+        )
+    forecast = assessment.forecast
+    if forecast is not None and points and spec.due > points[-1].day:
+        last = points[-1]
+        fig.add_trace(
+            go.Scatter(
+                x=[last.day, spec.due, spec.due, last.day],
+                y=[last.value, forecast.high, forecast.low, last.value],
+                mode="lines",
+                fill="toself",
+                fillcolor="rgba(194,65,12,0.12)",
+                line={"width": 0},
+                name="Forecast interval (90%)",
+                hoverinfo="skip",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=[last.day, spec.due],
+                y=[last.value, forecast.at_due],
+                mode="lines",
+                name="Forecast",
+                line={"color": _FORECAST, "dash": "dash"},
+            )
+        )
+    fig.update_xaxes(range=[spec.start - timedelta(days=1), spec.due + timedelta(days=1)])
+    _layout(fig, unit=unit)
+    return fig
+
+
+def lines_figure(
+    series: dict[str, Sequence[tuple[date, float]]], *, unit: str, height: int = 320
+) -> go.Figure:
+    """Several named series on one chart (conversation health, competitors)."""
+    fig = go.Figure()
+    for name, values in series.items():
+        fig.add_trace(
+            go.Scatter(
+                x=[d for d, _ in values], y=[v for _, v in values], mode="lines+markers", name=name
+            )
+        )
+    _layout(fig, unit=unit, height=height)
+    return fig
+
+
+def bars_figure(
+    categories: Sequence[str], groups: dict[str, Sequence[float]], *, unit: str, height: int = 320
+) -> go.Figure:
+    """Grouped bars: e.g. planned vs actual content mix, or accounts side by side."""
+    fig = go.Figure()
+    for name, values in groups.items():
+        fig.add_trace(go.Bar(x=list(categories), y=list(values), name=name))
+    fig.update_layout(barmode="group")
+    _layout(fig, unit=unit, height=height)
+    return fig
+
+
+def to_json(fig: go.Figure) -> str:
+    """Figure JSON safe to put inside a <script type="application/json"> element."""
+    # "<", ">" and "&" only occur inside JSON strings, where the escapes mean the same.
+    text: str = fig.to_json()
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+_COMPETITOR = "#c2410c"
+
+
+def accounts_bars_figure(
+    bars: Sequence[tuple[str, bool, float | None]], *, unit: str, height: int = 280
+) -> go.Figure:
+    """One bar per account, own accounts and competitors side by side in two colours.
+
+    `bars` is (label, is_competitor, value); an account without a value keeps its place
+    on the axis with no bar, rather than showing a misleading zero.
+    """
+    fig = go.Figure()
+    for name, competitor, colour in (
+        ("Own accounts", False, _ACTUAL),
+        ("Competitors", True, _COMPETITOR),
+    ):
+        side = [(label, value) for label, is_competitor, value in bars if is_competitor is competitor]
+        if side:
+            fig.add_trace(
+                go.Bar(
+                    x=[label for label, _ in side],
+                    y=[value for _, value in side],
+                    name=name,
+                    marker_color=colour,
+                )
+            )
+    # Each account has one bar: stacking disjoint traces keeps the bars centred on their label.
+    fig.update_layout(barmode="relative")
+    fig.update_xaxes(categoryorder="array", categoryarray=[label for label, _, _ in bars])
+    _layout(fig, unit=unit, height=height)
+    fig.update_layout(hovermode="closest")
+    return fig

@@ -1,0 +1,35 @@
+"""Numbers as people read them on progress pages, and links that are safe to follow."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def num(value: float | Decimal | None) -> str:
+    """1234.5 -> '1,234.5'; 0.123456 -> '0.12'; None -> '—'."""
+    if value is None or value == "":
+        return "—"
+    number = float(value)
+    if abs(number) >= 100 or number == int(number):
+        return f"{number:,.0f}"
+    return f"{number:,.2f}"
+
+
+@register.filter
+def pct(value: float | None) -> str:
+    """A percentage already multiplied by 100: 87.456 -> '87%'; None -> '—'."""
+    if value is None:
+        return "—"
+    return f"{value:.0f}%"
+
+
+@register.filter
+def http_url(value: str | None) -> str:
+    """Only http(s) links from imported data reach an href (never `javascript:`)."""
+    text = (value or "").strip()
+    return text if text.lower().startswith(("https://", "http://")) else ""
