@@ -143,32 +143,71 @@ def to_json(fig: go.Figure) -> str:
 _COMPETITOR = "#c2410c"
 
 
-def accounts_bars_figure(
-    bars: Sequence[tuple[str, bool, float | None]], *, unit: str, height: int = 280
-) -> go.Figure:
-    """One bar per account, own accounts and competitors side by side in two colours.
+def accounts_bars_figure(bars: Sequence[tuple[str, bool, float | None]], *, unit: str) -> go.Figure:
+    """One horizontal bar per account (long account names stay readable), own accounts and
+    competitors in two colours, in the order given from the top.
 
     `bars` is (label, is_competitor, value); an account without a value keeps its place
-    on the axis with no bar, rather than showing a misleading zero.
+    with no bar, rather than showing a misleading zero.
     """
     fig = go.Figure()
     for name, competitor, colour in (
         ("Own accounts", False, _ACTUAL),
         ("Competitors", True, _COMPETITOR),
     ):
-        side = [(label, value) for label, is_competitor, value in bars if is_competitor is competitor]
+        side = [
+            (label, value) for label, is_competitor, value in bars if is_competitor is competitor
+        ]
         if side:
             fig.add_trace(
                 go.Bar(
-                    x=[label for label, _ in side],
-                    y=[value for _, value in side],
+                    y=[label for label, _ in side],
+                    x=[value for _, value in side],
                     name=name,
+                    orientation="h",
                     marker_color=colour,
                 )
             )
-    # Each account has one bar: stacking disjoint traces keeps the bars centred on their label.
-    fig.update_layout(barmode="relative")
-    fig.update_xaxes(categoryorder="array", categoryarray=[label for label, _, _ in bars])
-    _layout(fig, unit=unit, height=height)
-    fig.update_layout(hovermode="closest")
+    if all(value is None for _, _, value in bars):
+        fig.add_annotation(
+            text="No data for these accounts in the period",
+            showarrow=False,
+            xref="paper",
+            yref="paper",
+            x=0.5,
+            y=0.5,
+        )
+    _layout(fig, unit="", height=90 + 32 * max(len(bars), 1))
+    # Each account has one bar: stacking disjoint traces keeps each bar centred on its label.
+    fig.update_layout(
+        barmode="relative",
+        hovermode="closest",
+        xaxis_title=unit or None,
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+        margin={"l": 20, "r": 20, "t": 30, "b": 40},
+    )
+    fig.update_yaxes(
+        categoryorder="array",
+        categoryarray=[label for label, _, _ in reversed(bars)],
+        automargin=True,
+        showgrid=False,
+    )
+    return fig
+
+
+def accounts_lines_figure(
+    series: dict[str, Sequence[tuple[date, float]]], *, unit: str, height: int = 320
+) -> go.Figure:
+    """One line per account, each named in the legend even when it is the only one."""
+    fig = lines_figure(series, unit=unit, height=height)
+    fig.update_layout(showlegend=True)
+    if not series:
+        fig.add_annotation(
+            text="No account has two follower levels in the period",
+            showarrow=False,
+            xref="paper",
+            yref="paper",
+            x=0.5,
+            y=0.5,
+        )
     return fig
