@@ -125,5 +125,23 @@ def main() -> None:
         )
 
 
+def dashboard_bench() -> None:
+    print("\nProgress pages on PostgreSQL")
+    if not fresh_postgres():
+        return
+    env = {"DATABASE_URL": PG_URL}
+    migrate(env)
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.dashboard"],
+        cwd=ROOT,
+        env={**os.environ, "DEBUG": "true", "ALLOWED_HOSTS": "testserver", **env},
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit("the dashboard benchmark failed")
+
+
 if __name__ == "__main__":
-    main()
+    if os.environ.get("BENCH_ONLY") != "dashboard":
+        main()
+    dashboard_bench()

@@ -14,7 +14,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
+from django.db import connection
 from django.db.models import Max, Q
 
 from metrics import catalog
@@ -61,21 +63,23 @@ def own_account_ids(team_ids: Iterable[int]) -> dict[int, tuple[int, ...]]:
 
 
 def series_for(requests: Sequence[SeriesRequest]) -> dict[int, Series]:
-    """The series of many key results at once: at most four queries whatever their number
-    (daily values; the last levels before the start, two; posts for people addressed)."""
+    """The series of many key results at once: at most five queries whatever their number
+    (daily sums per key result; levels per account; the last levels before the start, two;
+    posts for people addressed)."""
     if not requests:
         return {}
     by_kind: dict[Kind, list[SeriesRequest]] = defaultdict(list)
     for request in requests:
         by_kind[catalog.get(request.metric).kind].append(request)
-    daily = _daily_values(requests)
     result: dict[int, Series] = {}
+    summed = _daily_sums([*by_kind.get(Kind.FLOW, []), *by_kind.get(Kind.RATIO, [])])
     for request in by_kind.get(Kind.FLOW, []):
-        result[request.key] = _flow(request, daily)
+        result[request.key] = _flow(request, summed)
     for request in by_kind.get(Kind.RATIO, []):
-        result[request.key] = _ratio(request, daily)
+        result[request.key] = _ratio(request, summed)
     stocks = by_kind.get(Kind.STOCK, [])
     if stocks:
+        daily = _daily_values(stocks)
         before = _levels_before(stocks)
         for request in stocks:
             result[request.key] = _stock(request, daily, before)
@@ -87,7 +91,7 @@ def series_for(requests: Sequence[SeriesRequest]) -> dict[int, Series]:
     return result
 
 
-# --- one query for all daily numbers ---------------------------------------------------
+# --- daily numbers ---------------------------------------------------------------------
 
 DailyValues = dict[tuple[int, str], dict[date, Decimal]]
 
@@ -106,9 +110,47 @@ def _window_start(request: SeriesRequest) -> date:
     return request.start - timedelta(days=days - 1) if days else request.start
 
 
+def _daily_sums(requests: Sequence[SeriesRequest]) -> DailyValues:
+    """Per key result, metric and day, the sum over its accounts — summed in the database,
+    in one query: a list of (key result, account, metric, days) joined to the unique
+    (account, metric, date) index, then grouped."""
+    wanted: list[tuple[int, int, str, date, date]] = [
+        (request.key, account_id, metric, _window_start(request), request.end)
+        for request in requests
+        if request.end >= request.start
+        for account_id in request.account_ids
+        for metric in _metrics_read(request)
+    ]
+    sums: DailyValues = defaultdict(dict)
+    if not wanted:
+        return sums
+    adapt = connection.ops.adapt_datefield_value
+    params: list[Any] = []
+    for key, account_id, metric, first, last in wanted:
+        params += [key, account_id, metric, adapt(first), adapt(last)]
+    rows_sql = ", ".join(["(%s, %s, %s, %s, %s)"] * len(wanted))
+    table = MetricObservation._meta.db_table
+    sql = (
+        f"WITH wanted (kr, account_id, metric, first_day, last_day) AS (VALUES {rows_sql}) "  # noqa: S608
+        f"SELECT w.kr, o.metric, o.date, SUM(o.value) FROM wanted w JOIN {table} o "
+        "ON o.account_id = w.account_id AND o.metric = w.metric "
+        "AND o.date BETWEEN w.first_day AND w.last_day "
+        "GROUP BY w.kr, o.metric, o.date"
+    )
+    date_field = MetricObservation._meta.get_field("date")
+    value_field = MetricObservation._meta.get_field("value")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for kr, metric, day, total in cursor.fetchall():
+            if not isinstance(day, date):  # SQLite hands back text
+                day = date_field.to_python(day)
+            sums[(kr, metric)][day] = value_field.to_python(total)
+    return sums
+
+
 def _daily_values(requests: Sequence[SeriesRequest]) -> DailyValues:
-    """Every needed (account, metric, day) value, in one query: one OR-branch per key
-    result, each a range scan of the (account, metric, date) index."""
+    """Each account's daily values (levels are not summed by day: each account's latest
+    level counts), in one query."""
     condition = Q()
     for request in requests:
         metrics = _metrics_read(request)
@@ -124,17 +166,9 @@ def _daily_values(requests: Sequence[SeriesRequest]) -> DailyValues:
     rows = MetricObservation.objects.filter(condition).values_list(
         "account_id", "metric", "date", "value"
     )
-    for account_id, metric, day, value in rows.iterator(chunk_size=10000):
+    for account_id, metric, day, value in rows:
         values[(account_id, metric)][day] = value
     return values
-
-
-def _sum_by_day(daily: DailyValues, account_ids: Iterable[int], metric: str) -> dict[date, Decimal]:
-    totals: dict[date, Decimal] = defaultdict(Decimal)
-    for account_id in account_ids:
-        for day, value in daily.get((account_id, metric), {}).items():
-            totals[day] += value
-    return totals
 
 
 def _days(start: date, end: date) -> Iterable[date]:
@@ -161,18 +195,16 @@ def _windowed(request: SeriesRequest, by_day: dict[date, Decimal]) -> list[tuple
     return points
 
 
-def _flow(request: SeriesRequest, daily: DailyValues) -> Series:
-    by_day = _sum_by_day(daily, request.account_ids, request.metric)
+def _flow(request: SeriesRequest, sums: DailyValues) -> Series:
+    by_day = sums.get((request.key, request.metric), {})
     points = _windowed(request, by_day)
     return Series([(d, float(v)) for d, v in points], points[-1][0] if points else None)
 
 
-def _ratio(request: SeriesRequest, daily: DailyValues) -> Series:
+def _ratio(request: SeriesRequest, sums: DailyValues) -> Series:
     metric = catalog.get(request.metric)
-    numerators = _windowed(request, _sum_by_day(daily, request.account_ids, str(metric.numerator)))
-    denominators = dict(
-        _windowed(request, _sum_by_day(daily, request.account_ids, str(metric.denominator)))
-    )
+    numerators = _windowed(request, sums.get((request.key, str(metric.numerator)), {}))
+    denominators = dict(_windowed(request, sums.get((request.key, str(metric.denominator)), {})))
     points = []
     for day, num in numerators:
         den = denominators.get(day)
