@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -512,13 +513,15 @@ def import_job_create(
     if enqueue:
         from metrics.tasks import import_job_run_task
 
-        transaction.on_commit(lambda: _enqueue(job.pk, import_job_run_task))
+        # The task id is chosen here and stored with the job, so a worker that picks the
+        # task up at once never races with us writing it.
+        job.task_id = str(uuid.uuid4())
+        job.save(update_fields=["task_id"])
+        task_id = job.task_id
+        transaction.on_commit(
+            lambda: import_job_run_task.apply_async(args=(job.pk,), task_id=task_id)
+        )
     return job
-
-
-def _enqueue(job_id: int, task: Any) -> None:
-    result = task.delay(job_id)
-    ImportJob.objects.filter(pk=job_id, task_id="").update(task_id=result.id or "")
 
 
 def import_job_run(*, job_id: int) -> ImportJob:
