@@ -11,7 +11,6 @@ from django.template.response import TemplateResponse
 
 from metrics import services
 from metrics.forms import ImportUploadForm
-from metrics.importers.common import ImportFailed
 from metrics.importers.registry import supported_formats
 from metrics.models import Account, ImportJob, MetricObservation, Post
 from teams.admin_scoping import TeamScopedAdmin, default_team_initial
@@ -87,18 +86,11 @@ class ImportJobAdmin(TeamScopedAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = ImportUploadForm(request.POST or None, request.FILES or None, user=request.user)
-        if request.method == "POST" and form.is_valid():
-            try:
-                job = services.import_job_create(
-                    team=form.cleaned_data["team"],
-                    user=request.user,
-                    upload=form.cleaned_data["file"],
-                    account=form.cleaned_data["account"],
-                )
-            except ImportFailed as exc:
-                form.add_error("file", str(exc))
-            else:
-                return redirect("admin:metrics_importjob_change", job.pk)
+        job = (
+            form.create_job(request.user) if request.method == "POST" and form.is_valid() else None
+        )
+        if job is not None:
+            return redirect("admin:metrics_importjob_change", job.pk)
         context = {
             **self.admin_site.each_context(request),
             "title": "Upload an export",

@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 
-from metrics.models import Account
+from metrics.models import Account, ImportJob
 from teams import access
 from teams.models import Team
 
@@ -46,3 +46,19 @@ class ImportUploadForm(forms.Form):
                 f"{settings.IMPORT_MAX_UPLOAD_BYTES // 1024 // 1024} MB.",
             )
         return data
+
+    def create_job(self, user: User | AnonymousUser) -> ImportJob | None:
+        """Queue the import of a valid form; None with the reason added to the form."""
+        from metrics import services
+        from metrics.importers.common import ImportFailed
+
+        try:
+            return services.import_job_create(
+                team=self.cleaned_data["team"],
+                user=user,
+                upload=self.cleaned_data["file"],
+                account=self.cleaned_data["account"],
+            )
+        except ImportFailed as exc:
+            self.add_error("file", str(exc))
+            return None

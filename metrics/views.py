@@ -8,7 +8,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from metrics import services
 from metrics.forms import ImportUploadForm
-from metrics.importers.common import ImportFailed
 from metrics.importers.registry import supported_formats
 from metrics.models import ImportJob
 from teams import access
@@ -27,19 +26,10 @@ def import_list(request: HttpRequest) -> HttpResponse:
         if not can_import:
             return HttpResponse("You may not import data.", status=403)
         form = ImportUploadForm(request.POST, request.FILES, user=request.user)
-        if form.is_valid():
-            try:
-                job = services.import_job_create(
-                    team=form.cleaned_data["team"],
-                    user=request.user,
-                    upload=form.cleaned_data["file"],
-                    account=form.cleaned_data["account"],
-                )
-            except ImportFailed as exc:
-                form.add_error("file", str(exc))
-            else:
-                messages.info(request, f"“{job.file_name}” is being imported.")
-                return redirect("metrics:import_detail", pk=job.pk)
+        job = form.create_job(request.user) if form.is_valid() else None
+        if job is not None:
+            messages.info(request, f"“{job.file_name}” is being imported.")
+            return redirect("metrics:import_detail", pk=job.pk)
     jobs = _jobs_for(request)[:50]
     return render(
         request,
