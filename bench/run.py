@@ -141,7 +141,26 @@ def dashboard_bench() -> None:
         raise SystemExit("the dashboard benchmark failed")
 
 
+def summaries_bench() -> None:
+    print("\nQuarterly summaries (SQLite, demo data)")
+    work = Path(tempfile.mkdtemp(prefix="st-bench-summaries-"))
+    env = {"DATABASE_URL": f"sqlite:///{work / 'summaries.sqlite3'}", "MEDIA_ROOT": str(work)}
+    migrate(env)
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.summaries"],
+        cwd=ROOT,
+        env={**os.environ, "DEBUG": "true", **env},
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit("the summaries benchmark failed")
+
+
 if __name__ == "__main__":
-    if os.environ.get("BENCH_ONLY") != "dashboard":
+    only = os.environ.get("BENCH_ONLY", "")
+    if only in ("", "imports"):
         main()
-    dashboard_bench()
+    if only in ("", "dashboard"):
+        dashboard_bench()
+    if only in ("", "summaries"):
+        summaries_bench()

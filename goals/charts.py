@@ -211,3 +211,75 @@ def accounts_lines_figure(
             y=0.5,
         )
     return fig
+
+
+_STATUS_COLOURS = {
+    "achieved": "#1f7a4d",
+    "on_track": "#2f5bd3",
+    "at_risk": "#d97706",
+    "off_track": "#b42318",
+}
+_NEUTRAL = "#98a2b3"
+
+
+def status_colour(status: str) -> str:
+    """The bar colour of a key result status (grey for no data, stale, not started)."""
+    return _STATUS_COLOURS.get(status, _NEUTRAL)
+
+
+def progress_bars_figure(
+    rows: Sequence[tuple[str, float | None, float | None, str]],
+) -> go.Figure:
+    """One horizontal bar per key result, in the order given from the top: progress in
+    percent (clamped to 0–100 for the bar, the label says the real number), a black mark at
+    the percent expected by now, the bar coloured by status.
+
+    `rows` is (label, percent, expected percent, status); a key result without a percent
+    (a band, no data) keeps its row with no bar. Rows are placed by position, so two key
+    results with the same name stay two rows.
+    """
+    positions = list(range(len(rows)))
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            y=positions,
+            x=[None if p is None else max(0.0, min(100.0, p)) for _, p, _, _ in rows],
+            orientation="h",
+            marker_color=[status_colour(status) for _, _, _, status in rows],
+            text=["—" if p is None else f"{p:.0f}%" for _, p, _, _ in rows],
+            textposition="outside",
+            cliponaxis=False,
+            name="Progress",
+            hovertext=[label for label, _, _, _ in rows],
+            hovertemplate="%{hovertext}: %{text}<extra></extra>",
+        )
+    )
+    marks = [(i, e) for i, (_, _, e, _) in enumerate(rows) if e is not None]
+    if marks:
+        fig.add_trace(
+            go.Scatter(
+                y=[i for i, _ in marks],
+                x=[max(0.0, min(100.0, e)) for _, e in marks],
+                mode="markers",
+                marker={"symbol": "line-ns", "size": 18, "line": {"width": 3, "color": "#1d2433"}},
+                name="Expected at quarter end",
+                hovertemplate="Expected: %{x:.0f}%<extra></extra>",
+            )
+        )
+    _layout(fig, unit="", height=110 + 30 * max(len(rows), 1))
+    fig.update_layout(
+        hovermode="closest",
+        xaxis_title="Progress toward target (%)",
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+        margin={"l": 20, "r": 40, "t": 30, "b": 40},
+    )
+    fig.update_xaxes(range=[0, 112], ticksuffix="%")
+    fig.update_yaxes(
+        tickvals=positions,
+        ticktext=[label for label, _, _, _ in rows],
+        autorange="reversed",
+        automargin=True,
+        ticklabelstandoff=6,
+        showgrid=False,
+    )
+    return fig

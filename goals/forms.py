@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, cast
 
 from django import forms
@@ -167,3 +168,43 @@ class CheckInForm(forms.Form):
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["confidence"]).choices = Confidence.choices
         self.fields["confidence"].initial = Confidence.MEDIUM
+
+
+class SummaryRequestForm(forms.Form):
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), empty_label=None)
+    quarter = forms.ChoiceField()
+    strategy = forms.ModelChoiceField(
+        queryset=Strategy.objects.none(),
+        required=False,
+        empty_label="Every strategy active in the quarter",
+    )
+    format = forms.ChoiceField()
+
+    def __init__(self, *args: Any, user: Any, today: Any, **kwargs: Any) -> None:
+        from goals import periods
+        from goals.models import SummaryFormat
+        from teams import access
+
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = access.visible_teams(user).order_by("name")  # type: ignore[attr-defined]
+        self.fields["strategy"].queryset = access.visible_to(  # type: ignore[attr-defined]
+            user, Strategy.objects.select_related("team")
+        ).order_by("team__name", "-period_start")
+        quarters = [
+            (code, label.split(" (")[0])
+            for code, label in periods.quick_choices(today, years_before=2, years_after=0)
+            if "-Q" in code and periods.parse(code).start <= today
+        ]
+        cast(forms.ChoiceField, self.fields["quarter"]).choices = list(reversed(quarters))
+        self.fields["quarter"].initial = periods.quarter_of(
+            periods.quarter_of(today).start - timedelta(days=1)
+        ).code
+        cast(forms.ChoiceField, self.fields["format"]).choices = SummaryFormat.choices
+        self.fields["format"].initial = SummaryFormat.PDF
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        team, strategy = data.get("team"), data.get("strategy")
+        if team and strategy and strategy.team_id != team.pk:
+            self.add_error("strategy", f"“{strategy}” is a strategy of another team.")
+        return data

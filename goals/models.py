@@ -440,3 +440,72 @@ def _related_or_none(obj: models.Model | None, field: str) -> Any:
         return getattr(obj, field)
     except ObjectDoesNotExist:
         return None
+
+
+class SummaryFormat(models.TextChoices):
+    HTML = "html", "HTML page"
+    PDF = "pdf", "PDF"
+    XLSX = "xlsx", "Excel (XLSX)"
+    CSV = "csv", "CSV (one row per key result)"
+
+
+class SummaryStatus(models.TextChoices):
+    PENDING = "pending", "Waiting"
+    RUNNING = "running", "Generating"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+def _summary_path(export: SummaryExport, filename: str) -> str:
+    return f"summaries/{export.team_id}/{filename}"
+
+
+class SummaryExport(models.Model):
+    """One generated quarterly summary: the document and the numbers it was made from."""
+
+    TEAM_PATH = "team"
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="summaries")
+    strategy = models.ForeignKey(
+        Strategy, on_delete=models.SET_NULL, null=True, blank=True, related_name="summaries"
+    )
+    quarter = models.CharField(max_length=7, help_text="e.g. 2026-Q3")
+    format = models.CharField(max_length=5, choices=SummaryFormat.choices)
+    version = models.PositiveIntegerField(default=1)
+    status = models.CharField(
+        max_length=10, choices=SummaryStatus.choices, default=SummaryStatus.PENDING
+    )
+    message = models.TextField(blank=True)
+    snapshot = models.JSONField(default=dict, blank=True)
+    file = models.FileField(upload_to=_summary_path, blank=True, max_length=300)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    task_id = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "quarter", "strategy", "format", "version"],
+                name="summary_one_per_version",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} {self.quarter} {self.get_format_display()} v{self.version}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (SummaryStatus.READY, SummaryStatus.FAILED)
+
+    @property
+    def download_name(self) -> str:
+        strategy = f"-{self.strategy_id}" if self.strategy_id else ""
+        return f"summary-{self.team.slug}-{self.quarter}{strategy}-v{self.version}.{self.format}"

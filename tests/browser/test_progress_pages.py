@@ -1,6 +1,6 @@
 """The progress pages in a real browser: Debian's Chromium driven by Playwright.
 
-Chromium comes from `scripts/install-browser.sh` (CI runs it); nothing downloads a browser.
+Chromium comes from `scripts/install-system-packages.sh` (CI runs it); nothing downloads a browser.
 On CI a missing Chromium fails the test; elsewhere it is skipped, saying why.
 Screenshots are saved in test-artifacts/.
 """
@@ -36,7 +36,7 @@ ARGS = [
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
-        message = "Chromium is not installed (scripts/install-browser.sh installs it)"
+        message = "Chromium is not installed (scripts/install-system-packages.sh installs it)"
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)

@@ -1,0 +1,617 @@
+"""The quarterly summary as a document: HTML (Plotly charts) and PDF (WeasyPrint, static charts).
+
+Both are rendered from a snapshot (`goals.summary_types.Summary`) only: nothing here reads
+the database, so a summary downloaded again later is the same document. The snapshot's
+strings reach the page through Django's autoescaping only; links only from http(s)
+permalinks (the `http_url` filter).
+
+Charts: in the HTML, Plotly figures (the JSON in `<script type="application/json">`, drawn
+by plotly.min.js from the static files); in the PDF, PNG images drawn by matplotlib's
+object-oriented API (no pyplot: no global figure registry, safe in threads) and embedded as
+`data:` URIs. The PDF renderer fetches nothing but `data:` URIs (`pdf_url_fetcher`).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any, Final, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import matplotlib.dates as mdates
+from django.conf import settings
+from django.template.loader import render_to_string
+from matplotlib.figure import Figure
+from weasyprint import HTML, URLFetcher
+
+from goals import charts
+from goals.health import MIX_LABELS, MIX_RULE
+from goals.summary_types import (
+    CheckInInfo,
+    ConversationNumbers,
+    KeyResultSummary,
+    Mix,
+    PostSummary,
+    Summary,
+)
+from goals.templatetags.tracker import num
+
+TEMPLATE: Final = "goals/summary.html"
+_STATUSES: Final = frozenset(
+    {"achieved", "on_track", "at_risk", "off_track", "no_data", "stale", "not_started"}
+)
+_DPI: Final = 120
+_PROGRESS_ROWS_PER_IMAGE: Final = 20  # at most 7.1 in high: fits on an A4 page with a heading
+_CHART_WIDTH_IN: Final = 7.0  # A4 less the page margins, about 180 mm
+_INK: Final = "#1d2433"
+_MUTED: Final = "#5d6678"
+_GRID: Final = "#eef0f4"
+_PLANNED: Final = "#8a94a6"
+_QUARTER_COLOURS: Final = ("#2f5bd3", "#b7c5ee")  # this quarter, the previous one
+_LINE_COLOURS: Final = ("#2f5bd3", "#c2410c", "#1f7a4d", "#7c3aed", "#0e7490", "#a16207")
+
+
+# --- snapshot values as the template shows them ---------------------------------------------
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _moment(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _percent(fraction: float | None) -> float | None:
+    return None if fraction is None else fraction * 100
+
+
+def _signed(value: float | None, suffix: str = "") -> str:
+    """+12, -3.50, 0 (the `num` format with a sign); None -> '—'."""
+    if value is None:
+        return "—"
+    return ("+" if value > 0 else "") + num(value) + suffix
+
+
+def _difference(current: float | None, previous: float | None) -> float | None:
+    return None if current is None or previous is None else current - previous
+
+
+def _time_zone(name: str) -> tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+@dataclass
+class Forecast:
+    at_due: float
+    low: float | None
+    high: float | None
+
+
+@dataclass
+class KeyResultRow:
+    name: str
+    metric_label: str
+    unit: str
+    direction: str
+    band: bool
+    baseline: float
+    target: float | None
+    band_low: float | None
+    band_high: float | None
+    start_date: date | None
+    due_date: date | None
+    value_at_start: float | None
+    value_at_end: float | None
+    as_of: date | None
+    percent: float | None
+    expected: float | None
+    expected_percent: float | None
+    status: str
+    status_label: str
+    previous_value: float | None
+    change: str
+    forecast: Forecast | None
+    check_in: CheckInInfo | None
+    check_in_date: date | None
+
+
+@dataclass
+class ObjectiveBlock:
+    title: str
+    owner: str
+    weight: float
+    percent: float | None
+    key_results: list[KeyResultRow]
+
+
+@dataclass
+class StrategyBlock:
+    name: str
+    status: str
+    period_start: date | None
+    period_end: date | None
+    purpose: str
+    percent: float | None
+    objectives: list[ObjectiveBlock]
+    progress_charts: list[Chart] = field(default_factory=list)
+
+
+@dataclass
+class HealthRow:
+    label: str
+    current: str
+    previous: str
+    change: str
+
+
+@dataclass
+class MixRow:
+    label: str
+    planned: float | None
+    current: float | None
+    previous: float | None
+
+
+@dataclass
+class PostRow:
+    account: str
+    published_at: datetime | None
+    text: str
+    permalink: str
+    engagements: float | None
+    likes: float | None
+    replies: float | None
+
+
+@dataclass
+class Chart:
+    """One chart: Plotly figure JSON for the HTML, or a `data:` URI image for the PDF."""
+
+    key: str
+    title: str
+    description: str
+    figure_json: str = ""
+    image_uri: str = ""
+    height: int = 320
+
+
+ProgressRow = tuple[str, float | None, float | None, str]  # label, %, expected %, status
+
+
+@dataclass
+class _Charts:
+    mix_groups: dict[str, Sequence[float | None]] = field(default_factory=dict)
+    mix_colours: list[str] = field(default_factory=list)
+    followers: dict[str, Sequence[tuple[date, float]]] = field(default_factory=dict)
+
+
+def expected_percent(kr: KeyResultSummary) -> float | None:
+    """The progress the key result should have at the quarter's end, in percent: where the
+    pacing value sits on the way from baseline to target. None for a band (no target)."""
+    target, expected = kr["target"], kr["expected_at_end"]
+    if kr["direction"] == "band" or target is None or expected is None:
+        return None
+    if target == kr["baseline"]:
+        return None
+    return (expected - kr["baseline"]) / (target - kr["baseline"]) * 100
+
+
+def _key_result_row(kr: KeyResultSummary) -> KeyResultRow:
+    forecast = None
+    if kr["forecast_at_due"] is not None:
+        forecast = Forecast(kr["forecast_at_due"], kr["forecast_low"], kr["forecast_high"])
+    check_in = kr["latest_check_in"]
+    return KeyResultRow(
+        name=kr["name"],
+        metric_label=kr["metric_label"],
+        unit=kr["unit"],
+        direction=kr["direction"],
+        band=kr["direction"] == "band",
+        baseline=kr["baseline"],
+        target=kr["target"],
+        band_low=kr["band_low"],
+        band_high=kr["band_high"],
+        start_date=_day(kr["start_date"]),
+        due_date=_day(kr["due_date"]),
+        value_at_start=kr["value_at_start"],
+        value_at_end=kr["value_at_end"],
+        as_of=_day(kr["as_of"]),
+        percent=_percent(kr["progress"]),
+        expected=kr["expected_at_end"],
+        expected_percent=expected_percent(kr),
+        status=kr["status"] if kr["status"] in _STATUSES else "no_data",
+        status_label=kr["status_label"],
+        previous_value=kr["previous_value"],
+        change=_signed(kr["change_vs_previous"]),
+        forecast=forecast,
+        check_in=check_in,
+        check_in_date=_day(check_in["date"]) if check_in else None,
+    )
+
+
+def _strategies(summary: Summary) -> list[StrategyBlock]:
+    return [
+        StrategyBlock(
+            name=s["name"],
+            status=s["status"],
+            period_start=_day(s["period_start"]),
+            period_end=_day(s["period_end"]),
+            purpose=s["purpose"],
+            percent=_percent(s["progress"]),
+            objectives=[
+                ObjectiveBlock(
+                    title=o["title"],
+                    owner=o["owner"],
+                    weight=o["weight"],
+                    percent=_percent(o["progress"]),
+                    key_results=[_key_result_row(kr) for kr in o["key_results"]],
+                )
+                for o in s["objectives"]
+            ],
+        )
+        for s in summary["strategies"]
+    ]
+
+
+def _pct_text(fraction: float | None) -> str:
+    return "—" if fraction is None else f"{fraction * 100:.0f}%"
+
+
+def _health_rows(current: ConversationNumbers, previous: ConversationNumbers) -> list[HealthRow]:
+    def share_change(a: float | None, b: float | None) -> str:
+        d = _difference(a, b)
+        return "—" if d is None else _signed(round(d * 100), " pts")
+
+    return [
+        HealthRow(
+            "Posts",
+            num(current["posts"]),
+            num(previous["posts"]),
+            _signed(current["posts"] - previous["posts"]),
+        ),
+        HealthRow(
+            "Reply share",
+            _pct_text(current["reply_share"]),
+            _pct_text(previous["reply_share"]),
+            share_change(current["reply_share"], previous["reply_share"]),
+        ),
+        HealthRow(
+            "With:at ratio",
+            num(current["with_at_ratio"]),
+            num(previous["with_at_ratio"]),
+            _signed(_difference(current["with_at_ratio"], previous["with_at_ratio"])),
+        ),
+        HealthRow(
+            "People addressed (new)",
+            f"{num(current['people_addressed'])} ({num(current['new_people'])} new)",
+            f"{num(previous['people_addressed'])} ({num(previous['new_people'])} new)",
+            _signed(current["people_addressed"] - previous["people_addressed"]),
+        ),
+        HealthRow(
+            "Questions asked",
+            num(current["questions"]),
+            num(previous["questions"]),
+            _signed(current["questions"] - previous["questions"]),
+        ),
+    ]
+
+
+def _mix_percents(mix: Mix | None) -> list[float | None]:
+    if mix is None:
+        return [None] * len(MIX_LABELS)
+    shares = cast(dict[str, float | None], mix)
+    return [_percent(shares.get(key)) for key in MIX_LABELS]
+
+
+def _posts(posts: Sequence[PostSummary]) -> list[PostRow]:
+    return [
+        PostRow(
+            account=p["account"],
+            published_at=_moment(p["published_at"]),
+            text=p["text"],
+            permalink=p["permalink"],
+            engagements=p["engagements"],
+            likes=p["likes"],
+            replies=p["replies"],
+        )
+        for p in posts
+    ]
+
+
+def _chart_data(summary: Summary) -> _Charts:
+    data = _Charts()
+    conversation = summary["conversation"]
+    if conversation["planned_mix"] is not None:
+        data.mix_groups["Planned"] = _mix_percents(conversation["planned_mix"])
+        data.mix_colours.append(_PLANNED)
+    data.mix_groups[summary["quarter"]["label"]] = _mix_percents(conversation["current"]["mix"])
+    data.mix_groups[summary["previous_quarter"]["label"]] = _mix_percents(
+        conversation["previous"]["mix"]
+    )
+    data.mix_colours.extend(_QUARTER_COLOURS)
+    for account, points in summary["follower_series"].items():
+        if points:
+            data.followers[account] = [(date.fromisoformat(d), float(v)) for d, v in points]
+    return data
+
+
+def _progress_charts(number: int, strategy: StrategyBlock, *, for_pdf: bool) -> list[Chart]:
+    """The strategy's progress chart: one Plotly figure in the HTML; in the PDF as few images
+    of at most _PROGRESS_ROWS_PER_IMAGE key results as needed, so that each fits on a page."""
+    rows: list[ProgressRow] = [
+        (kr.name, kr.percent, kr.expected_percent, kr.status)
+        for o in strategy.objectives
+        for kr in o.key_results
+    ]
+    if not rows:
+        return []
+    title = "Progress per key result"
+    description = (
+        "Bars: progress toward each target at the quarter's end (status colour); "
+        "black mark: where it was expected to be. Bands have no bar."
+    )
+    if not for_pdf:
+        figure = charts.progress_bars_figure(rows)
+        height = 110 + 30 * len(rows)
+        return [
+            Chart(f"progress-{number}", title, description, charts.to_json(figure), height=height)
+        ]
+    count = -(-len(rows) // _PROGRESS_ROWS_PER_IMAGE)  # as few images as fit, evenly filled
+    size = -(-len(rows) // count)
+    chunks = [rows[i : i + size] for i in range(0, len(rows), size)]
+    return [
+        Chart(
+            f"progress-{number}-{i}",
+            title if len(chunks) == 1 else f"{title} ({i} of {len(chunks)})",
+            description,
+            image_uri=_png_uri(progress_chart_png(chunk)),
+        )
+        for i, chunk in enumerate(chunks, start=1)
+    ]
+
+
+def _charts(data: _Charts, *, for_pdf: bool) -> dict[str, Chart]:
+    mix = Chart(
+        "mix",
+        "Content mix: planned and actual",
+        "Share of posts in each part of the mix, in percent.",
+    )
+    followers = Chart("followers", "Follower growth", "Followers per account, day by day.")
+    categories = list(MIX_LABELS.values())
+    if for_pdf:
+        mix.image_uri = _png_uri(mix_chart_png(categories, data.mix_groups, data.mix_colours))
+        followers.image_uri = _png_uri(followers_chart_png(data.followers))
+    else:
+        nan = float("nan")  # Plotly writes NaN as null: no bar, rather than a zero
+        groups: dict[str, Sequence[float]] = {
+            name: [nan if v is None else v for v in values]
+            for name, values in data.mix_groups.items()
+        }
+        mix_figure = charts.bars_figure(categories, groups, unit="% of posts")
+        for trace, colour in zip(mix_figure.data, data.mix_colours, strict=False):
+            trace.marker.color = colour  # as in the PDF: planned grey, the quarters blue
+        mix.figure_json = charts.to_json(mix_figure)
+        followers.figure_json = charts.to_json(
+            charts.accounts_lines_figure(data.followers, unit="followers")
+        )
+    return {"mix": mix, "followers": followers}
+
+
+def summary_context(summary: Summary, *, for_pdf: bool = False) -> dict[str, Any]:
+    strategies = _strategies(summary)
+    for number, strategy in enumerate(strategies, start=1):
+        strategy.progress_charts = _progress_charts(number, strategy, for_pdf=for_pdf)
+    conversation = summary["conversation"]
+    current, previous = conversation["current"], conversation["previous"]
+    return {
+        "for_pdf": for_pdf,
+        "summary": summary,
+        "time_zone": _time_zone(summary["time_zone"]),
+        "quarter_start": _day(summary["quarter"]["start"]),
+        "quarter_end": _day(summary["quarter"]["end"]),
+        "previous_start": _day(summary["previous_quarter"]["start"]),
+        "previous_end": _day(summary["previous_quarter"]["end"]),
+        "generated_at": _moment(summary["generated_at"]),
+        "freshness": [{**f, "day": _day(f["data_up_to"])} for f in summary["freshness"]],
+        "strategies": strategies,
+        "health": _health_rows(current, previous),
+        "has_planned_mix": conversation["planned_mix"] is not None,
+        "mix": [
+            MixRow(label, planned, now, before)
+            for label, planned, now, before in zip(
+                MIX_LABELS.values(),
+                _mix_percents(conversation["planned_mix"]),
+                _mix_percents(current["mix"]),
+                _mix_percents(previous["mix"]),
+                strict=True,
+            )
+        ],
+        "mix_rule": MIX_RULE,
+        "top_posts": _posts(summary["top_posts"]),
+        "threads": _posts(summary["threads"]),
+        "competitors": [
+            {**c, "follower_growth_percent": _percent(c["follower_growth"])}
+            for c in summary["competitors"]
+        ],
+        "charts": _charts(_chart_data(summary), for_pdf=for_pdf),
+    }
+
+
+def summary_html(summary: Summary, *, for_pdf: bool = False) -> str:
+    """The summary as a standalone, printable HTML document (A4 print CSS).
+
+    for_pdf=False: interactive Plotly charts (plotly.min.js from the static files);
+    for_pdf=True: the charts as PNG `data:` URIs and no script, for WeasyPrint.
+    """
+    return render_to_string(TEMPLATE, summary_context(summary, for_pdf=for_pdf))
+
+
+# --- PDF ------------------------------------------------------------------------------------
+
+
+def pdf_url_fetcher() -> Any:
+    """WeasyPrint's fetcher limited to `data:` URIs: anything else (http, https, file,
+    relative URLs resolved against the base URL) is refused before any connection, so the
+    PDF never reaches the network or the file system. A refused resource is left out
+    (WeasyPrint logs a warning)."""
+    return URLFetcher(allowed_protocols=frozenset({"data"}), allow_redirects=False, timeout=1)
+
+
+def summary_pdf(summary: Summary) -> bytes:
+    """The summary as a PDF (A4, page numbers), its charts as embedded images."""
+    html = HTML(
+        string=summary_html(summary, for_pdf=True),
+        base_url=settings.BASE_DIR.as_uri() + "/",
+        url_fetcher=pdf_url_fetcher(),
+    )
+    pdf: bytes = html.write_pdf()
+    return pdf
+
+
+# --- static charts (matplotlib): numbers in, PNG bytes out ------------------------------------
+
+
+def _png_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def _text(label: str, limit: int = 48) -> str:
+    """A label as matplotlib should print it: shortened, with `$` kept literal (no mathtext)."""
+    if len(label) > limit:
+        label = label[: limit - 1].rstrip() + "…"
+    return label.replace("$", r"\$")
+
+
+def _figure(height_in: float) -> tuple[Figure, Any]:
+    fig = Figure(figsize=(_CHART_WIDTH_IN, height_in), dpi=_DPI, layout="constrained")
+    ax = fig.subplots()
+    ax.set_facecolor("white")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(colors=_MUTED, labelsize=8)
+    return fig, ax
+
+
+def _png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=_DPI, facecolor="white")
+    fig.clear()
+    return buffer.getvalue()
+
+
+def _empty(ax: Any, message: str) -> None:
+    ax.text(0.5, 0.5, message, ha="center", va="center", color=_MUTED, transform=ax.transAxes)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def progress_chart_png(rows: Sequence[ProgressRow]) -> bytes:
+    """Horizontal bars, one per key result from the top: progress in percent (the bar clamped
+    to 0–100, the label unclamped), a black mark at the expected percent, status colours.
+
+    `rows` is (label, percent, expected percent, status), as `charts.progress_bars_figure`.
+    """
+    fig, ax = _figure(0.7 + 0.32 * max(len(rows), 1))
+    if not rows:
+        _empty(ax, "No key results in this quarter")
+        return _png(fig)
+    positions = list(range(len(rows)))
+    widths = [0.0 if p is None else max(0.0, min(100.0, p)) for _, p, _, _ in rows]
+    ax.barh(
+        positions,
+        widths,
+        height=0.6,
+        color=[charts.status_colour(status) for _, _, _, status in rows],
+    )
+    for y, (width, (_, percent, expected, _)) in enumerate(zip(widths, rows, strict=True)):
+        label = "—" if percent is None else f"{percent:.0f}%"
+        ax.text(width + 1.5, y, label, va="center", fontsize=8, color=_INK)
+        if expected is not None:
+            x = max(0.0, min(100.0, expected))
+            ax.plot([x, x], [y - 0.42, y + 0.42], color=_INK, linewidth=2, solid_capstyle="butt")
+    ax.set_yticks(positions, [_text(label) for label, _, _, _ in rows], fontsize=8, color=_INK)
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.set_xlim(0, 112)
+    ax.set_xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
+    ax.grid(axis="x", color=_GRID)
+    ax.set_axisbelow(True)
+    ax.tick_params(axis="y", length=0)
+    ax.set_xlabel("Progress toward target; black mark: expected at quarter end", fontsize=8)
+    return _png(fig)
+
+
+def mix_chart_png(
+    categories: Sequence[str],
+    groups: Mapping[str, Sequence[float | None]],
+    colours: Sequence[str] = (),
+) -> bytes:
+    """Grouped bars: one group per category, one bar per series (planned, quarters), in %,
+    the series coloured in order by `colours` (then Matplotlib's cycle). A missing value has
+    no bar (not a zero)."""
+    fig, ax = _figure(2.6)
+    padded = [*colours, *[None] * max(0, len(groups) - len(colours))]
+    drawn = [
+        (name, values, colour)
+        for (name, values), colour in zip(groups.items(), padded, strict=False)
+        if any(v is not None for v in values)
+    ]
+    if not drawn:
+        _empty(ax, "No posts in these quarters")
+        return _png(fig)
+    width = 0.8 / len(drawn)
+    for i, (name, values, colour) in enumerate(drawn):
+        xs = [c - 0.4 + width * (i + 0.5) for c in range(len(categories))]
+        bars = ax.bar(
+            [x for x, v in zip(xs, values, strict=True) if v is not None],
+            [v for v in values if v is not None],
+            width=width * 0.92,
+            color=colour,
+            label=_text(name),
+        )
+        ax.bar_label(bars, fmt="%.0f%%", fontsize=7, color=_MUTED, padding=1)
+    ax.set_xticks(range(len(categories)), [_text(c) for c in categories], fontsize=8)
+    ax.set_ylabel("% of posts", fontsize=8, color=_MUTED)
+    ax.grid(axis="y", color=_GRID)
+    ax.set_axisbelow(True)
+    ax.margins(y=0.15)
+    fig.legend(fontsize=8, frameon=False, ncols=len(drawn), loc="outside upper right")
+    return _png(fig)
+
+
+def followers_chart_png(series: Mapping[str, Sequence[tuple[date, float]]]) -> bytes:
+    """One line per account (followers by day), each named in the legend."""
+    fig, ax = _figure(2.8)
+    drawn = {name: points for name, points in series.items() if points}
+    if not drawn:
+        _empty(ax, "No follower data for these accounts")
+        return _png(fig)
+    for i, (name, points) in enumerate(drawn.items()):
+        ax.plot(
+            [d for d, _ in points],
+            [v for _, v in points],
+            color=_LINE_COLOURS[i % len(_LINE_COLOURS)],
+            linewidth=1.6,
+            marker="o" if len(points) < 20 else None,
+            markersize=3,
+            label=_text(name, 40),
+        )
+    days = [d for points in drawn.values() for d, _ in points]
+    if min(days) == max(days):  # one day only: give the axis some width around it
+        ax.set_xlim(min(days) - timedelta(days=3), max(days) + timedelta(days=3))
+    locator = mdates.AutoDateLocator(maxticks=8)  # type: ignore[no-untyped-call]
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+    ax.yaxis.set_major_formatter(lambda value, _pos: f"{value:,.0f}")
+    ax.set_ylabel("Followers", fontsize=8, color=_MUTED)
+    ax.grid(color=_GRID)
+    ax.set_axisbelow(True)
+    ax.xaxis.get_offset_text().set_fontsize(7)
+    fig.legend(fontsize=7, frameon=False, ncols=min(len(drawn), 3), loc="outside upper left")
+    return _png(fig)
