@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from goals import periods
+from goals import documents, exporters, periods
 from goals.models import (
     CheckIn,
     KeyResult,
@@ -147,8 +147,6 @@ def check_in_create(
 
 def render_summary(snapshot: Summary, fmt: str) -> bytes:
     """The document for a snapshot, in one of the SummaryFormat formats."""
-    from goals import documents, exporters
-
     if fmt == SummaryFormat.HTML:
         return documents.summary_html(snapshot).encode("utf-8")
     if fmt == SummaryFormat.PDF:

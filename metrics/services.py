@@ -650,3 +650,48 @@ def _copy_outcome(job: ImportJob, outcome: ImportOutcome) -> None:
     job.rows_skipped = outcome.skipped
     job.rows_failed = outcome.failed
     job.errors = outcome.errors[:MAX_ERRORS_KEPT]
+
+
+# --- bulk observations (API) ----------------------------------------------------------
+
+BULK_MAX_ROWS = 10_000
+
+
+class BulkRejected(Exception):
+    """Some rows are invalid; nothing was written. `errors` lists every bad row."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__(f"{len(errors)} invalid row(s)")
+        self.errors = errors
+
+
+@transaction.atomic
+def observations_bulk_upsert(
+    *, user: User | AnonymousUser, rows: list[dict[str, Any]]
+) -> UpsertCounts:
+    """Validate every row, then upsert them all (same key twice = one observation)."""
+    editable = set(
+        access.editable_by(
+            user, Account.objects.filter(pk__in={r["account"] for r in rows})
+        ).values_list("pk", flat=True)
+    )
+    errors: list[dict[str, Any]] = []
+    for index, row in enumerate(rows):
+        problems: dict[str, str] = {}
+        if row["account"] not in editable:
+            # The same words whether the account is missing or another team's.
+            problems["account"] = f"{row['account']} is not an account you may write to."
+        metric = catalog.CATALOG.get(row["metric"])
+        if metric is not None and metric.kind in (catalog.Kind.RATIO, catalog.Kind.DISTINCT):
+            parts = f"{metric.numerator} and {metric.denominator}" if metric.numerator else "posts"
+            problems["metric"] = f"“{metric.key}” is computed from {parts}; send those instead."
+        if problems:
+            errors.append({"row": index, "errors": problems})
+    if errors:
+        raise BulkRejected(errors)
+    upserter = observation_upserter()
+    for row in rows:
+        upserter.add(
+            (row["account"], row["metric"], row["date"], row["value"], ObservationSource.FILE, None)
+        )
+    return upserter.flush()

@@ -7,6 +7,8 @@ admin.site.index_title = "Strategy plans"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", include("strategy_tracker.api_urls")),
+    path("", include("teams.urls")),
     path("", include("goals.urls")),
     path("", include("metrics.urls")),
 ]

@@ -1,0 +1,329 @@
+"""API: strategies, objectives, key results, check-ins, progress and quarterly summaries."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db import models
+from django.http import FileResponse, Http404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+
+from goals import periods, selectors, services
+from goals.models import (
+    CheckIn,
+    KeyResult,
+    Objective,
+    Strategy,
+    SummaryExport,
+    SummaryFormat,
+    SummaryStatus,
+)
+from metrics.models import Account
+from teams import access
+from teams.api import TeamScopedViewSet, scoped
+from teams.models import Team
+
+
+class StrategySerializer(serializers.ModelSerializer[Strategy]):
+    class Meta:
+        model = Strategy
+        fields = [
+            "id",
+            "team",
+            "name",
+            "period_start",
+            "period_end",
+            "status",
+            "purpose",
+            "audience",
+            "voice",
+            "mix_conversation",
+            "mix_sharing",
+            "mix_helpful",
+            "mix_promotional",
+            "at_risk_tolerance",
+            "stale_after_days",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        scoped(self, "team", Team.objects.all())
+
+
+class ObjectiveSerializer(serializers.ModelSerializer[Objective]):
+    class Meta:
+        model = Objective
+        fields = ["id", "strategy", "title", "description", "owner", "order", "weight"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        scoped(self, "strategy", Strategy.objects.all())
+        request = self.context.get("request")
+        if request is not None and "owner" in self.fields:
+            self.fields["owner"].queryset = access.members_of(  # type: ignore[attr-defined]
+                access.editable_teams(request.user)
+            )
+
+
+class KeyResultSerializer(serializers.ModelSerializer[KeyResult]):
+    class Meta:
+        model = KeyResult
+        fields = [
+            "id",
+            "objective",
+            "name",
+            "metric_key",
+            "accounts",
+            "window",
+            "direction",
+            "baseline",
+            "target",
+            "band_low",
+            "band_high",
+            "unit",
+            "start_date",
+            "due_date",
+            "weight",
+            "order",
+        ]
+        extra_kwargs = {"start_date": {"required": False}, "due_date": {"required": False}}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        scoped(self, "objective", Objective.objects.all())
+        scoped(self, "accounts", Account.objects.all())
+
+
+class CheckInSerializer(serializers.ModelSerializer[CheckIn]):
+    class Meta:
+        model = CheckIn
+        fields = ["id", "key_result", "date", "value", "confidence", "note", "author", "created_at"]
+        read_only_fields = ["author", "created_at"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        scoped(self, "key_result", KeyResult.objects.all())
+
+
+class StrategyViewSet(TeamScopedViewSet):
+    serializer_class = StrategySerializer
+    base_queryset = Strategy.objects.order_by("-period_start", "name")
+    filterset_fields = ["team", "status"]
+    ordering_fields = ["period_start", "name"]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("as_of", str, description="YYYY-MM-DD; default today")],
+        responses=inline_serializer(
+            "StrategyProgress",
+            {
+                "progress": serializers.FloatField(allow_null=True),
+                "objectives": serializers.ListField(child=serializers.DictField()),
+            },
+        ),
+    )
+    @action(detail=True)
+    def progress(self, request: Request, pk: str | None = None) -> Response:
+        """The strategy's progress, its objectives' and key results' (as the dashboard)."""
+        strategy = self.get_object()
+        today = _as_of(request)
+        rows = selectors.dashboard(
+            request.user, today=today, filters=selectors.DashboardFilters(strategy=strategy.pk)
+        )
+        row = rows[0]
+        return Response(
+            {
+                "strategy": strategy.pk,
+                "as_of": today.isoformat(),
+                "progress": row.progress,
+                "objectives": [
+                    {
+                        "objective": o.objective.pk,
+                        "title": o.objective.title,
+                        "progress": o.progress,
+                        "key_results": [_kr_progress(kr) for kr in o.key_results],
+                    }
+                    for o in row.objectives
+                ],
+            }
+        )
+
+
+class ObjectiveViewSet(TeamScopedViewSet):
+    serializer_class = ObjectiveSerializer
+    base_queryset = Objective.objects.select_related("strategy").order_by("strategy", "order")
+    filterset_fields = ["strategy", "owner"]
+    ordering_fields = ["order", "title"]
+
+
+class KeyResultViewSet(TeamScopedViewSet):
+    serializer_class = KeyResultSerializer
+    base_queryset = (
+        KeyResult.objects.select_related("objective__strategy")
+        .prefetch_related("accounts")
+        .order_by("objective", "order", "pk")
+    )
+    filterset_fields = ["objective", "objective__strategy", "metric_key", "direction"]
+    ordering_fields = ["order", "name", "due_date"]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("as_of", str, description="YYYY-MM-DD; default today")],
+        responses=inline_serializer(
+            "KeyResultProgress",
+            {
+                "key_result": serializers.IntegerField(),
+                "status": serializers.CharField(),
+                "current": serializers.FloatField(allow_null=True),
+                "progress": serializers.FloatField(allow_null=True),
+                "expected": serializers.FloatField(allow_null=True),
+                "as_of": serializers.DateField(allow_null=True),
+            },
+        ),
+    )
+    @action(detail=True)
+    def progress(self, request: Request, pk: str | None = None) -> Response:
+        """The key result's numbers, exactly as on its page."""
+        kr = self.get_object()
+        row = selectors.assess_key_results(
+            [selectors.key_result_for(request.user, kr.pk)], today=_as_of(request)
+        )[kr.pk]
+        return Response(_kr_progress(row))
+
+
+class CheckInViewSet(TeamScopedViewSet):
+    serializer_class = CheckInSerializer
+    base_queryset = CheckIn.objects.select_related("key_result").order_by("-date")
+    filterset_fields = ["key_result"]
+    ordering_fields = ["date"]
+
+    def _save(self, serializer: Any, instance: Any) -> None:
+        if instance.pk is None:
+            instance.author = self.request.user
+        super()._save(serializer, instance)
+
+
+def _as_of(request: Request) -> date:
+    raw = request.query_params.get("as_of")
+    if not raw:
+        return timezone.localdate()
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise serializers.ValidationError({"as_of": "Use a date like 2026-09-30."}) from None
+
+
+def _kr_progress(row: selectors.KeyResultProgress) -> dict[str, Any]:
+    a = row.assessment
+    forecast = a.forecast
+    return {
+        "key_result": row.key_result.pk,
+        "name": row.key_result.name,
+        "status": a.status.value,
+        "current": a.current,
+        "as_of": a.as_of.isoformat() if a.as_of else None,
+        "progress": a.progress,
+        "expected": a.expected,
+        "expected_progress": a.expected_progress,
+        "forecast": None
+        if forecast is None
+        else {
+            "at_due": forecast.at_due,
+            "low": forecast.low,
+            "high": forecast.high,
+            "reach_date": forecast.reach_date.isoformat() if forecast.reach_date else None,
+            "required_per_week": forecast.required_per_week,
+        },
+    }
+
+
+class SummarySerializer(serializers.ModelSerializer[SummaryExport]):
+    file_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SummaryExport
+        fields = [
+            "id",
+            "team",
+            "strategy",
+            "quarter",
+            "format",
+            "version",
+            "status",
+            "message",
+            "created_at",
+            "finished_at",
+            "file_url",
+        ]
+        read_only_fields = fields
+
+    def get_file_url(self, export: SummaryExport) -> str | None:
+        if export.status != SummaryStatus.READY:
+            return None
+        return reverse("api:summary-file", args=[export.pk], request=self.context.get("request"))
+
+
+class SummaryRequestSerializer(serializers.Serializer[Any]):
+    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.none())
+    quarter = serializers.RegexField(r"^\d{4}-?[Qq][1-4]$", help_text="e.g. 2026Q3")
+    format = serializers.ChoiceField(choices=SummaryFormat.choices)
+    strategy = serializers.PrimaryKeyRelatedField(
+        queryset=Strategy.objects.none(), required=False, allow_null=True
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is None:  # the schema generator describes the fields without a request
+            return
+        user = request.user
+        self.fields["team"].queryset = access.visible_teams(user)  # type: ignore[attr-defined]
+        self.fields["strategy"].queryset = access.visible_to(user, Strategy.objects.all())  # type: ignore[attr-defined]
+
+
+class SummaryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+    """Request a quarterly summary (202), poll it, download the file."""
+
+    serializer_class = SummarySerializer
+    filterset_fields = ["team", "quarter", "format", "status"]
+    ordering_fields = ["created_at"]
+
+    def get_queryset(self) -> models.QuerySet[SummaryExport]:
+        return access.visible_to(self.request.user, SummaryExport.objects.all())
+
+    @extend_schema(request=SummaryRequestSerializer, responses={202: SummarySerializer})
+    def create(self, request: Request) -> Response:
+        asked = SummaryRequestSerializer(data=request.data, context={"request": request})
+        asked.is_valid(raise_exception=True)
+        data = asked.validated_data
+        if data.get("strategy") is not None and data["strategy"].team_id != data["team"].pk:
+            raise serializers.ValidationError({"strategy": "Not a strategy of this team."})
+        export = services.summary_export_create(
+            user=request.user,
+            team=data["team"],
+            quarter=periods.parse(data["quarter"]),
+            fmt=data["format"],
+            strategy=data.get("strategy"),
+        )
+        export.refresh_from_db()
+        body = SummarySerializer(export, context={"request": request}).data
+        url = reverse("api:summary-detail", args=[export.pk], request=request)
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": url})
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @action(detail=True)
+    def file(self, request: Request, pk: str | None = None) -> FileResponse:
+        export = self.get_object()
+        if export.status != SummaryStatus.READY:
+            raise Http404("The summary is not ready.")
+        return FileResponse(
+            export.file.open("rb"),
+            as_attachment=True,
+            filename=export.download_name,
+            content_type=services.summary_content_type(export.format),
+        )

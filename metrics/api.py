@@ -1,0 +1,270 @@
+"""API: accounts, posts, daily observations (with bulk ingestion), import jobs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+
+from metrics import catalog, services
+from metrics.importers.common import ImportFailed
+from metrics.models import Account, ImportJob, MetricObservation, Post
+from teams import access
+from teams.api import TeamScopedViewSet, scoped
+from teams.models import Team
+
+
+class AccountSerializer(serializers.ModelSerializer[Account]):
+    class Meta:
+        model = Account
+        fields = [
+            "id",
+            "team",
+            "platform",
+            "handle",
+            "display_name",
+            "own_domains",
+            "is_competitor",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        scoped(self, "team", Team.objects.all())
+
+
+class AccountViewSet(TeamScopedViewSet):
+    """The team's own and competitors' accounts."""
+
+    serializer_class = AccountSerializer
+    base_queryset = Account.objects.order_by("team", "platform", "handle")
+    filterset_fields = ["team", "platform", "is_competitor"]
+    ordering_fields = ["handle", "platform"]
+
+
+class PostSerializer(serializers.ModelSerializer[Post]):
+    class Meta:
+        model = Post
+        fields = [
+            "id",
+            "account",
+            "platform_id",
+            "published_at",
+            "local_date",
+            "text",
+            "permalink",
+            "kind",
+            "in_reply_to_handle",
+            "reshared_handle",
+            "addressed",
+            "is_question",
+            "link_domains",
+            "is_promotional",
+            "shares_others_link",
+            "impressions",
+            "reach",
+            "engagements",
+            "likes",
+            "replies",
+            "reshares",
+            "clicks",
+            "saves",
+            "video_views",
+        ]
+
+
+class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+    """Posts as imported (read only)."""
+
+    serializer_class = PostSerializer
+    permission_classes = TeamScopedViewSet.permission_classes
+    filterset_fields = {
+        "account": ["exact"],
+        "kind": ["exact"],
+        "is_question": ["exact"],
+        "is_promotional": ["exact"],
+        "local_date": ["gte", "lte", "exact"],
+    }
+    ordering_fields = ["published_at", "engagements", "likes"]
+
+    def get_queryset(self) -> models.QuerySet[Post]:
+        return access.visible_to(self.request.user, Post.objects.order_by("-published_at"))
+
+
+class ObservationSerializer(serializers.ModelSerializer[MetricObservation]):
+    class Meta:
+        model = MetricObservation
+        fields = ["id", "account", "metric", "date", "value", "source"]
+
+
+class BulkRowSerializer(serializers.Serializer[Any]):
+    account = serializers.IntegerField(min_value=1)
+    metric = serializers.ChoiceField(choices=sorted(catalog.CATALOG))
+    date = serializers.DateField()
+    value = serializers.DecimalField(max_digits=20, decimal_places=4)
+
+
+class BulkSerializer(serializers.Serializer[Any]):
+    rows = BulkRowSerializer(many=True, allow_empty=False)
+
+    def validate_rows(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if len(rows) > services.BULK_MAX_ROWS:
+            raise serializers.ValidationError(
+                f"At most {services.BULK_MAX_ROWS:,} rows per request; split the upload."
+            )
+        return rows
+
+
+class ObservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+    """Daily numbers (imported or derived), and bulk ingestion for tools without an importer."""
+
+    serializer_class = ObservationSerializer
+    permission_classes = TeamScopedViewSet.permission_classes
+    filterset_fields = {
+        "account": ["exact"],
+        "metric": ["exact"],
+        "date": ["gte", "lte", "exact"],
+        "source": ["exact"],
+    }
+    ordering_fields = ["date", "metric"]
+
+    def get_queryset(self) -> models.QuerySet[MetricObservation]:
+        return access.visible_to(
+            self.request.user, MetricObservation.objects.order_by("account", "metric", "date")
+        )
+
+    @extend_schema(
+        request=BulkSerializer,
+        responses={
+            200: inline_serializer(
+                "BulkResult",
+                {
+                    "created": serializers.IntegerField(),
+                    "updated": serializers.IntegerField(),
+                    "unchanged": serializers.IntegerField(),
+                },
+            ),
+            400: OpenApiResponse(description="Every invalid row, with its index; nothing written."),
+        },
+    )
+    @action(detail=False, methods=["post"])
+    def bulk(self, request: Request) -> Response:
+        """Upsert up to 10,000 daily rows at once. Every row is checked first; any invalid
+        row (unknown metric, another team's account, a derived metric) means a 400 listing
+        every bad row, and nothing is written. The same row twice is one observation."""
+        serializer = BulkSerializer(data=request.data)
+        if not serializer.is_valid():
+            return Response(_row_errors(serializer.errors), status=status.HTTP_400_BAD_REQUEST)
+        try:
+            counts = services.observations_bulk_upsert(
+                user=request.user, rows=serializer.validated_data["rows"]
+            )
+        except services.BulkRejected as exc:
+            return Response({"errors": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(
+            {"created": counts.created, "updated": counts.updated, "unchanged": counts.unchanged}
+        )
+
+
+def _row_errors(errors: Any) -> dict[str, Any]:
+    rows = errors.get("rows") if isinstance(errors, dict) else None
+    if isinstance(rows, dict):  # DRF keys a list's errors by row index
+        return {"errors": [{"row": i, "errors": e} for i, e in sorted(rows.items())]}
+    if isinstance(rows, list) and rows and isinstance(rows[0], dict):
+        return {"errors": [{"row": i, "errors": e} for i, e in enumerate(rows) if e]}
+    return {"errors": [{"row": None, "errors": errors}]}
+
+
+class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id",
+            "team",
+            "account",
+            "file_name",
+            "file_size",
+            "checksum",
+            "format_key",
+            "format_label",
+            "status",
+            "message",
+            "rows_read",
+            "rows_created",
+            "rows_updated",
+            "rows_unchanged",
+            "rows_skipped",
+            "rows_failed",
+            "errors",
+            "summary",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "progress",
+        ]
+        read_only_fields = fields
+
+    def get_progress(self, job: ImportJob) -> dict[str, Any]:
+        return services.import_job_progress(job)
+
+
+class ImportUploadSerializer(serializers.Serializer[Any]):
+    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.none())
+    account = serializers.PrimaryKeyRelatedField(
+        queryset=Account.objects.none(), required=False, allow_null=True
+    )
+    file = serializers.FileField()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is None:  # the schema generator describes the fields without a request
+            return
+        self.fields["team"].queryset = access.editable_teams(request.user)  # type: ignore[attr-defined]
+        self.fields["account"].queryset = access.editable_by(request.user, Account.objects.all())  # type: ignore[attr-defined]
+
+
+class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+    """Upload an export file (202 with the job's URL), then poll the job for its progress."""
+
+    serializer_class = ImportJobSerializer
+    permission_classes = TeamScopedViewSet.permission_classes
+    parser_classes = [MultiPartParser, FormParser]
+    filterset_fields = ["team", "status", "account"]
+    ordering_fields = ["created_at"]
+
+    def get_queryset(self) -> models.QuerySet[ImportJob]:
+        return access.visible_to(
+            self.request.user, ImportJob.objects.select_related("team", "account")
+        )
+
+    @extend_schema(request=ImportUploadSerializer, responses={202: ImportJobSerializer})
+    def create(self, request: Request) -> Response:
+        upload = ImportUploadSerializer(data=request.data, context={"request": request})
+        upload.is_valid(raise_exception=True)
+        data = upload.validated_data
+        if data.get("account") is not None and data["account"].team_id != data["team"].pk:
+            raise serializers.ValidationError({"account": "Not an account of this team."})
+        try:
+            job = services.import_job_create(
+                team=data["team"],
+                user=request.user,
+                upload=data["file"],
+                account=data.get("account"),
+            )
+        except ImportFailed as exc:
+            raise serializers.ValidationError({"file": str(exc)}) from exc
+        url = reverse("api:importjob-detail", args=[job.pk], request=request)
+        return Response(
+            ImportJobSerializer(job).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": url},
+        )

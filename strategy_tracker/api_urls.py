@@ -1,0 +1,33 @@
+"""/api/v1/ — one router for every resource; /api/schema/ and /api/docs/ describe it."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from goals.api import (
+    CheckInViewSet,
+    KeyResultViewSet,
+    ObjectiveViewSet,
+    StrategyViewSet,
+    SummaryViewSet,
+)
+from metrics.api import AccountViewSet, ImportJobViewSet, ObservationViewSet, PostViewSet
+from teams.api import TeamViewSet
+
+router = DefaultRouter()
+router.register("teams", TeamViewSet, basename="team")
+router.register("accounts", AccountViewSet, basename="account")
+router.register("strategies", StrategyViewSet, basename="strategy")
+router.register("objectives", ObjectiveViewSet, basename="objective")
+router.register("key-results", KeyResultViewSet, basename="keyresult")
+router.register("check-ins", CheckInViewSet, basename="checkin")
+router.register("posts", PostViewSet, basename="post")
+router.register("observations", ObservationViewSet, basename="observation")
+router.register("import-jobs", ImportJobViewSet, basename="importjob")
+router.register("summaries", SummaryViewSet, basename="summary")
+
+urlpatterns = [
+    path("v1/", include((router.urls, "api"))),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
