@@ -156,6 +156,24 @@ def summaries_bench() -> None:
         raise SystemExit("the summaries benchmark failed")
 
 
+def bulk_bench() -> None:
+    print("\nBulk observation ingestion (10,000-row requests)")
+    work = Path(tempfile.mkdtemp(prefix="st-bench-bulk-"))
+    targets = [{"DATABASE_URL": f"sqlite:///{work / 'bulk.sqlite3'}"}]
+    if fresh_postgres():
+        targets.append({"DATABASE_URL": PG_URL})
+    for env in targets:
+        migrate(env)
+        result = subprocess.run(
+            [sys.executable, "-m", "bench.bulk"],
+            cwd=ROOT,
+            env={**os.environ, "DEBUG": "true", "ALLOWED_HOSTS": "testserver", **env},
+            check=False,
+        )
+        if result.returncode != 0:
+            raise SystemExit("the bulk benchmark failed")
+
+
 if __name__ == "__main__":
     only = os.environ.get("BENCH_ONLY", "")
     if only in ("", "imports"):
@@ -164,3 +182,5 @@ if __name__ == "__main__":
         dashboard_bench()
     if only in ("", "summaries"):
         summaries_bench()
+    if only in ("", "bulk"):
+        bulk_bench()

@@ -8,7 +8,12 @@ from typing import Any
 from django.db import models
 from django.http import FileResponse, Http404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -26,6 +31,7 @@ from goals.models import (
     SummaryStatus,
 )
 from metrics.models import Account
+from strategy_tracker import api_examples
 from teams import access
 from teams.api import TeamScopedViewSet, scoped
 from teams.models import Team
@@ -112,6 +118,7 @@ class CheckInSerializer(serializers.ModelSerializer[CheckIn]):
         scoped(self, "key_result", KeyResult.objects.all())
 
 
+@api_examples.crud("Strategy", api_examples.STRATEGY)
 class StrategyViewSet(TeamScopedViewSet):
     serializer_class = StrategySerializer
     base_queryset = Strategy.objects.order_by("-period_start", "name")
@@ -120,6 +127,25 @@ class StrategyViewSet(TeamScopedViewSet):
 
     @extend_schema(
         parameters=[OpenApiParameter("as_of", str, description="YYYY-MM-DD; default today")],
+        examples=[
+            OpenApiExample(
+                "Progress",
+                response_only=True,
+                value={
+                    "strategy": 2,
+                    "as_of": "2026-09-30",
+                    "progress": 0.79,
+                    "objectives": [
+                        {
+                            "objective": 5,
+                            "title": "Talk with people, not at them",
+                            "progress": 0.71,
+                            "key_results": [],
+                        }
+                    ],
+                },
+            )
+        ],
         responses=inline_serializer(
             "StrategyProgress",
             {
@@ -155,6 +181,7 @@ class StrategyViewSet(TeamScopedViewSet):
         )
 
 
+@api_examples.crud("Objective", api_examples.OBJECTIVE)
 class ObjectiveViewSet(TeamScopedViewSet):
     serializer_class = ObjectiveSerializer
     base_queryset = Objective.objects.select_related("strategy").order_by("strategy", "order")
@@ -162,6 +189,7 @@ class ObjectiveViewSet(TeamScopedViewSet):
     ordering_fields = ["order", "title"]
 
 
+@api_examples.crud("Key result", api_examples.KEY_RESULT)
 class KeyResultViewSet(TeamScopedViewSet):
     serializer_class = KeyResultSerializer
     base_queryset = (
@@ -174,6 +202,29 @@ class KeyResultViewSet(TeamScopedViewSet):
 
     @extend_schema(
         parameters=[OpenApiParameter("as_of", str, description="YYYY-MM-DD; default today")],
+        examples=[
+            OpenApiExample(
+                "On track",
+                response_only=True,
+                value={
+                    "key_result": 8,
+                    "name": "Reply share reaches 8%",
+                    "status": "on_track",
+                    "current": 7.1,
+                    "as_of": "2026-09-15",
+                    "progress": 0.7,
+                    "expected": 7.5,
+                    "expected_progress": 0.83,
+                    "forecast": {
+                        "at_due": 8.3,
+                        "low": 7.6,
+                        "high": 9.0,
+                        "reach_date": "2026-09-24",
+                        "required_per_week": 0.45,
+                    },
+                },
+            )
+        ],
         responses=inline_serializer(
             "KeyResultProgress",
             {
@@ -196,6 +247,7 @@ class KeyResultViewSet(TeamScopedViewSet):
         return Response(_kr_progress(row))
 
 
+@api_examples.crud("Check-in", api_examples.CHECK_IN)
 class CheckInViewSet(TeamScopedViewSet):
     serializer_class = CheckInSerializer
     base_queryset = CheckIn.objects.select_related("key_result").order_by("-date")
@@ -286,6 +338,7 @@ class SummaryRequestSerializer(serializers.Serializer[Any]):
         self.fields["strategy"].queryset = access.visible_to(user, Strategy.objects.all())  # type: ignore[attr-defined]
 
 
+@api_examples.read("Summary", api_examples.SUMMARY)
 class SummaryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
     """Request a quarterly summary (202), poll it, download the file."""
 
@@ -296,7 +349,23 @@ class SummaryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def get_queryset(self) -> models.QuerySet[SummaryExport]:
         return access.visible_to(self.request.user, SummaryExport.objects.all())
 
-    @extend_schema(request=SummaryRequestSerializer, responses={202: SummarySerializer})
+    @extend_schema(
+        request=SummaryRequestSerializer,
+        responses={202: SummarySerializer},
+        examples=[
+            OpenApiExample(
+                "Ask for Q3 as PDF",
+                request_only=True,
+                value={"team": 1, "quarter": "2026Q3", "format": "pdf"},
+            ),
+            OpenApiExample(
+                "Accepted",
+                response_only=True,
+                status_codes=["202"],
+                value={**api_examples.SUMMARY, "status": "pending", "file_url": None},
+            ),
+        ],
+    )
     def create(self, request: Request) -> Response:
         asked = SummaryRequestSerializer(data=request.data, context={"request": request})
         asked.is_valid(raise_exception=True)

@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -16,6 +21,7 @@ from rest_framework.reverse import reverse
 from metrics import catalog, services
 from metrics.importers.common import ImportFailed
 from metrics.models import Account, ImportJob, MetricObservation, Post
+from strategy_tracker import api_examples
 from teams import access
 from teams.api import TeamScopedViewSet, scoped
 from teams.models import Team
@@ -39,6 +45,7 @@ class AccountSerializer(serializers.ModelSerializer[Account]):
         scoped(self, "team", Team.objects.all())
 
 
+@api_examples.crud("Account", api_examples.ACCOUNT)
 class AccountViewSet(TeamScopedViewSet):
     """The team's own and competitors' accounts."""
 
@@ -79,6 +86,7 @@ class PostSerializer(serializers.ModelSerializer[Post]):
         ]
 
 
+@api_examples.read("Post", api_examples.POST)
 class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
     """Posts as imported (read only)."""
 
@@ -104,7 +112,7 @@ class ObservationSerializer(serializers.ModelSerializer[MetricObservation]):
 
 
 class BulkRowSerializer(serializers.Serializer[Any]):
-    account = serializers.IntegerField(min_value=1)
+    account = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     metric = serializers.ChoiceField(choices=sorted(catalog.CATALOG))
     date = serializers.DateField()
     value = serializers.DecimalField(max_digits=20, decimal_places=4)
@@ -121,6 +129,7 @@ class BulkSerializer(serializers.Serializer[Any]):
         return rows
 
 
+@api_examples.read("Observation", api_examples.OBSERVATION)
 class ObservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
     """Daily numbers (imported or derived), and bulk ingestion for tools without an importer."""
 
@@ -140,6 +149,44 @@ class ObservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         )
 
     @extend_schema(
+        examples=[
+            OpenApiExample(
+                "Two days of impressions",
+                request_only=True,
+                value={
+                    "rows": [
+                        {
+                            "account": 3,
+                            "metric": "impressions",
+                            "date": "2026-09-29",
+                            "value": 1520,
+                        },
+                        {
+                            "account": 3,
+                            "metric": "impressions",
+                            "date": "2026-09-30",
+                            "value": 1710,
+                        },
+                    ]
+                },
+            ),
+            OpenApiExample(
+                "Written",
+                response_only=True,
+                status_codes=["200"],
+                value={"created": 2, "updated": 0, "unchanged": 0},
+            ),
+            OpenApiExample(
+                "Refused",
+                response_only=True,
+                status_codes=["400"],
+                value={
+                    "errors": [
+                        {"row": 1, "errors": {"account": "99 is not an account you may write to."}}
+                    ]
+                },
+            ),
+        ],
         request=BulkSerializer,
         responses={
             200: inline_serializer(
@@ -232,6 +279,7 @@ class ImportUploadSerializer(serializers.Serializer[Any]):
         self.fields["account"].queryset = access.editable_by(request.user, Account.objects.all())  # type: ignore[attr-defined]
 
 
+@api_examples.read("Import job", api_examples.IMPORT_JOB)
 class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
     """Upload an export file (202 with the job's URL), then poll the job for its progress."""
 
@@ -246,7 +294,24 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             self.request.user, ImportJob.objects.select_related("team", "account")
         )
 
-    @extend_schema(request=ImportUploadSerializer, responses={202: ImportJobSerializer})
+    @extend_schema(
+        request=ImportUploadSerializer,
+        responses={202: ImportJobSerializer},
+        examples=[
+            OpenApiExample(
+                "Upload",
+                request_only=True,
+                media_type="multipart/form-data",
+                value={"team": 1, "account": 3, "file": "(the export file)"},
+            ),
+            OpenApiExample(
+                "Accepted",
+                response_only=True,
+                status_codes=["202"],
+                value={**api_examples.IMPORT_JOB, "status": "pending"},
+            ),
+        ],
+    )
     def create(self, request: Request) -> Response:
         upload = ImportUploadSerializer(data=request.data, context={"request": request})
         upload.is_valid(raise_exception=True)

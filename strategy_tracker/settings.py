@@ -185,6 +185,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Strategy plans, key results, imports, observations and progress, per team.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The description of the API is public; the data behind it is not.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SWAGGER_UI_DIST": "SIDECAR",  # served from the installed package, not a CDN
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

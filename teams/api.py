@@ -10,6 +10,7 @@ from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 
+from strategy_tracker import api_examples
 from teams import access
 from teams.models import Team
 
@@ -104,6 +105,7 @@ class TeamSerializer(serializers.ModelSerializer[Team]):
         fields = ["id", "name", "slug", "time_zone"]
 
 
+@api_examples.read("Team", api_examples.TEAM)
 class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
     """The teams you belong to (read only: teams are managed in the admin)."""
 

@@ -1,0 +1,176 @@
+"""Request and response examples for every API resource, attached to the OpenAPI schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+
+TEAM = {"id": 1, "name": "Loomwell Roasters", "slug": "loomwell", "time_zone": "Europe/London"}
+ACCOUNT = {
+    "id": 3,
+    "team": 1,
+    "platform": "x",
+    "handle": "loomwellroast",
+    "display_name": "Loomwell Roasters",
+    "own_domains": "loomwell.example",
+    "is_competitor": False,
+}
+STRATEGY = {
+    "id": 2,
+    "team": 1,
+    "name": "Conversation first — 2026 Q3",
+    "period_start": "2026-07-01",
+    "period_end": "2026-09-30",
+    "status": "active",
+    "purpose": "Be the roaster people talk with.",
+    "audience": "Home brewers",
+    "voice": "Warm, curious",
+    "mix_conversation": 40,
+    "mix_sharing": 25,
+    "mix_helpful": 20,
+    "mix_promotional": 15,
+    "at_risk_tolerance": "10.00",
+    "stale_after_days": 7,
+}
+OBJECTIVE = {
+    "id": 5,
+    "strategy": 2,
+    "title": "Talk with people, not at them",
+    "description": "",
+    "owner": 4,
+    "order": 1,
+    "weight": "2.00",
+}
+KEY_RESULT = {
+    "id": 8,
+    "objective": 5,
+    "name": "Reply share reaches 8%",
+    "metric_key": "reply_share",
+    "accounts": [3],
+    "window": "period",
+    "direction": "increase",
+    "baseline": "5.0000",
+    "target": "8.0000",
+    "band_low": None,
+    "band_high": None,
+    "unit": "%",
+    "start_date": "2026-07-01",
+    "due_date": "2026-09-30",
+    "weight": "1.00",
+    "order": 1,
+}
+CHECK_IN = {
+    "id": 9,
+    "key_result": 8,
+    "date": "2026-08-01",
+    "value": "1.0000",
+    "confidence": "high",
+    "note": "First Q&A done",
+    "author": 4,
+    "created_at": "2026-08-01T10:00:00Z",
+}
+POST = {
+    "id": 11,
+    "account": 3,
+    "platform_id": "2104924151609707945",
+    "published_at": "2026-09-29T13:20:00Z",
+    "local_date": "2026-09-29",
+    "text": "What are you brewing this weekend?",
+    "permalink": "https://x.com/loomwellroast/status/2104924151609707945",
+    "kind": "original",
+    "in_reply_to_handle": "",
+    "reshared_handle": "",
+    "addressed": [],
+    "is_question": True,
+    "link_domains": [],
+    "is_promotional": False,
+    "shares_others_link": False,
+    "impressions": 1520,
+    "reach": None,
+    "engagements": 61,
+    "likes": 40,
+    "replies": 9,
+    "reshares": 4,
+    "clicks": 8,
+    "saves": None,
+    "video_views": None,
+}
+OBSERVATION = {
+    "id": 12,
+    "account": 3,
+    "metric": "impressions",
+    "date": "2026-09-29",
+    "value": "1520.0000",
+    "source": "file",
+}
+IMPORT_JOB = {
+    "id": 7,
+    "team": 1,
+    "account": 3,
+    "file_name": "account_overview_analytics.csv",
+    "file_size": 20480,
+    "checksum": "9f2c…",
+    "format_key": "x_overview",
+    "format_label": "X account analytics: daily overview CSV",
+    "status": "succeeded",
+    "message": "",
+    "rows_read": 1830,
+    "rows_created": 1830,
+    "rows_updated": 0,
+    "rows_unchanged": 0,
+    "rows_skipped": 0,
+    "rows_failed": 0,
+    "errors": [],
+    "summary": {"posts": 0, "metric_totals": {"impressions": 421003}},
+    "created_at": "2026-10-02T08:00:00Z",
+    "started_at": "2026-10-02T08:00:00Z",
+    "finished_at": "2026-10-02T08:00:02Z",
+    "progress": {
+        "id": 7,
+        "status": "succeeded",
+        "status_label": "Imported",
+        "finished": True,
+        "done": 1830,
+        "total": 1830,
+        "percent": 100,
+    },
+}
+SUMMARY = {
+    "id": 4,
+    "team": 1,
+    "strategy": None,
+    "quarter": "2026-Q3",
+    "format": "pdf",
+    "version": 1,
+    "status": "ready",
+    "message": "",
+    "created_at": "2026-10-01T06:00:00Z",
+    "finished_at": "2026-10-01T06:00:03Z",
+    "file_url": "https://tracker.example/api/v1/summaries/4/file/",
+}
+
+
+def _example(name: str, value: Any, **kwargs: Any) -> OpenApiExample:
+    return OpenApiExample(name, value=value, **kwargs)
+
+
+def crud(resource: str, example: dict[str, Any]) -> Any:
+    """Examples for list, retrieve, create, update and partial update of one resource."""
+    body = {k: v for k, v in example.items() if k not in ("id", "author", "created_at")}
+    response = _example(resource, example, response_only=True)
+    request = _example(f"New {resource.lower()}", body, request_only=True)
+    return extend_schema_view(
+        list=extend_schema(examples=[response]),
+        retrieve=extend_schema(examples=[response]),
+        create=extend_schema(examples=[request, response]),
+        update=extend_schema(examples=[request, response]),
+        partial_update=extend_schema(examples=[request, response]),
+    )
+
+
+def read(resource: str, example: dict[str, Any]) -> Any:
+    response = _example(resource, example, response_only=True)
+    return extend_schema_view(
+        list=extend_schema(examples=[response]), retrieve=extend_schema(examples=[response])
+    )
