@@ -188,6 +188,51 @@ class ObjectiveViewSet(TeamScopedViewSet):
     filterset_fields = ["strategy", "owner"]
     ordering_fields = ["order", "title"]
 
+    @extend_schema(
+        parameters=[OpenApiParameter("as_of", str, description="YYYY-MM-DD; default today")],
+        examples=[
+            OpenApiExample(
+                "Progress",
+                response_only=True,
+                value={
+                    "objective": 5,
+                    "title": "Talk with people, not at them",
+                    "as_of": "2026-09-30",
+                    "progress": 0.71,
+                    "key_results": [],
+                },
+            )
+        ],
+        responses=inline_serializer(
+            "ObjectiveProgress",
+            {
+                "objective": serializers.IntegerField(),
+                "progress": serializers.FloatField(allow_null=True),
+                "key_results": serializers.ListField(child=serializers.DictField()),
+            },
+        ),
+    )
+    @action(detail=True)
+    def progress(self, request: Request, pk: str | None = None) -> Response:
+        """The objective's progress (weighted mean of its key results) and theirs."""
+        objective = self.get_object()
+        today = _as_of(request)
+        rows = selectors.dashboard(
+            request.user,
+            today=today,
+            filters=selectors.DashboardFilters(strategy=objective.strategy_id),
+        )
+        row = next(o for o in rows[0].objectives if o.objective.pk == objective.pk)
+        return Response(
+            {
+                "objective": objective.pk,
+                "title": objective.title,
+                "as_of": today.isoformat(),
+                "progress": row.progress,
+                "key_results": [_kr_progress(kr) for kr in row.key_results],
+            }
+        )
+
 
 @api_examples.crud("Key result", api_examples.KEY_RESULT)
 class KeyResultViewSet(TeamScopedViewSet):

@@ -205,27 +205,53 @@ class ObservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         """Upsert up to 10,000 daily rows at once. Every row is checked first; any invalid
         row (unknown metric, another team's account, a derived metric) means a 400 listing
         every bad row, and nothing is written. The same row twice is one observation."""
-        serializer = BulkSerializer(data=request.data)
-        if not serializer.is_valid():
-            return Response(_row_errors(serializer.errors), status=status.HTTP_400_BAD_REQUEST)
-        try:
-            counts = services.observations_bulk_upsert(
-                user=request.user, rows=serializer.validated_data["rows"]
+        rows = request.data.get("rows") if isinstance(request.data, dict) else None
+        if not isinstance(rows, list) or not rows:
+            return Response(
+                {"errors": [{"row": None, "errors": {"rows": "Send a non-empty list of rows."}}]},
+                status=status.HTTP_400_BAD_REQUEST,
             )
+        if len(rows) > services.BULK_MAX_ROWS:
+            return Response(
+                {
+                    "errors": [
+                        {
+                            "row": None,
+                            "errors": {
+                                "rows": f"At most "
+                                f"{services.BULK_MAX_ROWS:,} rows per request; split the upload."
+                            },
+                        }
+                    ]
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        # Every row is checked, its shape first, then what it refers to; all bad rows are
+        # listed in one answer.
+        errors: dict[int, Any] = {}
+        valid: list[tuple[int, dict[str, Any]]] = []
+        for index, raw in enumerate(rows):
+            row = BulkRowSerializer(data=raw)
+            if row.is_valid():
+                valid.append((index, row.validated_data))
+            else:
+                errors[index] = row.errors
+        checked = services.observation_rows_errors(user=request.user, rows=[r for _, r in valid])
+        for position, problems in checked.items():
+            errors[valid[position][0]] = problems
+        if errors:
+            return Response(
+                {"errors": [{"row": i, "errors": e} for i, e in sorted(errors.items())]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        validated = {"rows": [r for _, r in valid]}
+        try:
+            counts = services.observations_bulk_upsert(user=request.user, rows=validated["rows"])
         except services.BulkRejected as exc:
             return Response({"errors": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
         return Response(
             {"created": counts.created, "updated": counts.updated, "unchanged": counts.unchanged}
         )
-
-
-def _row_errors(errors: Any) -> dict[str, Any]:
-    rows = errors.get("rows") if isinstance(errors, dict) else None
-    if isinstance(rows, dict):  # DRF keys a list's errors by row index
-        return {"errors": [{"row": i, "errors": e} for i, e in sorted(rows.items())]}
-    if isinstance(rows, list) and rows and isinstance(rows[0], dict):
-        return {"errors": [{"row": i, "errors": e} for i, e in enumerate(rows) if e]}
-    return {"errors": [{"row": None, "errors": errors}]}
 
 
 class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):

@@ -665,17 +665,17 @@ class BulkRejected(Exception):
         self.errors = errors
 
 
-@transaction.atomic
-def observations_bulk_upsert(
+def observation_rows_errors(
     *, user: User | AnonymousUser, rows: list[dict[str, Any]]
-) -> UpsertCounts:
-    """Validate every row, then upsert them all (same key twice = one observation)."""
+) -> dict[int, dict[str, str]]:
+    """What is wrong with each row (by position) that the row's shape does not show: an
+    account the user may not write to, a metric computed from others."""
     editable = set(
         access.editable_by(
             user, Account.objects.filter(pk__in={r["account"] for r in rows})
         ).values_list("pk", flat=True)
     )
-    errors: list[dict[str, Any]] = []
+    errors: dict[int, dict[str, str]] = {}
     for index, row in enumerate(rows):
         problems: dict[str, str] = {}
         if row["account"] not in editable:
@@ -686,9 +686,18 @@ def observations_bulk_upsert(
             parts = f"{metric.numerator} and {metric.denominator}" if metric.numerator else "posts"
             problems["metric"] = f"“{metric.key}” is computed from {parts}; send those instead."
         if problems:
-            errors.append({"row": index, "errors": problems})
+            errors[index] = problems
+    return errors
+
+
+@transaction.atomic
+def observations_bulk_upsert(
+    *, user: User | AnonymousUser, rows: list[dict[str, Any]]
+) -> UpsertCounts:
+    """Validate every row, then upsert them all (same key twice = one observation)."""
+    errors = observation_rows_errors(user=user, rows=rows)
     if errors:
-        raise BulkRejected(errors)
+        raise BulkRejected([{"row": i, "errors": e} for i, e in sorted(errors.items())])
     upserter = observation_upserter()
     for row in rows:
         upserter.add(

@@ -25,6 +25,7 @@ ROUTES = {
     "strategy-progress": "read-detail",
     "objective-list": "crud-list",
     "objective-detail": "crud-detail",
+    "objective-progress": "read-detail",
     "keyresult-list": "crud-list",
     "keyresult-detail": "crud-detail",
     "keyresult-progress": "read-detail",
