@@ -91,7 +91,7 @@ def test_one_bad_row_rejects_all_and_lists_every_bad_row(alice, account, other_t
     assert set(errors) == {3, 4, 5}
     assert "not an account you may write to" in errors[3]["account"]
     assert "computed from replies and posts" in errors[4]["metric"]
-    assert "not a valid choice" in errors[5]["metric"][0]
+    assert "not a metric of the catalogue" in errors[5]["metric"]
     assert not MetricObservation.objects.exists()
 
 
@@ -172,3 +172,25 @@ def test_the_schema_is_valid_without_warnings():
         timeout=120,
     )
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+@pytest.mark.parametrize(
+    ("field", "bad"),
+    [
+        ("account", -1),
+        ("account", 2**64),
+        ("account", "3"),
+        ("date", "30/09/2026"),
+        ("value", "lots"),
+        ("value", "1e30"),
+        ("metric", None),
+    ],
+)
+def test_malformed_rows_are_named_with_their_field(alice, account, field, bad):
+    client = APIClient()
+    client.force_authenticate(alice)
+    row = {"account": account.pk, "metric": "posts", "date": "2026-08-01", "value": 1, field: bad}
+    response = client.post(BULK, {"rows": [row]}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()["errors"][0]["errors"]) == [field]
+    assert not MetricObservation.objects.exists()
