@@ -221,6 +221,9 @@ def summary_export_run(*, export_id: int, today: date | None = None) -> SummaryE
             today=today,
         )
         content = render_summary(snapshot, export.format)
+    except documents.PdfUnavailable as exc:
+        export.status = SummaryStatus.FAILED
+        export.message = str(exc)
     except Exception as exc:
         logger.exception("Summary %s failed", export.pk)
         export.status = SummaryStatus.FAILED

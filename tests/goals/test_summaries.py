@@ -211,3 +211,20 @@ def test_the_scheduled_run_mails_last_quarters_pdf_to_the_owners(demo):
     assert message.to == ["owner@loomwell.example"]
     assert message.attachments[0][0] == "summary-demo-2026-Q3-v1.pdf"
     assert message.attachments[0][1][:4] == b"%PDF"
+
+
+def test_a_machine_without_pango_gets_a_clear_message_for_pdfs(demo, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_weasyprint(name, *args, **kwargs):
+        if name == "weasyprint":
+            raise OSError("cannot load library 'libpango-1.0-0'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_weasyprint)
+    export = summary_export_create(user=None, team=demo, quarter=Q3, fmt="pdf", enqueue=False)
+    export = summary_export_run(export_id=export.pk, today=date(2026, 11, 25))
+    assert export.status == SummaryStatus.FAILED
+    assert "need the system's Pango libraries" in export.message
