@@ -8,10 +8,15 @@ PIP_INSTALL := $(BIN)/python -m pip install --disable-pip-version-check -q -c co
 
 .PHONY: run test lint format migrations-check bench venv dev-venv clean
 
-$(BIN)/python:
+$(BIN)/python: | .env
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 		|| { echo "Strategy Tracker needs Python 3.11 or newer (found: $$($(PYTHON) --version))."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
+
+# A local checkout runs in development mode, so `python manage.py ...` works without exports.
+# Never deployed: production takes its settings from the real environment.
+.env:
+	@printf '# Local development settings (not committed). The environment wins over this file.\nDEBUG=true\n' > .env
 
 $(VENV)/.installed-run: requirements.txt constraints.txt | $(BIN)/python
 	$(PIP_INSTALL) -r requirements.txt

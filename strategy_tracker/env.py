@@ -7,7 +7,8 @@ variable, instead of silently falling back to a default.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -60,3 +61,23 @@ def env_list(
     if raw is None or raw.strip() == "":
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def load_env_file(path: Path, *, environ: MutableMapping[str, str] = os.environ) -> None:
+    """Read KEY=VALUE lines from a local `.env` file into the environment.
+
+    Variables already in the environment win. `make` writes a `.env` with DEBUG=true in a
+    developer's checkout, so `python manage.py …` works there without exporting anything; a
+    production host has no `.env` and keeps the strict defaults.
+    """
+    if not path.is_file():
+        return
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, value = line.partition("=")
+        key = key.strip()
+        if not sep or not key.isidentifier():
+            raise ImproperlyConfigured(f"{path.name}, line {number}: expected KEY=VALUE.")
+        environ.setdefault(key, value.strip().strip("'\""))

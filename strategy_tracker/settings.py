@@ -15,9 +15,12 @@ import dj_database_url
 import plotly
 from django.core.exceptions import ImproperlyConfigured
 
-from strategy_tracker.env import env_bool, env_int, env_list, env_str
+from strategy_tracker.env import env_bool, env_int, env_list, env_str, load_env_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# A developer's checkout has a `.env` (written by make) that turns on development mode;
+# the real environment always wins over it.
+load_env_file(BASE_DIR / ".env")
 
 DEBUG = env_bool("DEBUG", False)
 

@@ -37,3 +37,30 @@ def test_env_list_splits_on_commas_and_drops_blanks():
 
 def test_env_str_strips():
     assert env_str("S", environ={"S": "  v  "}) == "v"
+
+
+def test_a_local_env_file_fills_in_but_never_overrides(tmp_path):
+    from strategy_tracker.env import load_env_file
+
+    path = tmp_path / ".env"
+    path.write_text("# comment\n\nDEBUG=true\nSECRET_KEY='from-file'\n", encoding="utf-8")
+    environ = {"SECRET_KEY": "from-environment"}
+    load_env_file(path, environ=environ)
+    assert environ == {"DEBUG": "true", "SECRET_KEY": "from-environment"}
+
+
+def test_a_malformed_env_file_names_the_line(tmp_path):
+    from strategy_tracker.env import load_env_file
+
+    path = tmp_path / ".env"
+    path.write_text("DEBUG=true\nthis is not a setting\n", encoding="utf-8")
+    with pytest.raises(ImproperlyConfigured, match=r"\.env, line 2: expected KEY=VALUE"):
+        load_env_file(path, environ={})
+
+
+def test_no_env_file_changes_nothing(tmp_path):
+    from strategy_tracker.env import load_env_file
+
+    environ: dict[str, str] = {}
+    load_env_file(tmp_path / ".env", environ=environ)
+    assert environ == {}
