@@ -14,7 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from goals import charts, progress, selectors, services
 from goals.forms import CheckInForm, DashboardFilterForm
 from metrics import catalog
-from metrics.models import Post
+from metrics.connectors.status import connectors_needing_attention
+from metrics.models import Connector, Post
 from teams import access
 
 
@@ -37,6 +38,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         worst_first=data.get("sort") == "worst",
     )
     strategies = selectors.dashboard(request.user, today=today, filters=filters)
+    connectors = access.visible_to(request.user, Connector.objects.all())
+    if filters.team is not None:
+        connectors = connectors.filter(account__team_id=filters.team)
     worst = request.GET.copy()
     worst["sort"] = "worst"
     return render(
@@ -48,6 +52,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "today": today,
             "worst_first_query": worst.urlencode(),
             "statuses": progress.SEVERITY,
+            "connector_alerts": connectors_needing_attention(connectors),
         },
     )
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -10,9 +10,19 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 
 from metrics import services
-from metrics.forms import ImportUploadForm
+from metrics.connectors import credentials as vault
+from metrics.connectors import services as connector_services
+from metrics.connectors.status import connector_status
+from metrics.forms import ConnectorAdminForm, ImportUploadForm
 from metrics.importers.registry import supported_formats
-from metrics.models import Account, ImportJob, MetricObservation, Post
+from metrics.models import (
+    Account,
+    Connector,
+    ImportJob,
+    InboundMention,
+    MetricObservation,
+    Post,
+)
 from teams.admin_scoping import TeamScopedAdmin, default_team_initial
 
 
@@ -144,3 +154,94 @@ class MetricObservationAdmin(_ReadOnlyEvidenceAdmin):
     list_filter = ["metric", "source", ("account", admin.RelatedOnlyFieldListFilter)]
     date_hierarchy = "date"
     list_select_related = ["account"]
+
+
+@admin.register(Connector)
+class ConnectorAdmin(TeamScopedAdmin):
+    """API connectors: credentials go in encrypted and never come back out."""
+
+    form = ConnectorAdminForm
+    list_display = ["__str__", "enabled", "interval_minutes", "status", "last_success_at"]
+    list_filter = ["kind", "enabled", "credentials_refused"]
+    list_select_related = ["account__team"]
+    search_fields = ["account__handle"]
+    actions = ["sync_now"]
+    readonly_fields = [
+        "status",
+        "stored_credentials",
+        "last_attempt_at",
+        "last_success_at",
+        "last_error",
+        "last_error_at",
+        "retry_after",
+        "last_summary",
+        "cursor",
+    ]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        sections: list[Any] = [(None, {"fields": ConnectorAdminForm.Meta.fields})]
+        if self.has_change_permission(request, obj):
+            names = ConnectorAdminForm.credential_names(obj.kind if obj else None)
+            sections.append(("Credentials", {"fields": [*names, "clear_credentials"]}))
+        if obj is not None:
+            sections.append(("Status", {"fields": self.readonly_fields}))
+        return sections
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        # The credential fields are built per kind when the form starts, not declared.
+        kwargs["fields"] = [*ConnectorAdminForm.Meta.fields, "clear_credentials"]
+        return super().get_form(request, obj, change, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Connector, form: Any, change: bool) -> None:
+        connector_services.connector_save(
+            user=request.user,
+            connector=obj,
+            credentials=form.credentials(),
+            clear_credentials=form.cleaned_data.get("clear_credentials", False),
+        )
+
+    def delete_model(self, request: HttpRequest, obj: Connector) -> None:
+        connector_services.connector_delete(user=request.user, connector=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for connector in queryset:
+            connector_services.connector_delete(user=request.user, connector=connector)
+
+    @admin.action(description="Sync now")
+    def sync_now(self, request: HttpRequest, queryset: Any) -> None:
+        count = 0
+        for connector in queryset.select_related("account__team"):
+            if not self.has_change_permission(request, connector):
+                continue
+            connector_services.connector_sync_enqueue(user=request.user, connector=connector)
+            count += 1
+        self.message_user(request, f"Queued a sync of {count} connector(s).", messages.SUCCESS)
+
+    @admin.display(description="Status")
+    def status(self, obj: Connector) -> str:
+        return connector_status(obj).label
+
+    @admin.display(description="Stored credentials")
+    def stored_credentials(self, obj: Connector) -> str:
+        if not obj.credentials_encrypted:
+            return "none"
+        try:
+            names = sorted(vault.decrypt(obj.credentials_encrypted))
+        except vault.CredentialsUnreadable as exc:
+            return str(exc)
+        return ", ".join(names) + " (values are never shown)"
+
+
+@admin.register(InboundMention)
+class InboundMentionAdmin(_ReadOnlyEvidenceAdmin):
+    list_display = ["published_at", "account", "author_handle", "short_text", "answered_at"]
+    list_filter = ["needs_answer", "is_reply", ("account", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["text", "author_handle", "platform_id"]
+    date_hierarchy = "published_at"
+    list_select_related = ["account"]
+
+    @admin.display(description="Text")
+    def short_text(self, obj: InboundMention) -> str:
+        return obj.text[:80]

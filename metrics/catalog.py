@@ -6,6 +6,8 @@ Each metric has a kind that fixes how it aggregates over a window (DESIGN.md):
 - ratio: numerator / denominator, each a flow; over a window = sum(num) / sum(den),
   a ratio of sums, never a mean of daily ratios.
 - distinct: distinct handles from posts (people addressed); not additive across days.
+- percentile: a percentile of response times of the inbound mentions received in the
+  window (median, 90th); computed from the mentions themselves, never from daily rows.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ class Kind(enum.StrEnum):
     FLOW = "flow"
     RATIO = "ratio"
     DISTINCT = "distinct"
+    PERCENTILE = "percentile"
 
 
 class Unit(enum.StrEnum):
@@ -26,6 +29,7 @@ class Unit(enum.StrEnum):
     PERCENT = "%"
     RATIO = "ratio"
     PEOPLE = "people"
+    MINUTES = "min"
 
 
 class Source(enum.StrEnum):
@@ -46,6 +50,7 @@ class Metric:
     denominator: str | None = None
     # Ratios shown as percentages are stored as fractions and multiplied for display.
     scale: int = 1
+    percentile: int | None = None  # for Kind.PERCENTILE
 
     @property
     def aggregation(self) -> str:
@@ -54,7 +59,14 @@ class Metric:
             Kind.FLOW: "sum over the window",
             Kind.RATIO: f"sum({self.numerator}) / sum({self.denominator}) over the window",
             Kind.DISTINCT: "distinct handles in posts over the window",
+            Kind.PERCENTILE: f"{self.percentile}th percentile of the response times of "
+            "mentions received in the window",
         }[self.kind]
+
+    @property
+    def is_derived(self) -> bool:
+        """Computed from other numbers or from posts: never sent or imported directly."""
+        return self.kind in (Kind.RATIO, Kind.DISTINCT, Kind.PERCENTILE)
 
 
 MANUAL = "manual"
@@ -204,6 +216,64 @@ _METRICS: tuple[Metric, ...] = (
         description="Posts speaking with people per broadcast post.",
         numerator="with_posts",
         denominator="broadcast_posts",
+    ),
+    # The conversation coming in (API connectors): do people who talk to the brand get
+    # an answer, and how fast?
+    Metric(
+        "inbound_mentions",
+        "Mentions received",
+        Unit.COUNT,
+        Kind.FLOW,
+        Source.CONVERSATION,
+        description="Posts by others mentioning or replying to the account (from its API).",
+    ),
+    Metric(
+        "answered_mentions",
+        "Mentions answered",
+        Unit.COUNT,
+        Kind.FLOW,
+        Source.CONVERSATION,
+        description="Mentions the account replied to, counted on the day the mention came.",
+    ),
+    Metric(
+        "mentions_due",
+        "Mentions due an answer",
+        Unit.COUNT,
+        Kind.FLOW,
+        Source.CONVERSATION,
+        description="Mentions answered, plus those left unanswered beyond the answer limit "
+        "(MENTION_ANSWER_WITHIN_HOURS); newer unanswered ones are not yet due.",
+    ),
+    Metric(
+        "response_rate",
+        "Response rate",
+        Unit.PERCENT,
+        Kind.RATIO,
+        Source.CONVERSATION,
+        description="Mentions answered as a share of the mentions due an answer.",
+        numerator="answered_mentions",
+        denominator="mentions_due",
+        scale=100,
+    ),
+    Metric(
+        "median_response_minutes",
+        "Median response time",
+        Unit.MINUTES,
+        Kind.PERCENTILE,
+        Source.CONVERSATION,
+        higher_is_better=False,
+        description="Half of the answered mentions got their answer within this many minutes.",
+        percentile=50,
+    ),
+    Metric(
+        "p90_response_minutes",
+        "Response time, 90th percentile",
+        Unit.MINUTES,
+        Kind.PERCENTILE,
+        Source.CONVERSATION,
+        higher_is_better=False,
+        description="Nine in ten answered mentions got their answer within this many minutes.",
+        percentile=90,
     ),
 )
 

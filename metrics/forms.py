@@ -6,7 +6,9 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 
-from metrics.models import Account, ImportJob
+from metrics import connectors
+from metrics.connectors import credentials as vault
+from metrics.models import Account, Connector, ImportJob
 from teams import access
 from teams.models import Team
 
@@ -62,3 +64,87 @@ class ImportUploadForm(forms.Form):
         except ImportFailed as exc:
             self.add_error("file", str(exc))
             return None
+
+
+class ConnectorAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+    """A connector with a password field per credential of each platform: values are
+    written encrypted and never shown back; leaving a field blank keeps what is stored."""
+
+    base_url = forms.URLField(
+        required=False,
+        assume_scheme="https",
+        max_length=200,
+        label="Base URL",
+        help_text=Connector._meta.get_field("base_url").help_text,
+    )
+    clear_credentials = forms.BooleanField(
+        required=False, help_text="Forget every stored credential of this connector."
+    )
+
+    class Meta:
+        model = Connector
+        fields = ["account", "kind", "base_url", "enabled", "interval_minutes"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        stored: set[str] = set()
+        if self.instance.pk and self.instance.credentials_encrypted:
+            try:
+                stored = set(vault.decrypt(self.instance.credentials_encrypted))
+            except vault.CredentialsUnreadable:
+                stored = set()
+        kinds = self._kinds(self.instance.kind if self.instance.pk else None)
+        for kind in kinds:
+            spec = connectors.get(kind)
+            for field in spec.credential_fields:
+                state = "stored; leave blank to keep it" if field.name in stored else "not set"
+                required = "required" if field.required else "optional"
+                hint = f"{field.help_text} " if field.help_text else ""
+                self.fields[self.credential_field_name(kind, field.name)] = forms.CharField(
+                    label=f"{spec.label}: {field.label}" if len(kinds) > 1 else field.label,
+                    required=False,
+                    strip=True,
+                    widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+                    help_text=f"{hint}({required}; {state})",
+                )
+
+    @staticmethod
+    def credential_field_name(kind: str, name: str) -> str:
+        return f"credential_{kind}_{name}"
+
+    @staticmethod
+    def _kinds(kind: str | None) -> list[str]:
+        return [kind] if kind else list(connectors.specs())
+
+    @classmethod
+    def credential_names(cls, kind: str | None) -> list[str]:
+        """The credential fields the form has: the connector's kind's, or every kind's."""
+        return [
+            cls.credential_field_name(k, field.name)
+            for k in cls._kinds(kind)
+            for field in connectors.get(k).credential_fields
+        ]
+
+    def credentials(self) -> dict[str, str]:
+        """The credential values entered for the chosen kind."""
+        kind = self.cleaned_data.get("kind") or self.instance.kind
+        if not kind:
+            return {}
+        return {
+            field.name: self.cleaned_data.get(self.credential_field_name(kind, field.name), "")
+            for field in connectors.get(kind).credential_fields
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kind = data.get("kind")
+        if kind and not self.instance.pk:
+            spec = connectors.get(kind)
+            entered = self.credentials()
+            for field in spec.credential_fields:
+                if field.required and not entered.get(field.name):
+                    self.add_error(
+                        self.credential_field_name(kind, field.name),
+                        f"A {spec.label} connector needs the {field.label}.",
+                    )
+        return data

@@ -147,6 +147,8 @@ class Post(models.Model):
     permalink = models.CharField(max_length=500, blank=True)
     kind = models.CharField(max_length=10, choices=PostKind.choices, default=PostKind.ORIGINAL)
     in_reply_to_handle = models.CharField(max_length=200, blank=True)
+    # The platform id of the post answered: links the brand's replies to inbound mentions.
+    in_reply_to_id = models.CharField(max_length=300, blank=True)
     reshared_handle = models.CharField(max_length=200, blank=True)
     addressed = models.JSONField(
         default=list, blank=True, help_text="Other accounts replied to or @mentioned."
@@ -175,7 +177,14 @@ class Post(models.Model):
                 fields=["account", "platform_id"], name="post_unique_platform_id_per_account"
             ),
         ]
-        indexes = [models.Index(fields=["account", "local_date"], name="post_account_day")]
+        indexes = [
+            models.Index(fields=["account", "local_date"], name="post_account_day"),
+            models.Index(
+                fields=["account", "in_reply_to_id"],
+                name="post_account_reply_to",
+                condition=~models.Q(in_reply_to_id=""),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.account} {self.published_at:%Y-%m-%d %H:%M}: {self.text[:60]}"
@@ -183,6 +192,7 @@ class Post(models.Model):
 
 class ObservationSource(models.TextChoices):
     FILE = "file", "Imported"
+    API = "api", "From the platform's API"
     ROLLUP = "rollup", "Derived from posts"
 
 
@@ -282,3 +292,158 @@ class ImportJob(models.Model):
         if self.started_at and self.finished_at:
             return (self.finished_at - self.started_at).total_seconds()
         return None
+
+
+class InboundMentionQuerySet(models.QuerySet["InboundMention"]):
+    def waiting(self) -> InboundMentionQuerySet:
+        """Mentions that still need an answer: the brand's conversation debt."""
+        return self.filter(needs_answer=True, answered_at__isnull=True)
+
+
+class InboundMention(models.Model):
+    """Someone else's post mentioning or replying to one of the team's accounts."""
+
+    TEAM_PATH = "account__team"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="mentions")
+    platform_id = models.CharField(max_length=300)
+    published_at = models.DateTimeField()
+    local_date = models.DateField(help_text="The team's calendar day the mention arrived.")
+    author_handle = models.CharField(max_length=200)
+    author_name = models.CharField(max_length=200, blank=True)
+    text = models.TextField(blank=True, help_text="Plain text; HTML was converted on the way in.")
+    permalink = models.CharField(max_length=500, blank=True)
+    in_reply_to_id = models.CharField(max_length=300, blank=True)
+    is_reply = models.BooleanField(
+        default=False, help_text="A reply to one of the account's posts (else a mention)."
+    )
+    needs_answer = models.BooleanField(
+        default=True,
+        help_text="Cleared for the team's own accounts, and when someone marks it as needing "
+        "no answer.",
+    )
+    answered_by = models.ForeignKey(
+        Post, on_delete=models.SET_NULL, null=True, blank=True, related_name="answered_mentions"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    response_minutes = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = InboundMentionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "platform_id"], name="mention_unique_platform_id_per_account"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["account", "local_date"], name="mention_account_day"),
+            models.Index(
+                fields=["account", "published_at"],
+                name="mention_waiting",
+                condition=models.Q(needs_answer=True, answered_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"@{self.author_handle} → {self.account} {self.published_at:%Y-%m-%d %H:%M}"
+
+
+class ConnectorKind(models.TextChoices):
+    MASTODON = "mastodon", "Mastodon"
+    BLUESKY = "bluesky", "Bluesky"
+    X = "x", "X API v2"
+    YOUTUBE = "youtube", "YouTube Data API v3"
+    META = "meta", "Meta Graph API (Facebook, Instagram)"
+
+
+CONNECTOR_PLATFORMS: dict[str, tuple[str, ...]] = {
+    ConnectorKind.MASTODON: (Platform.MASTODON,),
+    ConnectorKind.BLUESKY: (Platform.BLUESKY,),
+    ConnectorKind.X: (Platform.X,),
+    ConnectorKind.YOUTUBE: (Platform.YOUTUBE,),
+    ConnectorKind.META: (Platform.FACEBOOK, Platform.INSTAGRAM),
+}
+
+
+class Connector(models.Model):
+    """A scheduled sync of one account from its platform's API."""
+
+    TEAM_PATH = "account__team"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="connectors")
+    kind = models.CharField(max_length=20, choices=ConnectorKind.choices)
+    base_url = models.URLField(
+        blank=True,
+        help_text="The API host. Blank: the platform's own (Mastodon: the instance in the "
+        "handle). Set it for another Mastodon instance or a proxy.",
+    )
+    # Fernet tokens (metrics.connectors.secrets); never shown back anywhere.
+    credentials_encrypted = models.TextField(blank=True, editable=False)
+    enabled = models.BooleanField(default=True)
+    interval_minutes = models.PositiveIntegerField(
+        default=60, help_text="How often it syncs (minutes, at least 5)."
+    )
+    periodic_task = models.OneToOneField(
+        "django_celery_beat.PeriodicTask",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    cursor = models.JSONField(default=dict, blank=True, editable=False)
+    last_attempt_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_success_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error = models.TextField(blank=True, editable=False)
+    last_error_at = models.DateTimeField(null=True, blank=True, editable=False)
+    credentials_refused = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="The platform refused the credentials: scheduled syncs wait for new ones.",
+    )
+    retry_after = models.DateTimeField(null=True, blank=True, editable=False)
+    running_since = models.DateTimeField(null=True, blank=True, editable=False)
+    last_summary = models.JSONField(default=dict, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["account__team__name", "account__platform", "account__handle", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "kind"],
+                name="connector_unique_kind_per_account",
+                violation_error_message="This account already has a connector of this kind.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.account}"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.interval_minutes is not None and self.interval_minutes < 5:
+            errors["interval_minutes"] = "Sync at most every 5 minutes."
+        if self.kind and self.account_id is not None:
+            platforms = CONNECTOR_PLATFORMS.get(self.kind, ())
+            if self.account.platform not in platforms:
+                errors["kind"] = (
+                    f"A {self.get_kind_display()} connector reads "
+                    f"{' or '.join(str(Platform(p).label) for p in platforms)} accounts, and "
+                    f"this account is on {self.account.get_platform_display()}."
+                )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.credentials_encrypted)
+
+    @property
+    def is_failing(self) -> bool:
+        return bool(self.last_error) and (
+            self.last_success_at is None
+            or (self.last_error_at is not None and self.last_error_at > self.last_success_at)
+        )

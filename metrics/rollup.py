@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from metrics.models import MetricObservation, ObservationSource, Post, PostKind
+from metrics.models import InboundMention, MetricObservation, ObservationSource, Post, PostKind
+from metrics.responses import is_due
 from metrics.writer import Row, UpsertCounts, Upserter
 
 # Per-post count column -> catalogue metric.
@@ -42,9 +43,9 @@ _FIELDS = [
 
 def observation_upserter(job_id: int | None = None, *, exclusive: bool = False) -> Upserter:
     def keep_imported(old: Row, new: Row) -> Row | None:
-        # (account, metric, date, value, source, job): a derived number never replaces an
-        # imported one.
-        if new[4] == ObservationSource.ROLLUP and old[4] == ObservationSource.FILE:
+        # (account, metric, date, value, source, job): a derived number never replaces one
+        # the platform reported (in a file or through its API).
+        if new[4] == ObservationSource.ROLLUP and old[4] != ObservationSource.ROLLUP:
             return None
         return new
 
@@ -139,4 +140,34 @@ def rollup_account_days(
         ):
             for metric, value in metrics.items():
                 upserter.add((account_id, metric, day, value, ObservationSource.ROLLUP, job_id))
+    return upserter.flush()
+
+
+def rollup_mention_days(
+    *, account_id: int, days: Iterable[date], now: datetime, limit: timedelta
+) -> UpsertCounts:
+    """Recompute the inbound conversation's daily numbers of one account for the given
+    days (the day a mention came in): received, answered, and due an answer by `now`."""
+    wanted = sorted(set(days))
+    upserter = observation_upserter()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        totals: dict[date, dict[str, int]] = {
+            day: {"inbound_mentions": 0, "answered_mentions": 0, "mentions_due": 0} for day in chunk
+        }
+        mentions = InboundMention.objects.filter(
+            account_id=account_id, local_date__in=chunk, needs_answer=True
+        ).values_list("local_date", "published_at", "answered_at")
+        for day, published_at, answered_at in mentions.iterator(chunk_size=5000):
+            counts = totals[day]
+            counts["inbound_mentions"] += 1
+            counts["answered_mentions"] += answered_at is not None
+            counts["mentions_due"] += is_due(
+                published_at=published_at, answered_at=answered_at, now=now, limit=limit
+            )
+        for day, counts in totals.items():
+            for metric, value in counts.items():
+                upserter.add(
+                    (account_id, metric, day, Decimal(value), ObservationSource.ROLLUP, None)
+                )
     return upserter.flush()

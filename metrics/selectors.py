@@ -4,24 +4,27 @@ Numbers follow the catalogue's kinds (DESIGN.md):
 - stock: the latest value on or before a day, summed over the accounts;
 - flow: a sum of daily values over the window (the period so far, or the last N days);
 - ratio: sum(numerator) / sum(denominator) over the same window, never a mean of ratios;
-- distinct: distinct handles addressed in posts over the window.
+- distinct: distinct handles addressed in posts over the window;
+- percentile: a percentile of the response times of mentions received in the window.
 """
 
 from __future__ import annotations
 
+from bisect import insort
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Max, Q
+from django.db.models import Max, Q, QuerySet
 
 from metrics import catalog
 from metrics.catalog import Kind
-from metrics.models import Account, MetricObservation, Post
+from metrics.models import Account, InboundMention, MetricObservation, Post
+from metrics.responses import is_due, percentile
 
 WINDOW_DAYS = {"7d": 7, "28d": 28, "90d": 90}
 
@@ -63,9 +66,9 @@ def own_account_ids(team_ids: Iterable[int]) -> dict[int, tuple[int, ...]]:
 
 
 def series_for(requests: Sequence[SeriesRequest]) -> dict[int, Series]:
-    """The series of many key results at once: at most five queries whatever their number
+    """The series of many key results at once: at most six queries whatever their number
     (daily sums per key result; levels per account; the last levels before the start, two;
-    posts for people addressed)."""
+    posts for people addressed; mentions for response times)."""
     if not requests:
         return {}
     by_kind: dict[Kind, list[SeriesRequest]] = defaultdict(list)
@@ -88,6 +91,11 @@ def series_for(requests: Sequence[SeriesRequest]) -> dict[int, Series]:
         addressed = _addressed_by_day(distinct)
         for request in distinct:
             result[request.key] = _distinct(request, addressed)
+    percentiles = by_kind.get(Kind.PERCENTILE, [])
+    if percentiles:
+        waits = _response_minutes_by_day(percentiles)
+        for request in percentiles:
+            result[request.key] = _percentile(request, waits)
     return result
 
 
@@ -100,7 +108,7 @@ def _metrics_read(request: SeriesRequest) -> list[str]:
     metric = catalog.get(request.metric)
     if metric.kind is Kind.RATIO:
         return [str(metric.numerator), str(metric.denominator)]
-    if metric.kind is Kind.DISTINCT:
+    if metric.kind in (Kind.DISTINCT, Kind.PERCENTILE):
         return []
     return [metric.key]
 
@@ -297,3 +305,108 @@ def _distinct(request: SeriesRequest, addressed: dict[int, dict[date, set[str]]]
             seen |= by_day.get(day, set())
         points.append((day, float(len(seen))))
     return Series(points, last)
+
+
+def _response_minutes_by_day(
+    requests: Sequence[SeriesRequest],
+) -> dict[int, dict[date, list[int]]]:
+    condition = Q()
+    for request in requests:
+        if request.account_ids:
+            condition |= Q(
+                account_id__in=request.account_ids,
+                local_date__range=(_window_start(request), request.end),
+            )
+    found: dict[int, dict[date, list[int]]] = defaultdict(lambda: defaultdict(list))
+    if not condition:
+        return found
+    answered = InboundMention.objects.filter(
+        condition, needs_answer=True, response_minutes__isnull=False
+    )
+    for account_id, day, minutes in answered.values_list(
+        "account_id", "local_date", "response_minutes"
+    ):
+        if minutes is not None:
+            found[account_id][day].append(minutes)
+    return found
+
+
+def _percentile(request: SeriesRequest, waits: dict[int, dict[date, list[int]]]) -> Series:
+    """A percentile of the response times of mentions received in the window, day by day."""
+    pct = catalog.get(request.metric).percentile or 50
+    by_day: dict[date, list[int]] = defaultdict(list)
+    for account_id in request.account_ids:
+        for day, minutes in waits.get(account_id, {}).items():
+            by_day[day].extend(minutes)
+    last = max((d for d in by_day if request.start <= d <= request.end), default=None)
+    if last is None:
+        return Series()
+    days = WINDOW_DAYS.get(request.window)
+    points = []
+    running: list[int] = []
+    for day in _days(request.start, last):
+        if days:
+            window = sorted(m for k in range(days) for m in by_day.get(day - timedelta(days=k), []))
+        else:
+            for wait in by_day.get(day, []):
+                insort(running, wait)
+            window = running
+        value = percentile(window, pct)
+        if value is not None:
+            points.append((day, value))
+    return Series(points, last)
+
+
+# --- the conversation coming in -----------------------------------------------------------
+
+
+@dataclass
+class InboundSummary:
+    """The conversation coming in over a window: who talked to the brand and how it answered."""
+
+    inbound: int = 0
+    answered: int = 0
+    due: int = 0
+    waiting: int = 0
+    median_minutes: float | None = None
+    p90_minutes: float | None = None
+
+    @property
+    def response_rate(self) -> float | None:
+        return self.answered / self.due if self.due else None
+
+
+def inbound_summary(
+    account_ids: Iterable[int], *, start: date, end: date, now: datetime, limit: timedelta
+) -> InboundSummary:
+    """Mentions received between start and end (the team's days), in one query."""
+    summary = InboundSummary()
+    waits: list[int] = []
+    rows = InboundMention.objects.filter(
+        account_id__in=list(account_ids), local_date__range=(start, end), needs_answer=True
+    ).values_list("published_at", "answered_at", "response_minutes")
+    for published_at, answered_at, minutes in rows:
+        summary.inbound += 1
+        if answered_at is not None:
+            summary.answered += 1
+            if minutes is not None:
+                waits.append(minutes)
+        else:
+            summary.waiting += 1
+        summary.due += is_due(
+            published_at=published_at, answered_at=answered_at, now=now, limit=limit
+        )
+    waits.sort()
+    summary.median_minutes = percentile(waits, 50)
+    summary.p90_minutes = percentile(waits, 90)
+    return summary
+
+
+def mentions_waiting(account_ids: Iterable[int]) -> QuerySet[InboundMention]:
+    """The accounts' unanswered mentions, oldest first: the conversation debt."""
+    return (
+        InboundMention.objects.waiting()
+        .filter(account_id__in=list(account_ids))
+        .select_related("account")
+        .order_by("published_at", "pk")
+    )

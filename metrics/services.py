@@ -22,8 +22,8 @@ from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
 
-from metrics import catalog
-from metrics.classifier import classify
+from metrics import catalog, mentions
+from metrics.classifier import Classification, classify
 from metrics.importers import registry
 from metrics.importers.common import Format, ImportFailed, Limits, ParseContext, Source
 from metrics.importers.records import (
@@ -173,7 +173,8 @@ def _json_number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _post_upserter() -> Upserter:
+def post_upserter() -> Upserter:
+    """Upserts rows made by post_row(), keeping what an earlier source knew."""
     columns: list[tuple[str, Any]] = [
         ("published_at", "datetime"),
         ("local_date", "date"),
@@ -181,6 +182,7 @@ def _post_upserter() -> Upserter:
         ("permalink", "text"),
         ("kind", "text"),
         ("in_reply_to_handle", "text"),
+        ("in_reply_to_id", "text"),
         ("reshared_handle", "text"),
         ("addressed", "json"),
         ("is_question", "bool"),
@@ -198,8 +200,8 @@ def _post_upserter() -> Upserter:
         ("video_views", "int"),
         ("import_job_id", "int"),
     ]
-    count_slice = slice(2 + 12, 2 + 21)  # impressions … video_views, after the two keys
-    text_positions = (2 + 2, 2 + 3)  # text, permalink
+    count_slice = slice(2 + 13, 2 + 22)  # impressions … video_views, after the two keys
+    text_positions = (2 + 2, 2 + 3, 2 + 6)  # text, permalink, in_reply_to_id
 
     def keep_what_is_known(old: Row, new: Row) -> Row:
         # Another export of the same post may know less (the X archive has no impressions,
@@ -224,6 +226,43 @@ def _post_upserter() -> Upserter:
         merge=keep_what_is_known,
         not_compared=["import_job_id"],
         exclusive=True,
+    )
+
+
+def post_row(
+    account_id: int,
+    record: PostRecord,
+    result: Classification,
+    local_day: date,
+    job_id: int | None,
+) -> Row:
+    """A classified post as a row for post_upserter(), whichever source it came from."""
+    return (
+        account_id,
+        record.platform_id,
+        record.published_at,
+        local_day,
+        record.text,
+        record.permalink[:500],
+        result.kind.value,
+        record.in_reply_to_handle[:200],
+        record.in_reply_to_id[:300],
+        record.reshared_handle[:200],
+        list(result.addressed),
+        result.is_question,
+        list(result.link_domains),
+        result.is_promotional,
+        result.shares_others_link,
+        record.impressions,
+        record.reach,
+        record.engagements,
+        record.likes,
+        record.replies,
+        record.reshares,
+        record.clicks,
+        record.saves,
+        record.video_views,
+        job_id,
     )
 
 
@@ -295,7 +334,7 @@ def _write(
 ) -> None:
     account: Account | None = None
     own_domains: list[str] = []
-    posts = _post_upserter()
+    posts = post_upserter()
     observations = observation_upserter(exclusive=True)
     job_id = job.pk if job else None
     touched_days: set[date] = set()
@@ -385,34 +424,7 @@ def _write(
             result = classify(record, own_handle=acc.handle, own_domains=own_domains)
             local_day = record.published_at.astimezone(ctx.tz).date()
             touched_days.add(local_day)
-            posts.add(
-                (
-                    acc.pk,
-                    record.platform_id,
-                    record.published_at,
-                    local_day,
-                    record.text,
-                    record.permalink[:500],
-                    result.kind.value,
-                    record.in_reply_to_handle[:200],
-                    record.reshared_handle[:200],
-                    list(result.addressed),
-                    result.is_question,
-                    list(result.link_domains),
-                    result.is_promotional,
-                    result.shares_others_link,
-                    record.impressions,
-                    record.reach,
-                    record.engagements,
-                    record.likes,
-                    record.replies,
-                    record.reshares,
-                    record.clicks,
-                    record.saves,
-                    record.video_views,
-                    job_id,
-                )
-            )
+            posts.add(post_row(acc.pk, record, result, local_day, job_id))
             added += 1
             stats.kinds[result.kind.value] += 1
             stats.questions += result.is_question
@@ -442,6 +454,10 @@ def _write(
     outcome.notes = list(parsed.notes)
     if account is not None and touched_days:
         rollup_account_days(account_id=account.pk, days=touched_days, job_id=job_id)
+        # Replies in an archive may answer mentions an API connector brought in.
+        answered_days = mentions.mentions_link_answers(account=account)
+        if answered_days:
+            mentions.mentions_rollup(account=account, days=answered_days)
     if progress:
         # Lines were an estimate of rows (a quoted field may span lines): the end is 100%.
         progress(max(total, outcome.rows_read), max(total, outcome.rows_read))
@@ -682,8 +698,14 @@ def observation_rows_errors(
             # The same words whether the account is missing or another team's.
             problems["account"] = f"{row['account']} is not an account you may write to."
         metric = catalog.CATALOG.get(row["metric"])
-        if metric is not None and metric.kind in (catalog.Kind.RATIO, catalog.Kind.DISTINCT):
-            parts = f"{metric.numerator} and {metric.denominator}" if metric.numerator else "posts"
+        if metric is not None and metric.is_derived:
+            parts = (
+                f"{metric.numerator} and {metric.denominator}"
+                if metric.numerator
+                else "mentions"
+                if metric.kind is catalog.Kind.PERCENTILE
+                else "posts"
+            )
             problems["metric"] = f"“{metric.key}” is computed from {parts}; send those instead."
         if problems:
             errors[index] = problems

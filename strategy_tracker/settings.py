@@ -199,6 +199,14 @@ SPECTACULAR_SETTINGS = {
 # --- Imports -----------------------------------------------------------------------
 IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_MB", 50, minimum=1) * 1024 * 1024
 IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_MB", 500, minimum=1) * 1024 * 1024
+
+# Platform API connectors. Credentials are encrypted with the first of these Fernet keys
+# (urlsafe base64, 32 bytes); older keys listed after it still decrypt, for rotation.
+CONNECTOR_CREDENTIALS_KEYS = env_list("CONNECTOR_CREDENTIALS_KEYS", [])
+# How far back a connector's first sync reaches.
+CONNECTOR_FIRST_SYNC_DAYS = env_int("CONNECTOR_FIRST_SYNC_DAYS", 90, minimum=1)
+# A mention not answered within this many hours counts as unanswered in the response rate.
+MENTION_ANSWER_WITHIN_HOURS = env_int("MENTION_ANSWER_WITHIN_HOURS", 72, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # form fields; files stream to disk
 
 # --- Cache (import progress is shared between the worker and the web process) ------
@@ -234,6 +242,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO").upper()},
-    # WeasyPrint narrates every PDF step at INFO.
-    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
+    "loggers": {
+        # WeasyPrint narrates every PDF step at INFO.
+        "weasyprint.progress": {"level": "WARNING"},
+        # httpx logs each request's full URL at INFO, query string included, where an API
+        # key may travel (YouTube's `key`, Meta's paging links).
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
 }

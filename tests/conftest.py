@@ -13,6 +13,9 @@ from django.test import Client
 from teams.models import Role
 from tests.factories import MembershipFactory, TeamFactory, UserFactory
 
+# The real Celery worker on Redis (redis_broker), for the tests of the queued path.
+pytest_plugins = ["tests.celery_worker"]
+
 
 @pytest.fixture
 def team(db):
@@ -87,3 +90,12 @@ def pytest_report_header(config) -> str:
 def _fast_password_hashing(settings):
     # Hashing is deliberately slow; tests create many users and need no real protection.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# A fixed Fernet key for the tests (production takes its keys from the environment).
+TEST_CREDENTIALS_KEY = "Xr0bWQbQ0G6Xk0m3n8xq4yCw1m2dJ3sQm1b7y0vB9gU="
+
+
+@pytest.fixture(autouse=True)
+def _connector_credentials_key(settings):
+    settings.CONNECTOR_CREDENTIALS_KEYS = [TEST_CREDENTIALS_KEY]

@@ -1,13 +1,21 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
 
 from goals.models import CheckIn, KeyResult, Objective, Status, Strategy
-from metrics.models import Account, Platform
+from metrics.models import (
+    Account,
+    Connector,
+    ConnectorKind,
+    InboundMention,
+    Platform,
+    Post,
+    PostKind,
+)
 from teams.models import Membership, Role, Team
 
 
@@ -89,3 +97,35 @@ class CheckInFactory(factory.django.DjangoModelFactory):
     key_result = factory.SubFactory(KeyResultFactory, metric_key="manual")
     date = date(2026, 8, 1)
     value = Decimal("1")
+
+
+class PostFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Post
+
+    account = factory.SubFactory(AccountFactory)
+    platform_id = factory.Sequence(lambda n: f"post-{n}")
+    published_at = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
+    local_date = factory.LazyAttribute(lambda p: p.published_at.date())
+    text = "Hello"
+    kind = PostKind.ORIGINAL
+
+
+class InboundMentionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InboundMention
+
+    account = factory.SubFactory(AccountFactory)
+    platform_id = factory.Sequence(lambda n: f"mention-{n}")
+    published_at = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    local_date = factory.LazyAttribute(lambda m: m.published_at.date())
+    author_handle = factory.Sequence(lambda n: f"person{n}")
+    text = "@brand where is my order?"
+
+
+class ConnectorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Connector
+
+    account = factory.SubFactory(AccountFactory, platform=Platform.MASTODON)
+    kind = ConnectorKind.MASTODON

@@ -379,6 +379,7 @@ def _feed_item(item: dict[str, object], account: _Account) -> PostRecord | None:
 
     kind: PostKind | None = None
     reply_to = ""
+    parent_uri = ""
     reshared = ""
     quoted = _quoted_uri(as_dict(record.get("embed")))
     if quoted:
@@ -400,6 +401,7 @@ def _feed_item(item: dict[str, object], account: _Account) -> PostRecord | None:
         permalink=_permalink(author, uri),
         kind=kind,
         in_reply_to_handle=reply_to,
+        in_reply_to_id=parent_uri,
         reshared_handle=reshared,
         mentions=_mentions(record, text, account),
         links=_links(record),

@@ -39,6 +39,7 @@ class PostRecord:
     # What the source itself says about the post; the classifier decides the final kind.
     kind: PostKind | None = None
     in_reply_to_handle: str = ""  # the account replied to, if known
+    in_reply_to_id: str = ""  # the platform id of the post replied to, if known
     reshared_handle: str = ""  # author of the reshared/quoted post, if known
     mentions: tuple[str, ...] = ()  # handles the source's entities mark in the post's own text
     links: tuple[str, ...] = ()  # full (expanded) URLs in the post

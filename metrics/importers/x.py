@@ -855,7 +855,7 @@ def _archive_post(tweet: dict[str, Any], handle: str, notes: _Notes, line: int) 
     urls = [_str(u.get("expanded_url")) for u in _list_of_dicts(entities.get("urls"))]
 
     kind: PostKind | None = None
-    reply_to = reshared = ""
+    reply_to = reply_id = reshared = ""
     retweet = _RETWEET_RE.match(text)
     if retweet:
         kind, reshared, typed = PostKind.RESHARE, normalise_handle(retweet.group(1)), []
@@ -866,9 +866,10 @@ def _archive_post(tweet: dict[str, Any], handle: str, notes: _Notes, line: int) 
             typed += note.mentions
             urls += [u for u in note.links if u not in urls]
         reply_to = normalise_handle(_str(tweet.get("in_reply_to_screen_name")))
-        if reply_to or _str(
+        reply_id = _str(
             tweet.get("in_reply_to_status_id_str") or tweet.get("in_reply_to_status_id")
-        ):
+        )
+        if reply_to or reply_id:
             kind = PostKind.REPLY
             typed = [reply_to, *typed]
     links: list[str] = []
@@ -892,6 +893,8 @@ def _archive_post(tweet: dict[str, Any], handle: str, notes: _Notes, line: int) 
         ),
         kind=kind,
         in_reply_to_handle=reply_to,
+        # The archive's id of the post answered: links the reply to an inbound mention.
+        in_reply_to_id=reply_id,
         reshared_handle=reshared,
         mentions=_dedupe(typed),
         links=tuple(links),

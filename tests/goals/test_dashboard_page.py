@@ -122,3 +122,32 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = alice_client.get(DASHBOARD, {"as_of": TODAY})
     assert len(_statuses(response)) == 2 + 5 * len(KINDS)
+
+
+def test_a_failing_connector_shows_since_when_its_data_is_stale(alice_client, charlie_client, team):
+    from datetime import UTC, datetime
+
+    from tests.factories import ConnectorFactory
+
+    account = AccountFactory(team=team, platform=Platform.MASTODON, handle="loomwell@c.social")
+    ConnectorFactory(
+        account=account,
+        last_success_at=datetime(2026, 11, 20, 8, 0, tzinfo=UTC),
+        last_error="Mastodon refused the credentials (401).",
+        last_error_at=datetime(2026, 11, 21, 8, 0, tzinfo=UTC),
+        credentials_refused=True,
+    )
+    html = alice_client.get(DASHBOARD).content.decode()
+    assert "Data sources needing attention" in html
+    assert "Credentials refused" in html and "data stale since 20 Nov 2026" in html
+    assert "Data sources needing attention" not in charlie_client.get(DASHBOARD).content.decode()
+
+
+def test_a_healthy_connector_raises_no_alert(alice_client, team):
+    from django.utils import timezone
+
+    from tests.factories import ConnectorFactory
+
+    account = AccountFactory(team=team, platform=Platform.MASTODON, handle="loomwell@c.social")
+    ConnectorFactory(account=account, last_success_at=timezone.now())
+    assert "Data sources needing attention" not in alice_client.get(DASHBOARD).content.decode()

@@ -5,7 +5,7 @@ import pytest
 
 from metrics.models import MetricObservation, Post
 from metrics.selectors import SeriesRequest, own_account_ids, series_for
-from tests.factories import AccountFactory
+from tests.factories import AccountFactory, InboundMentionFactory
 
 D = date(2026, 7, 1)
 
@@ -109,15 +109,70 @@ def test_many_key_results_cost_a_bounded_number_of_queries(accounts, django_asse
     requests = [
         SeriesRequest(k, metric, (a.pk, b.pk), D, day(5))
         for k, metric in enumerate(
-            ["impressions", "engagement_rate", "followers", "people_addressed", "posts"] * 4
+            [
+                "impressions",
+                "engagement_rate",
+                "followers",
+                "people_addressed",
+                "posts",
+                "median_response_minutes",
+            ]
+            * 4
         )
     ]
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):
         result = series_for(requests)
-    assert len(result) == 20
+    assert len(result) == 24
 
 
 def test_own_accounts_leave_out_competitors(team):
     mine = AccountFactory(team=team, handle="mine")
     AccountFactory(team=team, handle="theirs", is_competitor=True)
     assert own_account_ids([team.pk]) == {team.pk: (mine.pk,)}
+
+
+def mention(account, n, minutes, hour=9):
+    at = datetime(2026, 7, n, hour, tzinfo=UTC)
+    InboundMentionFactory(
+        account=account,
+        published_at=at,
+        local_date=day(n),
+        answered_at=at if minutes is not None else None,
+        response_minutes=minutes,
+    )
+
+
+def test_median_response_time_is_the_median_of_all_answers_in_the_window(accounts):
+    a, b = accounts
+    mention(a, 1, 10)
+    mention(a, 1, 20)
+    mention(b, 2, 300)
+    mention(a, 3, None)  # still waiting: not a response time
+    mention(a, 4, 40)
+    series = series_for([SeriesRequest(1, "median_response_minutes", (a.pk, b.pk), D, day(5))])[1]
+    # Day 1: [10, 20] -> 15; day 2: [10, 20, 300] -> 20; day 4: [10, 20, 40, 300] -> 30.
+    assert series.points == [(day(1), 15.0), (day(2), 20.0), (day(3), 20.0), (day(4), 30.0)]
+    # Not the mean of daily medians, nor a median of medians.
+    p90 = series_for([SeriesRequest(2, "p90_response_minutes", (a.pk,), D, day(5))])[2]
+    assert p90.current == pytest.approx(36.0)  # [10, 20, 40]
+
+
+def test_response_time_over_the_last_7_days_forgets_older_answers(accounts):
+    a, _ = accounts
+    mention(a, 1, 1000)
+    mention(a, 9, 10)
+    series = series_for(
+        [SeriesRequest(1, "median_response_minutes", (a.pk,), day(1), day(9), window="7d")]
+    )[1]
+    assert series.points[0] == (day(1), 1000.0)
+    assert series.current == 10.0  # day 1 left the window on day 8
+
+
+def test_response_rate_is_answered_over_due_summed_over_the_window(accounts):
+    a, _ = accounts
+    observe(a, "answered_mentions", 1, 1)
+    observe(a, "mentions_due", 1, 1)
+    observe(a, "answered_mentions", 2, 1)
+    observe(a, "mentions_due", 2, 3)
+    series = series_for([SeriesRequest(1, "response_rate", (a.pk,), D, day(5))])[1]
+    assert series.points == [(day(1), 100.0), (day(2), 50.0)]

@@ -1,0 +1,267 @@
+"""The one sync service every connector runs through.
+
+A sync claims the connector (one run at a time), asks the connector's module for pages
+and writes each page in its own transaction together with the cursor after it: a run
+that stops half-way leaves whole pages and a cursor to resume from, never half a page.
+Posts go through the same classifier, post writer and rollup as file imports.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from metrics import catalog, connectors
+from metrics.classifier import classify
+from metrics.connectors import credentials as vault
+from metrics.connectors.base import (
+    AuthFailed,
+    ConnectorError,
+    ConnectorSpec,
+    HttpClient,
+    Page,
+    RateLimited,
+    SyncContext,
+    days_ago,
+)
+from metrics.mentions import (
+    mention_days_to_refresh,
+    mentions_link_answers,
+    mentions_rollup,
+    mentions_upsert,
+)
+from metrics.models import Account, Connector, ObservationSource
+from metrics.rollup import observation_upserter, rollup_account_days
+from metrics.services import post_row, post_upserter
+
+logger = logging.getLogger(__name__)
+
+# A run that has not finished after this long is presumed dead (worker killed), and the
+# connector may be claimed again.
+LEASE = timedelta(minutes=30)
+
+PageCallback = Callable[["SyncOutcome"], None]
+
+
+@dataclass
+class SyncOutcome:
+    connector_id: int
+    ok: bool = False
+    skipped: str = ""  # why the run did not start (already running, ...)
+    message: str = ""  # the error, for a failed run
+    retry: bool = False  # worth trying again soon (5xx, network, rate limit)
+    retry_at: datetime | None = None
+    pages: int = 0
+    posts: int = 0
+    observations: int = 0
+    mentions: int = 0
+    requests: int = 0
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    def as_summary(self) -> dict[str, Any]:
+        return {
+            "pages": self.pages,
+            "posts": self.posts,
+            "observations": self.observations,
+            "mentions": self.mentions,
+            "requests": self.requests,
+            "seconds": round(self.seconds, 2),
+            "notes": self.notes,
+        }
+
+
+def _claim(connector_id: int, now: datetime) -> bool:
+    """Mark the connector as running unless another live run holds it (atomic)."""
+    claimed = Connector.objects.filter(
+        Q(running_since__isnull=True) | Q(running_since__lt=now - LEASE), pk=connector_id
+    ).update(running_since=now)
+    return claimed == 1
+
+
+def base_url_for(connector: Connector, spec: ConnectorSpec) -> str:
+    if connector.base_url:
+        return connector.base_url
+    if spec.base_url_for_handle is not None:
+        derived = spec.base_url_for_handle(connector.account.handle)
+        if derived:
+            return derived
+    return spec.default_base_url
+
+
+def missing_credentials(spec: ConnectorSpec, credentials: dict[str, str]) -> list[str]:
+    return [f.label for f in spec.credential_fields if f.required and not credentials.get(f.name)]
+
+
+def connector_sync(
+    *,
+    connector_id: int,
+    on_page: PageCallback | None = None,
+    http_options: dict[str, Any] | None = None,
+) -> SyncOutcome:
+    """Run one connector now, in the foreground. Never raises for the platform's sake:
+    a failure is recorded on the connector and returned in the outcome."""
+    outcome = SyncOutcome(connector_id=connector_id)
+    started = time.monotonic()
+    now = timezone.now()
+    if not _claim(connector_id, now):
+        outcome.skipped = "another sync of this connector is running"
+        return outcome
+    connector = Connector.objects.select_related("account__team").get(pk=connector_id)
+    account = connector.account
+    http: HttpClient | None = None
+    try:
+        spec = connectors.get(connector.kind)
+        credentials = vault.decrypt(connector.credentials_encrypted)
+        missing = missing_credentials(spec, credentials)
+        if missing:
+            raise AuthFailed(f"Enter the {' and '.join(missing)} to sync this connector.")
+        base_url = base_url_for(connector, spec)
+        if not base_url.startswith(("https://", "http://")):
+            raise ConnectorError("Enter the API base URL (for Mastodon: your instance).")
+        team = account.team
+        http = HttpClient(
+            base_url,
+            platform=spec.label,
+            headers=spec.auth_headers(credentials),
+            classify_error=spec.classify_error,
+            **(http_options or {}),
+        )
+        today = timezone.localdate(timezone=team.tzinfo)
+        ctx = SyncContext(
+            platform=account.platform,
+            handle=account.handle,
+            http=http,
+            credentials=credentials,
+            cursor=dict(connector.cursor),
+            today=today,
+            tz=team.tzinfo,
+            since=days_ago(today, settings.CONNECTOR_FIRST_SYNC_DAYS, team.tzinfo),
+            fetch_mentions=not account.is_competitor,
+            notes=outcome.notes,
+        )
+        for page in spec.fetch(ctx):
+            _write_page(connector, page, ctx, outcome)
+            outcome.pages += 1
+            outcome.requests = http.requests
+            if on_page is not None:
+                on_page(outcome)
+        with transaction.atomic():
+            # Mentions still waiting become due as time passes, without any new page.
+            mentions_rollup(account=account, days=mention_days_to_refresh(account=account, now=now))
+    except ConnectorError as exc:
+        outcome.message = str(exc)
+        outcome.retry = exc.retry
+        if isinstance(exc, RateLimited):
+            outcome.retry_at = exc.retry_at
+        _record_failure(connector, outcome, refused=isinstance(exc, AuthFailed))
+    except vault.CredentialsUnreadable as exc:
+        outcome.message = str(exc)
+        _record_failure(connector, outcome, refused=True)
+    except Exception:
+        logger.exception("Sync of connector %s crashed", connector_id)
+        outcome.message = (
+            "The sync stopped on an internal error; the pages written so far are kept and "
+            "the next run resumes after them. The team running Strategy Tracker has the "
+            "details in its logs."
+        )
+        _record_failure(connector, outcome, refused=False)
+    else:
+        outcome.ok = True
+        if http is not None:
+            outcome.requests = http.requests
+        outcome.seconds = time.monotonic() - started
+        Connector.objects.filter(pk=connector_id).update(
+            last_attempt_at=now,
+            last_success_at=timezone.now(),
+            last_error="",
+            credentials_refused=False,
+            retry_after=None,
+            running_since=None,
+            last_summary=outcome.as_summary(),
+        )
+    finally:
+        if http is not None:
+            http.close()
+    return outcome
+
+
+def _record_failure(connector: Connector, outcome: SyncOutcome, *, refused: bool) -> None:
+    outcome.seconds = 0.0 if not outcome.pages else outcome.seconds
+    now = timezone.now()
+    Connector.objects.filter(pk=connector.pk).update(
+        last_attempt_at=now,
+        last_error=outcome.message,
+        last_error_at=now,
+        credentials_refused=refused,
+        retry_after=outcome.retry_at,
+        running_since=None,
+        last_summary=outcome.as_summary(),
+    )
+
+
+def _write_page(connector: Connector, page: Page, ctx: SyncContext, outcome: SyncOutcome) -> None:
+    with transaction.atomic():
+        # Imports and syncs of one account take turns: the writer loads rows without
+        # conflict handling.
+        account = Account.objects.select_for_update().get(pk=connector.account_id)
+        if page.profile is not None and page.profile.display_name and not account.display_name:
+            account.display_name = page.profile.display_name[:200]
+            account.save(update_fields=["display_name"])
+        own_domains = account.own_domain_list
+        posts = post_upserter()
+        days: set[date] = set()
+        for record in page.posts:
+            result = classify(record, own_handle=account.handle, own_domains=own_domains)
+            local_day = record.published_at.astimezone(ctx.tz).date()
+            days.add(local_day)
+            posts.add(post_row(account.pk, record, result, local_day, None))
+        posts.flush()
+        observations = observation_upserter()
+        for obs in page.observations:
+            if obs.metric not in catalog.CATALOG or catalog.get(obs.metric).is_derived:
+                raise ConnectorError(f"The connector produced an unknown metric “{obs.metric}”.")
+            observations.add(
+                (account.pk, obs.metric, obs.day, obs.value, ObservationSource.API, None)
+            )
+        observations.flush()
+        mention_days = mentions_upsert(account=account, records=page.mentions, tz=ctx.tz)
+        mention_days |= mentions_link_answers(account=account)
+        if days:
+            rollup_account_days(account_id=account.pk, days=days)
+        if mention_days:
+            mentions_rollup(account=account, days=mention_days)
+        cursor = dict(Connector.objects.get(pk=connector.pk).cursor)
+        for key, value in page.cursor.items():
+            if value is None:
+                cursor.pop(key, None)
+            else:
+                cursor[key] = value
+        Connector.objects.filter(pk=connector.pk).update(cursor=cursor)
+        ctx.cursor = cursor
+    outcome.posts += len(page.posts)
+    outcome.observations += len(page.observations)
+    outcome.mentions += len(page.mentions)
+
+
+def due_connectors(now: datetime | None = None) -> list[Connector]:
+    """Enabled connectors whose interval has passed, not waiting for new credentials, and
+    not told by the platform to wait."""
+    now = now or timezone.now()
+    due = []
+    for connector in Connector.objects.filter(enabled=True, credentials_refused=False):
+        if connector.retry_after is not None and connector.retry_after > now:
+            continue
+        last = connector.last_attempt_at
+        if last is None or last + timedelta(minutes=connector.interval_minutes) <= now:
+            due.append(connector)
+    return due
