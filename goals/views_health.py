@@ -16,7 +16,9 @@ from django.views.decorators.http import require_GET
 
 from goals import charts, health
 from goals.models import Strategy
+from metrics.mentions import answer_limit
 from metrics.models import Account
+from metrics.selectors import inbound_summary
 from teams import access
 from teams.models import Team
 
@@ -103,6 +105,13 @@ def conversation_health(request: HttpRequest) -> HttpResponse:
     context = _page_context(request, form, selection)
     if selection is not None:
         report = health.conversation_health(selection)
+        context["inbound"] = inbound_summary(
+            selection.account_ids,
+            start=selection.start,
+            end=selection.end,
+            now=timezone.now(),
+            limit=answer_limit(),
+        )
         mix_groups: dict[str, Sequence[float]] = {}
         if selection.planned_mix is not None:
             mix_groups["Planned"] = [float(share.planned or 0) for share in report.mix]

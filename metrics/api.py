@@ -1,4 +1,5 @@
-"""API: accounts, posts, daily observations (with bulk ingestion), import jobs."""
+"""API: accounts, posts, daily observations (with bulk ingestion), import jobs, connectors
+and inbound mentions."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import django_filters
 from django.db import models
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -22,7 +24,16 @@ from rest_framework.reverse import reverse
 
 from metrics import catalog, services
 from metrics.importers.common import ImportFailed
-from metrics.models import Account, ImportJob, MetricObservation, Post
+from metrics.connectors import services as connector_services
+from metrics.connectors.status import connector_status
+from metrics.models import (
+    Account,
+    Connector,
+    ImportJob,
+    InboundMention,
+    MetricObservation,
+    Post,
+)
 from strategy_tracker import api_examples
 from teams import access
 from teams.api import TeamScopedViewSet, scoped
@@ -395,4 +406,120 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             ImportJobSerializer(job).data,
             status=status.HTTP_202_ACCEPTED,
             headers={"Location": url},
+        )
+
+
+class ConnectorSerializer(serializers.ModelSerializer[Connector]):
+    """A connector's settings and health; its credentials never leave the server."""
+
+    state = serializers.SerializerMethodField()
+    status = serializers.SerializerMethodField()
+    has_credentials = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Connector
+        fields = [
+            "id",
+            "account",
+            "kind",
+            "base_url",
+            "enabled",
+            "interval_minutes",
+            "has_credentials",
+            "state",
+            "status",
+            "last_attempt_at",
+            "last_success_at",
+            "last_error",
+            "last_error_at",
+            "retry_after",
+            "last_summary",
+        ]
+        read_only_fields = fields
+
+    def get_state(self, obj: Connector) -> str:
+        return str(connector_status(obj).state)
+
+    def get_status(self, obj: Connector) -> str:
+        return connector_status(obj).label
+
+
+@api_examples.read("Connector", api_examples.CONNECTOR)
+class ConnectorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+    """Platform API connectors and whether their data is fresh. They are set up in the
+    admin, where credentials can be entered (and never read back)."""
+
+    serializer_class = ConnectorSerializer
+    permission_classes = TeamScopedViewSet.permission_classes
+    filterset_fields = ["account", "kind", "enabled"]
+
+    def get_queryset(self) -> models.QuerySet[Connector]:
+        return access.visible_to(
+            self.request.user, Connector.objects.select_related("account").order_by("pk")
+        )
+
+    @extend_schema(request=None, responses={202: ConnectorSerializer})
+    @action(detail=True, methods=["post"])
+    def sync(self, request: Request, pk: str | None = None) -> Response:
+        """Queue a sync now, even if the connector is not due."""
+        connector = self.get_object()
+        connector_services.connector_sync_enqueue(user=request.user, connector=connector)
+        return Response(ConnectorSerializer(connector).data, status=status.HTTP_202_ACCEPTED)
+
+
+class InboundMentionSerializer(serializers.ModelSerializer[InboundMention]):
+    class Meta:
+        model = InboundMention
+        fields = [
+            "id",
+            "account",
+            "platform_id",
+            "published_at",
+            "local_date",
+            "author_handle",
+            "author_name",
+            "text",
+            "permalink",
+            "in_reply_to_id",
+            "is_reply",
+            "needs_answer",
+            "answered_by",
+            "answered_at",
+            "response_minutes",
+        ]
+
+
+class InboundMentionFilter(django_filters.FilterSet):
+    waiting = django_filters.BooleanFilter(
+        method="filter_waiting", label="Only mentions still waiting for an answer."
+    )
+
+    class Meta:
+        model = InboundMention
+        fields = {"account": ["exact"], "is_reply": ["exact"], "local_date": ["gte", "lte"]}
+
+    def filter_waiting(
+        self, queryset: models.QuerySet[InboundMention], name: str, value: bool | None
+    ) -> models.QuerySet[InboundMention]:
+        if value is None:
+            return queryset
+        waiting = queryset.filter(needs_answer=True, answered_at__isnull=True)
+        return waiting if value else queryset.exclude(pk__in=waiting.values("pk"))
+
+
+@api_examples.read("Mention", api_examples.MENTION)
+class InboundMentionViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):  # type: ignore[type-arg]
+    """Posts by others mentioning or replying to the team's accounts (from API connectors),
+    with the answer found, if any. `?waiting=true` lists the people still waiting."""
+
+    serializer_class = InboundMentionSerializer
+    permission_classes = TeamScopedViewSet.permission_classes
+    filterset_class = InboundMentionFilter
+    ordering_fields = ["published_at"]
+
+    def get_queryset(self) -> models.QuerySet[InboundMention]:
+        return access.visible_to(
+            self.request.user, InboundMention.objects.order_by("published_at", "pk")
         )

@@ -104,6 +104,42 @@ OBSERVATION = {
     "value": "1520.0000",
     "source": "file",
 }
+CONNECTOR = {
+    "id": 2,
+    "account": 5,
+    "kind": "mastodon",
+    "base_url": "",
+    "enabled": True,
+    "interval_minutes": 60,
+    "has_credentials": True,
+    "state": "failing",
+    "status": "Failing: Mastodon refused the credentials (401) (data stale since 20 Nov 2026 08:00).",
+    "last_attempt_at": "2026-11-21T08:00:00Z",
+    "last_success_at": "2026-11-20T08:00:00Z",
+    "last_error": "Mastodon refused the credentials (401).",
+    "last_error_at": "2026-11-21T08:00:00Z",
+    "retry_after": None,
+    "last_summary": {"pages": 0, "posts": 0, "observations": 0, "mentions": 0},
+}
+
+MENTION = {
+    "id": 31,
+    "account": 5,
+    "platform_id": "117647592652800000",
+    "published_at": "2026-11-20T07:30:00Z",
+    "local_date": "2026-11-20",
+    "author_handle": "purl_pat@fiber.example",
+    "author_name": "Pat",
+    "text": "@loomwell Is the autumn book also available in print?",
+    "permalink": "https://fiber.example/@purl_pat/113512345678901234",
+    "in_reply_to_id": "117643817779200000",
+    "is_reply": True,
+    "needs_answer": True,
+    "answered_by": 88,
+    "answered_at": "2026-11-20T08:12:00Z",
+    "response_minutes": 42,
+}
+
 IMPORT_JOB = {
     "id": 7,
     "team": 1,

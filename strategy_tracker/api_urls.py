@@ -11,7 +11,14 @@ from goals.api import (
     StrategyViewSet,
     SummaryViewSet,
 )
-from metrics.api import AccountViewSet, ImportJobViewSet, ObservationViewSet, PostViewSet
+from metrics.api import (
+    AccountViewSet,
+    ConnectorViewSet,
+    ImportJobViewSet,
+    InboundMentionViewSet,
+    ObservationViewSet,
+    PostViewSet,
+)
 from teams.api import TeamViewSet
 
 router = DefaultRouter()
@@ -24,6 +31,8 @@ router.register("check-ins", CheckInViewSet, basename="checkin")
 router.register("posts", PostViewSet, basename="post")
 router.register("observations", ObservationViewSet, basename="observation")
 router.register("import-jobs", ImportJobViewSet, basename="importjob")
+router.register("connectors", ConnectorViewSet, basename="connector")
+router.register("mentions", InboundMentionViewSet, basename="mention")
 router.register("summaries", SummaryViewSet, basename="summary")
 
 urlpatterns = [

@@ -11,7 +11,12 @@ from rest_framework.test import APIClient
 
 from goals.models import CheckIn, SummaryExport
 from metrics.models import ImportJob, MetricObservation, Post
-from tests.factories import AccountFactory, KeyResultFactory
+from tests.factories import (
+    AccountFactory,
+    ConnectorFactory,
+    InboundMentionFactory,
+    KeyResultFactory,
+)
 
 # route name -> kind of endpoint: "crud" (list/create, detail/update/delete), "read" (list and
 # detail only), "upload"/"summary" (create with 202, read), or an action.
@@ -41,6 +46,11 @@ ROUTES = {
     "summary-list": "member-create-list",
     "summary-detail": "read-detail",
     "summary-file": "file",
+    "connector-list": "read-list",
+    "connector-detail": "read-detail",
+    "connector-sync": "sync",
+    "mention-list": "read-list",
+    "mention-detail": "read-detail",
 }
 
 
@@ -95,7 +105,15 @@ def rows(team, alice, settings, tmp_path):
     summary = SummaryExport.objects.create(
         team=team, quarter="2026-Q3", format="csv", status="failed"
     )
+    connector = ConnectorFactory(
+        account=AccountFactory(team=team, platform="mastodon", handle="loomwell@c.example"),
+        enabled=False,  # "sync now" is queued, and fails fast: no instance answers there
+        base_url="http://127.0.0.1:9",
+    )
+    mention = InboundMentionFactory(account=account)
     return {
+        "connector": connector,
+        "mention": mention,
         "team": team,
         "account": account,
         "strategy": kr.objective.strategy,
@@ -143,6 +161,8 @@ EXPECTED = {
     ("member-create-list", "post"): (400, 400, 400, 401),
     ("bulk", "post"): (400, 403, 400, 401),
     ("file", "get"): (404, 404, 404, 401),  # the summary fixture is not ready: 404 for all
+    ("sync", "post"): (202, 403, 404, 401),
+    ("sync", "get"): (405, 405, 405, 401),
 }
 
 

@@ -210,3 +210,33 @@ def test_the_page_runs_a_fixed_number_of_queries(
         large = alice_client.get(PAGE, {"strategy": strategy.pk, "team": team.pk})
     assert small.context["report"].post_count == 5
     assert large.context["report"].post_count == 5 + 300
+
+
+def test_the_conversation_coming_in_is_summed_up_with_a_link_to_who_waits(
+    alice_client, own, strategy
+):
+    from tests.factories import InboundMentionFactory
+
+    at = datetime(2026, 7, 8, 9, tzinfo=UTC)
+    for minutes in (30, 90):
+        InboundMentionFactory(
+            account=own,
+            published_at=at,
+            local_date=at.date(),
+            answered_at=at + timedelta(minutes=minutes),
+            response_minutes=minutes,
+        )
+    InboundMentionFactory(account=own, published_at=at, local_date=at.date())  # overdue
+    response = alice_client.get(PAGE, {"strategy": strategy.pk})
+    inbound = response.context["inbound"]
+    assert (inbound.inbound, inbound.answered, inbound.due, inbound.waiting) == (3, 2, 3, 1)
+    assert inbound.median_minutes == 60.0
+    html = response.content.decode()
+    assert "The conversation coming in" in html
+    assert "response rate <strong>67%</strong>" in html
+    assert "1 still waiting for an answer" in html
+
+
+def test_without_mentions_the_page_says_where_they_come_from(alice_client, own, strategy):
+    html = alice_client.get(PAGE, {"strategy": strategy.pk}).content.decode()
+    assert "add a connector for an account" in html
