@@ -174,6 +174,24 @@ def bulk_bench() -> None:
             raise SystemExit("the bulk benchmark failed")
 
 
+def connectors_bench() -> None:
+    print("\nConnector sync against a local Mastodon server")
+    work = Path(tempfile.mkdtemp(prefix="st-bench-sync-"))
+    targets = [{"DATABASE_URL": f"sqlite:///{work / 'sync.sqlite3'}"}]
+    if fresh_postgres():
+        targets.append({"DATABASE_URL": PG_URL})
+    for env in targets:
+        migrate(env)
+        result = subprocess.run(
+            [sys.executable, "-m", "bench.connectors"],
+            cwd=ROOT,
+            env={**os.environ, "DEBUG": "true", **env},
+            check=False,
+        )
+        if result.returncode != 0:
+            raise SystemExit("the connector sync benchmark failed")
+
+
 if __name__ == "__main__":
     only = os.environ.get("BENCH_ONLY", "")
     if only in ("", "imports"):
@@ -184,3 +202,5 @@ if __name__ == "__main__":
         summaries_bench()
     if only in ("", "bulk"):
         bulk_bench()
+    if only in ("", "connectors"):
+        connectors_bench()

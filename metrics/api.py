@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import django_filters
+import django_filters  # type: ignore[import-untyped]
 from django.db import models
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -23,9 +23,9 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from metrics import catalog, services
-from metrics.importers.common import ImportFailed
 from metrics.connectors import services as connector_services
 from metrics.connectors.status import connector_status
+from metrics.importers.common import ImportFailed
 from metrics.models import (
     Account,
     Connector,
@@ -489,7 +489,7 @@ class InboundMentionSerializer(serializers.ModelSerializer[InboundMention]):
         ]
 
 
-class InboundMentionFilter(django_filters.FilterSet):
+class InboundMentionFilter(django_filters.FilterSet):  # type: ignore[misc]
     waiting = django_filters.BooleanFilter(
         method="filter_waiting", label="Only mentions still waiting for an answer."
     )
@@ -509,8 +509,10 @@ class InboundMentionFilter(django_filters.FilterSet):
 
 @api_examples.read("Mention", api_examples.MENTION)
 class InboundMentionViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):  # type: ignore[type-arg]
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,  # type: ignore[type-arg]
+):
     """Posts by others mentioning or replying to the team's accounts (from API connectors),
     with the answer found, if any. `?waiting=true` lists the people still waiting."""
 

@@ -113,7 +113,9 @@ CONNECTOR = {
     "interval_minutes": 60,
     "has_credentials": True,
     "state": "failing",
-    "status": "Failing: Mastodon refused the credentials (401) (data stale since 20 Nov 2026 08:00).",
+    "status": (
+        "Failing: Mastodon refused the credentials (401) (data stale since 20 Nov 2026 08:00)."
+    ),
     "last_attempt_at": "2026-11-21T08:00:00Z",
     "last_success_at": "2026-11-20T08:00:00Z",
     "last_error": "Mastodon refused the credentials (401).",
