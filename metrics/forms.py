@@ -2,12 +2,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 from django import forms
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 
 from metrics import connectors
 from metrics.connectors import credentials as vault
+from metrics.connectors.base import ConnectorError
+from metrics.connectors.sync import public_host_guard
 from metrics.models import Account, Connector, ImportJob
 from teams import access
 from teams.models import Team
@@ -134,6 +137,16 @@ class ConnectorAdminForm(forms.ModelForm):  # type: ignore[type-arg]
             field.name: self.cleaned_data.get(self.credential_field_name(kind, field.name), "")
             for field in connectors.get(kind).credential_fields
         }
+
+    def clean_base_url(self) -> str:
+        url: str = self.cleaned_data.get("base_url") or ""
+        if url:
+            host = httpx.URL(url).host
+            try:
+                public_host_guard(host)
+            except ConnectorError as exc:
+                raise forms.ValidationError(str(exc)) from None
+        return url
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -81,14 +81,18 @@ def mentions_upsert(
     return {row.local_date for row in rows.values()}
 
 
-def mentions_link_answers(*, account: Account) -> set[date]:
-    """Find the account's replies to its unanswered mentions: the first reply after the
-    mention answers it. Returns the days of the mentions that got an answer."""
+def mentions_link_answers(
+    *, account: Account, platform_ids: Iterable[str] | None = None
+) -> set[date]:
+    """Find the account's replies to its unanswered mentions (all of them, or those with
+    these ids): the first reply after the mention answers it. Returns the days of the
+    mentions that got an answer."""
+    unanswered = InboundMention.objects.filter(account=account, answered_at__isnull=True)
+    if platform_ids is not None:
+        unanswered = unanswered.filter(platform_id__in=list(set(platform_ids)))
     waiting = {
         mention.platform_id: mention
-        for mention in InboundMention.objects.filter(
-            account=account, answered_at__isnull=True
-        ).only("pk", "platform_id", "published_at", "local_date")
+        for mention in unanswered.only("pk", "platform_id", "published_at", "local_date")
     }
     if not waiting:
         return set()

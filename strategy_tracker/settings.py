@@ -203,6 +203,9 @@ IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_MB", 500, minim
 # Platform API connectors. Credentials are encrypted with the first of these Fernet keys
 # (urlsafe base64, 32 bytes); older keys listed after it still decrypt, for rotation.
 CONNECTOR_CREDENTIALS_KEYS = env_list("CONNECTOR_CREDENTIALS_KEYS", [])
+# Let connectors reach private and loopback addresses (a local Mastodon, the tests'
+# server). Off in production: a base URL is typed in by team members.
+CONNECTOR_ALLOW_PRIVATE_NETWORKS = env_bool("CONNECTOR_ALLOW_PRIVATE_NETWORKS", DEBUG)
 # How far back a connector's first sync reaches.
 CONNECTOR_FIRST_SYNC_DAYS = env_int("CONNECTOR_FIRST_SYNC_DAYS", 90, minimum=1)
 # A mention not answered within this many hours counts as unanswered in the response rate.

@@ -97,5 +97,7 @@ TEST_CREDENTIALS_KEY = "Xr0bWQbQ0G6Xk0m3n8xq4yCw1m2dJ3sQm1b7y0vB9gU="
 
 
 @pytest.fixture(autouse=True)
-def _connector_credentials_key(settings):
+def _connector_settings(settings):
     settings.CONNECTOR_CREDENTIALS_KEYS = [TEST_CREDENTIALS_KEY]
+    # The platforms are played by pytest-httpserver on 127.0.0.1.
+    settings.CONNECTOR_ALLOW_PRIVATE_NETWORKS = True

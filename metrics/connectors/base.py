@@ -248,6 +248,7 @@ class HttpClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
         transport: httpx.BaseTransport | None = None,
+        host_guard: Callable[[str], None] | None = None,
     ) -> None:
         self.platform = platform
         self.classify_error = classify_error
@@ -267,6 +268,11 @@ class HttpClient:
             timeout=timeout,
             follow_redirects=True,
             transport=transport,
+            # Every request, redirects included, is shown to the guard first (it refuses
+            # private addresses in production: a base URL is typed in by a user).
+            event_hooks={"request": [lambda request: host_guard(request.url.host)]}
+            if host_guard is not None
+            else None,
         )
 
     def close(self) -> None:

@@ -8,7 +8,9 @@ Posts go through the same classifier, post writer and rollup as file imports.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +32,7 @@ from metrics.connectors.base import (
     HttpClient,
     Page,
     RateLimited,
+    RequestRefused,
     SyncContext,
     days_ago,
 )
@@ -88,6 +91,23 @@ def _claim(connector_id: int, now: datetime) -> bool:
     return claimed == 1
 
 
+def public_host_guard(host: str) -> None:
+    """Refuse a host that resolves to a private, loopback or link-local address (unless
+    CONNECTOR_ALLOW_PRIVATE_NETWORKS): a connector's base URL is typed in by a team member,
+    and must not become a way to reach the server's own network."""
+    if settings.CONNECTOR_ALLOW_PRIVATE_NETWORKS:
+        return
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except (socket.gaierror, UnicodeError):
+        return  # the request itself reports that the host is unknown
+    for address in addresses:
+        if not ipaddress.ip_address(str(address).split("%", 1)[0]).is_global:
+            raise RequestRefused(
+                f"{host} is a private or local address; connectors only reach public hosts."
+            )
+
+
 def base_url_for(connector: Connector, spec: ConnectorSpec) -> str:
     if connector.base_url:
         return connector.base_url
@@ -134,6 +154,7 @@ def connector_sync(
             platform=spec.label,
             headers=spec.auth_headers(credentials),
             classify_error=spec.classify_error,
+            host_guard=public_host_guard,
             **(http_options or {}),
         )
         today = timezone.localdate(timezone=team.tzinfo)
@@ -235,7 +256,12 @@ def _write_page(connector: Connector, page: Page, ctx: SyncContext, outcome: Syn
             )
         observations.flush()
         mention_days = mentions_upsert(account=account, records=page.mentions, tz=ctx.tz)
-        mention_days |= mentions_link_answers(account=account)
+        # Only this page can link a mention to an answer: its new mentions (answered by a
+        # reply written earlier) and its replies (to mentions stored earlier).
+        linkable = {m.platform_id for m in page.mentions}
+        linkable |= {p.in_reply_to_id for p in page.posts if p.in_reply_to_id}
+        if linkable:
+            mention_days |= mentions_link_answers(account=account, platform_ids=linkable)
         if days:
             rollup_account_days(account_id=account.pk, days=days)
         if mention_days:

@@ -276,3 +276,35 @@ def test_a_sync_already_running_is_not_started_again(connector, server):
     # A run that died long ago does not block for ever.
     Connector.objects.filter(pk=connector.pk).update(running_since=NOW - timedelta(hours=2))
     assert sync(connector).ok
+
+
+def test_in_production_a_connector_may_not_reach_the_servers_own_network(
+    connector, server, settings
+):
+    settings.CONNECTOR_ALLOW_PRIVATE_NETWORKS = False
+    outcome = sync(connector)
+    assert not outcome.ok
+    host = server.base_url.split("//")[1].split(":")[0]  # pytest-httpserver's "localhost"
+    assert outcome.message == (
+        f"{host} is a private or local address; connectors only reach public hosts."
+    )
+    assert server.httpserver.log == []  # refused before anything was sent
+
+
+def test_the_admin_refuses_a_private_base_url_in_production(alice_client, team, settings):
+    from django.urls import reverse
+
+    from tests.admin_forms import errors_of, post_data
+
+    settings.CONNECTOR_ALLOW_PRIVATE_NETWORKS = False
+    account = AccountFactory(team=team, platform=Platform.MASTODON, handle=HANDLE)
+    add = reverse("admin:metrics_connector_add")
+    data = post_data(
+        alice_client.get(add),
+        account=account.pk,
+        kind="mastodon",
+        base_url="http://169.254.169.254/latest",
+    )
+    response = alice_client.post(add, data)
+    assert "private or local address" in str(errors_of(response))
+    assert not Connector.objects.exists()
