@@ -110,3 +110,21 @@ def test_the_api_docs_render_without_the_internet(browser, live_server, db):
     assert page.locator(".opblock").count() >= 40
     assert failed == []
     page.close()
+
+
+def test_the_connector_form_shows_the_chosen_platforms_credentials_only(
+    browser, live_server, transactional_db
+):
+    team = TeamFactory(slug="loomwell", name="Loomwell")
+    alice = UserFactory(username="alice", password="alice-pass")
+    MembershipFactory(team=team, user=alice, role=Role.OWNER)
+    page = browser.new_page()
+    _log_in(page, live_server, "alice", "alice-pass")
+    page.goto(f"{live_server.url}/admin/metrics/connector/add/")
+    page.select_option("#id_kind", "youtube")
+    assert page.locator("#id_credential_youtube_api_key").is_visible()
+    assert not page.locator("#id_credential_x_bearer_token").is_visible()
+    page.select_option("#id_kind", "x")
+    assert page.locator("#id_credential_x_bearer_token").is_visible()
+    assert not page.locator("#id_credential_youtube_api_key").is_visible()
+    page.close()
