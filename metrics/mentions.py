@@ -65,19 +65,25 @@ def mentions_upsert(
             is_reply=record.is_reply,
             needs_answer=author not in own,
         )
-    existing = set(
-        InboundMention.objects.filter(account=account, platform_id__in=list(rows)).values_list(
-            "platform_id", flat=True
+    existing = list(
+        InboundMention.objects.filter(account=account, platform_id__in=list(rows)).only(
+            "pk", "platform_id", "author_name", "text", "permalink"
         )
     )
+    known = {mention.platform_id for mention in existing}
     InboundMention.objects.bulk_create(
-        [row for key, row in rows.items() if key not in existing], batch_size=500
+        [row for key, row in rows.items() if key not in known], batch_size=500
     )
-    for key in existing:
-        row = rows[key]
-        InboundMention.objects.filter(account=account, platform_id=key).update(
-            author_name=row.author_name, text=row.text, permalink=row.permalink
+    for mention in existing:  # an edited post: its words, not a person's choices
+        row = rows[mention.platform_id]
+        mention.author_name, mention.text, mention.permalink = (
+            row.author_name,
+            row.text,
+            row.permalink,
         )
+    InboundMention.objects.bulk_update(
+        existing, ["author_name", "text", "permalink"], batch_size=500
+    )
     return {row.local_date for row in rows.values()}
 
 

@@ -137,27 +137,69 @@ def connector_sync(
         outcome.skipped = "another sync of this connector is running"
         return outcome
     connector = Connector.objects.select_related("account__team").get(pk=connector_id)
-    account = connector.account
-    http: HttpClient | None = None
+    refused = False
     try:
-        spec = connectors.get(connector.kind)
-        credentials = vault.decrypt(connector.credentials_encrypted)
-        missing = missing_credentials(spec, credentials)
-        if missing:
-            raise AuthFailed(f"Enter the {' and '.join(missing)} to sync this connector.")
-        base_url = base_url_for(connector, spec)
-        if not base_url.startswith(("https://", "http://")):
-            raise ConnectorError("Enter the API base URL (for Mastodon: your instance).")
-        team = account.team
-        http = HttpClient(
-            base_url,
-            platform=spec.label,
-            headers=spec.auth_headers(credentials),
-            classify_error=spec.classify_error,
-            host_guard=public_host_guard,
-            **(http_options or {}),
+        _run(connector, outcome, on_page, http_options or {}, now)
+    except ConnectorError as exc:
+        outcome.message = str(exc)
+        outcome.retry = exc.retry
+        refused = isinstance(exc, AuthFailed)
+        if isinstance(exc, RateLimited):
+            outcome.retry_at = exc.retry_at
+    except vault.CredentialsUnreadable as exc:
+        outcome.message = str(exc)
+        refused = True
+    except Exception:
+        logger.exception("Sync of connector %s crashed", connector_id)
+        outcome.message = (
+            "The sync stopped on an internal error; the pages written so far are kept and "
+            "the next run resumes after them. The team running Strategy Tracker has the "
+            "details in its logs."
         )
-        today = timezone.localdate(timezone=team.tzinfo)
+    else:
+        outcome.ok = True
+    outcome.seconds = time.monotonic() - started
+    finished: dict[str, Any] = {
+        "last_attempt_at": now,
+        "running_since": None,
+        "last_summary": outcome.as_summary(),
+        "retry_after": outcome.retry_at,
+        "credentials_refused": refused,
+    }
+    if outcome.ok:
+        finished.update(last_success_at=timezone.now(), last_error="")
+    else:
+        finished.update(last_error=outcome.message, last_error_at=timezone.now())
+    Connector.objects.filter(pk=connector_id).update(**finished)
+    return outcome
+
+
+def _run(
+    connector: Connector,
+    outcome: SyncOutcome,
+    on_page: PageCallback | None,
+    http_options: dict[str, Any],
+    now: datetime,
+) -> None:
+    account = connector.account
+    spec = connectors.get(connector.kind)
+    credentials = vault.decrypt(connector.credentials_encrypted)
+    missing = missing_credentials(spec, credentials)
+    if missing:
+        raise AuthFailed(f"Enter the {' and '.join(missing)} to sync this connector.")
+    base_url = base_url_for(connector, spec)
+    if not base_url.startswith(("https://", "http://")):
+        raise ConnectorError("Enter the API base URL (for Mastodon: your instance).")
+    team = account.team
+    today = timezone.localdate(timezone=team.tzinfo)
+    with HttpClient(
+        base_url,
+        platform=spec.label,
+        headers=spec.auth_headers(credentials),
+        classify_error=spec.classify_error,
+        host_guard=public_host_guard,
+        **http_options,
+    ) as http:
         ctx = SyncContext(
             platform=account.platform,
             handle=account.handle,
@@ -170,64 +212,18 @@ def connector_sync(
             fetch_mentions=not account.is_competitor,
             notes=outcome.notes,
         )
-        for page in spec.fetch(ctx):
-            _write_page(connector, page, ctx, outcome)
-            outcome.pages += 1
+        try:
+            for page in spec.fetch(ctx):
+                _write_page(connector, page, ctx, outcome)
+                outcome.pages += 1
+                outcome.requests = http.requests
+                if on_page is not None:
+                    on_page(outcome)
+        finally:
             outcome.requests = http.requests
-            if on_page is not None:
-                on_page(outcome)
-        with transaction.atomic():
-            # Mentions still waiting become due as time passes, without any new page.
-            mentions_rollup(account=account, days=mention_days_to_refresh(account=account, now=now))
-    except ConnectorError as exc:
-        outcome.message = str(exc)
-        outcome.retry = exc.retry
-        if isinstance(exc, RateLimited):
-            outcome.retry_at = exc.retry_at
-        _record_failure(connector, outcome, refused=isinstance(exc, AuthFailed))
-    except vault.CredentialsUnreadable as exc:
-        outcome.message = str(exc)
-        _record_failure(connector, outcome, refused=True)
-    except Exception:
-        logger.exception("Sync of connector %s crashed", connector_id)
-        outcome.message = (
-            "The sync stopped on an internal error; the pages written so far are kept and "
-            "the next run resumes after them. The team running Strategy Tracker has the "
-            "details in its logs."
-        )
-        _record_failure(connector, outcome, refused=False)
-    else:
-        outcome.ok = True
-        if http is not None:
-            outcome.requests = http.requests
-        outcome.seconds = time.monotonic() - started
-        Connector.objects.filter(pk=connector_id).update(
-            last_attempt_at=now,
-            last_success_at=timezone.now(),
-            last_error="",
-            credentials_refused=False,
-            retry_after=None,
-            running_since=None,
-            last_summary=outcome.as_summary(),
-        )
-    finally:
-        if http is not None:
-            http.close()
-    return outcome
-
-
-def _record_failure(connector: Connector, outcome: SyncOutcome, *, refused: bool) -> None:
-    outcome.seconds = 0.0 if not outcome.pages else outcome.seconds
-    now = timezone.now()
-    Connector.objects.filter(pk=connector.pk).update(
-        last_attempt_at=now,
-        last_error=outcome.message,
-        last_error_at=now,
-        credentials_refused=refused,
-        retry_after=outcome.retry_at,
-        running_since=None,
-        last_summary=outcome.as_summary(),
-    )
+    with transaction.atomic():
+        # Mentions still waiting become due as time passes, without any new page.
+        mentions_rollup(account=account, days=mention_days_to_refresh(account=account, now=now))
 
 
 def _write_page(connector: Connector, page: Page, ctx: SyncContext, outcome: SyncOutcome) -> None:

@@ -135,6 +135,9 @@ def test_it_writes_posts_numbers_and_mentions_and_finds_the_answers(connector, s
 
     connector.refresh_from_db()
     assert connector.last_success_at == NOW and connector.last_error == ""
+    # The lookup, then each stream pages back until an empty page: 1 + 2 + 2.
+    assert connector.last_summary["requests"] == outcome.requests == 5
+    assert connector.last_summary["posts"] == 3
     assert connector.cursor["statuses_newest_id"] and connector.cursor["mentions_newest_id"]
     assert connector_status(connector).state is State.OK
 
