@@ -345,7 +345,7 @@ class HttpClient:
                 wait_until = self._retry_at(response)
                 delay = wait_until - self.clock()
                 if delay <= self.max_wait and attempt < self.max_attempts:
-                    self.sleep(max(delay, 0.0))
+                    self._wait(delay)
                     continue
                 raise RateLimited(
                     f"{where}: rate limited by {self.platform}; syncing again after "
@@ -384,12 +384,18 @@ class HttpClient:
                     "JSON; nothing from this page was written."
                 ) from None
 
+    def _wait(self, delay: float) -> None:
+        """Wait out a rate limit; the wait covers the limit's reset too, so the next request
+        does not wait for it a second time."""
+        self.sleep(max(delay, 0.0))
+        self._blocked_until = None
+
     def _pause(self, error: ConnectorError, attempt: int) -> None:
         if isinstance(error, RateLimited):
             delay = error.retry_at.timestamp() - self.clock()
             if delay > self.max_wait:
                 raise error
-            self.sleep(max(delay, 0.0))
+            self._wait(delay)
         else:
             self.sleep(self.backoff * 2 ** (attempt - 1))
 

@@ -194,3 +194,13 @@ def test_it_never_sends_its_headers_to_a_host_named_in_a_response(httpserver):
     httpserver.expect_request("/api/next").respond_with_json({"ok": 1})
     # The API's own paging links, absolute, are fine.
     assert http.get(httpserver.url_for("/api/next")) == {"ok": 1}
+
+
+def test_a_429_that_also_says_nothing_is_left_is_waited_for_once(httpserver):
+    sleeps = []
+    reset = int(time.time()) + 10
+    headers = {"x-rate-limit-remaining": "0", "x-rate-limit-reset": str(reset)}
+    httpserver.expect_ordered_request("/api/x").respond_with_data("", status=429, headers=headers)
+    httpserver.expect_ordered_request("/api/x").respond_with_json({"ok": True})
+    assert client(httpserver, sleeps).get("/x") == {"ok": True}
+    assert len(sleeps) == 1 and 8 < sleeps[0] <= 10
