@@ -19,6 +19,7 @@ class Run:
     pages: list[Page]
     cursor: dict[str, Any]
     sleeps: list[float] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the connector told the user
 
     @property
     def posts(self):
@@ -84,7 +85,7 @@ def run(spec: ConnectorSpec, base_url: str, **kwargs: Any) -> Run:
             merge_cursor(cursor, page.cursor)
     finally:
         ctx.http.close()
-    return Run(pages, cursor, sleeps)
+    return Run(pages, cursor, sleeps, ctx.notes)
 
 
 def merge_cursor(cursor: dict[str, Any], update: dict[str, Any]) -> None:

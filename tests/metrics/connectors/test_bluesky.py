@@ -199,17 +199,10 @@ def test_it_resumes_a_walk_stopped_by_max_pages(httpserver: HTTPServer) -> None:
 
 
 def test_it_notes_when_it_stops_early(httpserver: HTTPServer) -> None:
-    from metrics.connectors.bluesky import fetch
-    from tests.metrics.connectors.helpers import context
-
     serve(httpserver)
-    ctx = context(SPEC, base(httpserver), handle=HANDLE, max_pages=1)
-    try:
-        pages = list(fetch(ctx))
-    finally:
-        ctx.http.close()
-    assert len(pages) == 1
-    assert ctx.notes == [
+    result = run(SPEC, base(httpserver), handle=HANDLE, max_pages=1)
+    assert len(result.pages) == 1
+    assert result.notes == [
         "Bluesky: stopped after 1 page of posts; the next sync continues where this one stopped."
     ]
 

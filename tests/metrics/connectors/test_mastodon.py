@@ -13,7 +13,7 @@ from pytest_httpserver import HTTPServer
 from metrics.connectors.base import AuthFailed, BadResponse, NotFound
 from metrics.connectors.mastodon import SPEC, base_url_for_handle
 from metrics.importers.records import AccountInfo, ObservationRecord, PostKind
-from tests.metrics.connectors.helpers import context, load, run
+from tests.metrics.connectors.helpers import load, run
 
 HANDLE = "loomwell@mastodon.example"
 ACCOUNT_ID = "109412345678901234"
@@ -177,15 +177,10 @@ def test_it_resumes_an_interrupted_first_sync(httpserver: HTTPServer) -> None:
 
 def test_it_notes_when_it_stops_early(httpserver: HTTPServer) -> None:
     serve_first_sync(httpserver)
-    sleeps: list[float] = []
-    ctx = context(SPEC, httpserver.url_for("/"), handle=HANDLE, max_pages=1, sleeps=sleeps)
-    try:
-        pages = list(SPEC.fetch(ctx))
-    finally:
-        ctx.http.close()
-    assert len(pages) == 1
-    assert len(ctx.notes) == 1
-    assert "next sync continues" in ctx.notes[0]
+    result = run(SPEC, httpserver.url_for("/"), handle=HANDLE, max_pages=1)
+    assert len(result.pages) == 1
+    assert len(result.notes) == 1
+    assert "next sync continues" in result.notes[0]
 
 
 def test_it_asks_only_for_new_statuses_after_the_cursor(httpserver: HTTPServer) -> None:
@@ -299,15 +294,10 @@ def test_it_skips_own_and_foreign_mentions(httpserver: HTTPServer) -> None:
     ]
     serve_first_sync(httpserver)
     serve_notifications(httpserver, [own, foreign, *notifications])
-    sleeps: list[float] = []
-    ctx = context(SPEC, httpserver.url_for("/"), handle=HANDLE, credentials=TOKEN, sleeps=sleeps)
-    try:
-        pages = list(SPEC.fetch(ctx))
-    finally:
-        ctx.http.close()
-    mentions = [m.platform_id for page in pages for m in page.mentions]
+    result = run(SPEC, httpserver.url_for("/"), handle=HANDLE, credentials=TOKEN)
+    mentions = [m.platform_id for m in result.mentions]
     assert mentions == [PAT_QUESTION, "117643943608320000"]
-    assert len(ctx.notes) == 1 and "another account" in ctx.notes[0]
+    assert len(result.notes) == 1 and "another account" in result.notes[0]
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -25,7 +24,7 @@ from metrics.connectors.base import (
 from metrics.connectors.meta import SPEC, classify_error
 from metrics.importers.meta import FORMATS
 from metrics.importers.records import PostKind
-from tests.metrics.connectors.helpers import RESPONSES, Run, context, merge_cursor
+from tests.metrics.connectors.helpers import RESPONSES, Run, run
 from tests.metrics.importers.helpers import FIXTURES, parse
 
 BASE = "/v26.0"
@@ -104,35 +103,18 @@ def serve_instagram(httpserver) -> None:
 # --- running ----------------------------------------------------------------------------------
 
 
-@dataclass
-class NotedRun(Run):
-    notes: list[str] = field(default_factory=list)
-
-
-def sync(httpserver, *, platform: str = "facebook", credentials=None, **kwargs) -> NotedRun:
-    """helpers.run, keeping ctx.notes, which the tests of notes read."""
+def sync(httpserver, *, platform: str = "facebook", credentials=None, **kwargs) -> Run:
     if credentials is None:
         object_id = PAGE_ID if platform == "facebook" else IG_ID
         credentials = {"access_token": TOKEN, "object_id": object_id}
-    sleeps: list[float] = []
-    ctx = context(
+    return run(
         SPEC,
         httpserver.url_for(BASE),
         handle="loomwellroasters",
         platform=platform,
         credentials=credentials,
-        sleeps=sleeps,
         **kwargs,
     )
-    pages = []
-    cursor = dict(ctx.cursor)
-    try:
-        for page in SPEC.fetch(ctx):
-            pages.append(page)
-            merge_cursor(cursor, page.cursor)
-    finally:
-        ctx.http.close()
-    return NotedRun(pages, cursor, sleeps, notes=ctx.notes)
 
 
 def requests_to(httpserver, path: str) -> list[Request]:

@@ -18,7 +18,7 @@ from metrics.connectors.base import (
 )
 from metrics.connectors.x import SPEC
 from metrics.importers.records import PostKind
-from tests.metrics.connectors.helpers import context, load, run
+from tests.metrics.connectors.helpers import load, run
 
 TOKEN = {"bearer_token": "AAAAAAAAAAAAAAAAAAAAAFernhillTest%2Fapp%3DQx7"}
 BRAND_ID = "1458263092180066305"
@@ -308,7 +308,7 @@ def test_it_resumes_an_unfinished_pass_where_the_page_limit_stopped_it(httpserve
 def test_it_notes_when_the_page_limit_stops_a_sync(httpserver):
     serve(httpserver, LOOKUP, "user_fernhillcoffee.json")
     serve(httpserver, TWEETS, "tweets_page1.json")
-    ctx = context(
+    result = run(
         SPEC,
         httpserver.url_for("/"),
         handle="FernhillCoffee",
@@ -316,13 +316,9 @@ def test_it_notes_when_the_page_limit_stops_a_sync(httpserver):
         max_pages=1,
         fetch_mentions=False,
     )
-    try:
-        pages = list(SPEC.fetch(ctx))
-    finally:
-        ctx.http.close()
 
-    assert len(pages) == 2
-    assert ctx.notes == [
+    assert len(result.pages) == 2
+    assert result.notes == [
         "X: this sync stopped after 1 pages of posts; the next sync continues with the older ones."
     ]
 

@@ -223,18 +223,16 @@ def test_it_stops_at_max_pages_and_resumes_the_walk_on_the_next_run(
 
 def test_it_notes_when_max_pages_stops_the_walk(httpserver: HTTPServer) -> None:
     serve_first_sync(httpserver)
-    ctx = context(
-        SPEC, httpserver.url_for(PREFIX), handle="northwindcoffee", credentials=CREDENTIALS
+    result = run(
+        SPEC,
+        httpserver.url_for(PREFIX),
+        handle="northwindcoffee",
+        credentials=CREDENTIALS,
+        max_pages=1,
     )
-    ctx.max_pages = 1
-    try:
-        pages = list(SPEC.fetch(ctx))
-    finally:
-        ctx.http.close()
-
-    assert len(pages) == 1
-    assert len(ctx.notes) == 1
-    assert "next sync" in ctx.notes[0]
+    assert len(result.pages) == 1
+    assert len(result.notes) == 1
+    assert "next sync" in result.notes[0]
 
 
 def test_it_walks_again_from_the_top_when_a_stored_page_token_is_refused(
