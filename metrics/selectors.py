@@ -267,7 +267,8 @@ def _stock(request: SeriesRequest, daily: DailyValues, before: DailyValues) -> S
     return Series(points, points[-1][0] if points else None)
 
 
-def _addressed_by_day(requests: Sequence[SeriesRequest]) -> dict[int, dict[date, set[str]]]:
+def _local_days_in_windows(requests: Sequence[SeriesRequest]) -> Q:
+    """Rows (posts, mentions) of the requests' accounts on the days their windows cover."""
     condition = Q()
     for request in requests:
         if request.account_ids:
@@ -275,6 +276,11 @@ def _addressed_by_day(requests: Sequence[SeriesRequest]) -> dict[int, dict[date,
                 account_id__in=request.account_ids,
                 local_date__range=(_window_start(request), request.end),
             )
+    return condition
+
+
+def _addressed_by_day(requests: Sequence[SeriesRequest]) -> dict[int, dict[date, set[str]]]:
+    condition = _local_days_in_windows(requests)
     found: dict[int, dict[date, set[str]]] = defaultdict(lambda: defaultdict(set))
     if not condition:
         return found
@@ -310,13 +316,7 @@ def _distinct(request: SeriesRequest, addressed: dict[int, dict[date, set[str]]]
 def _response_minutes_by_day(
     requests: Sequence[SeriesRequest],
 ) -> dict[int, dict[date, list[int]]]:
-    condition = Q()
-    for request in requests:
-        if request.account_ids:
-            condition |= Q(
-                account_id__in=request.account_ids,
-                local_date__range=(_window_start(request), request.end),
-            )
+    condition = _local_days_in_windows(requests)
     found: dict[int, dict[date, list[int]]] = defaultdict(lambda: defaultdict(list))
     if not condition:
         return found
