@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -84,14 +85,20 @@ def _key(item_id: str) -> tuple[int, str]:
     return (len(item_id), item_id)
 
 
+@dataclass
+class _Failure:
+    path: str
+    after: int  # requests to `path` to let through first
+    response: Response
+
+
 class FakeMastodon:
     def __init__(self, httpserver: Any) -> None:
         self.httpserver = httpserver
         self.statuses: list[dict] = []
         self.mentions: list[dict] = []  # their statuses; served as notifications
         self.followers = 4821
-        # (path, Response) pairs served once, before the normal answer, in order.
-        self.failures: list[tuple[str, Response]] = []
+        self.failures: list[_Failure] = []  # served once each, in order
         httpserver.expect_request("/api/v1/accounts/lookup").respond_with_handler(self._lookup)
         httpserver.expect_request(STATUSES).respond_with_handler(self._statuses)
         httpserver.expect_request(NOTIFICATIONS).respond_with_handler(self._notifications)
@@ -100,17 +107,21 @@ class FakeMastodon:
     def base_url(self) -> str:
         return str(self.httpserver.url_for("/"))
 
-    def fail_once(self, path: str, response: Response) -> None:
-        self.failures.append((path, response))
+    def fail_once(self, path: str, response: Response, *, after: int = 0) -> None:
+        """Answer the next request to `path` (or the one after `after` more) with this."""
+        self.failures.append(_Failure(path, after, response))
 
     def requests_to(self, path: str) -> list[dict[str, str]]:
         return [r.args.to_dict() for r, _ in self.httpserver.log if r.path == path]
 
     def _failure(self, request: Request) -> Response | None:
-        for index, (path, response) in enumerate(self.failures):
-            if request.path == path:
-                del self.failures[index]
-                return response
+        for failure in self.failures:
+            if request.path == failure.path:
+                if failure.after:
+                    failure.after -= 1
+                    return None
+                self.failures.remove(failure)
+                return failure.response
         return None
 
     def _lookup(self, request: Request) -> Response:

@@ -8,9 +8,8 @@ from django.core.management import CommandError, call_command
 
 from metrics.connectors import credentials as vault
 from metrics.connectors.sync import SyncOutcome
-from metrics.models import Connector, Platform, Post
+from metrics.models import Connector, Post
 from metrics.tasks import connector_sync_task, retry_countdown
-from tests.factories import AccountFactory, ConnectorFactory
 from tests.metrics.connectors.fake_mastodon import HANDLE, FakeMastodon, own_status
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -27,17 +26,6 @@ def server(httpserver):
     fake = FakeMastodon(httpserver)
     fake.statuses = [own_status(NOW - timedelta(days=1), "Hello, knitters")]
     return fake
-
-
-@pytest.fixture
-def connector(team, server):
-    account = AccountFactory(team=team, platform=Platform.MASTODON, handle=HANDLE)
-    return ConnectorFactory(
-        account=account,
-        kind="mastodon",
-        base_url=server.base_url,
-        credentials_encrypted=vault.encrypt({"access_token": "test-token"}),
-    )
 
 
 def test_the_task_syncs_and_a_refused_connector_waits_for_new_credentials(connector):
