@@ -1,7 +1,8 @@
 """What a connector's state means to a person: syncing fine, stale, or stopped and why.
 
 Staleness is a status, not a silence: a connector that fails, waits for new credentials or
-has not synced for three of its intervals says so, with the time its data dates from.
+has not synced for three of its intervals (plus an hour of slack) says so, with the time its
+data dates from.
 """
 
 from __future__ import annotations

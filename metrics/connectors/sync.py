@@ -262,7 +262,7 @@ def _write_page(connector: Connector, page: Page, ctx: SyncContext, outcome: Syn
             rollup_account_days(account_id=account.pk, days=days)
         if mention_days:
             mentions_rollup(account=account, days=mention_days)
-        cursor = dict(Connector.objects.get(pk=connector.pk).cursor)
+        cursor = dict(ctx.cursor)  # what the last page stored (the run holds the lease)
         for key, value in page.cursor.items():
             if value is None:
                 cursor.pop(key, None)
