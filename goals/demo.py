@@ -19,8 +19,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 from goals import periods, progress
-from goals.models import CheckIn, Confidence, Direction, KeyResult, Objective, Status, Strategy
-from metrics.models import Account, ImportJob, ImportStatus, Platform
+from goals.models import CheckIn, Confidence, KeyResult, Objective, Status, Strategy
+from goals.progress import Direction
+from metrics.models import Account, ImportJob, ImportStatus
+from metrics.platforms import Platform
 from metrics.services import import_checksum, import_path
 from teams.models import Membership, Role, Team
 

@@ -136,7 +136,7 @@ class DashboardFilterForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         from goals import progress
-        from metrics.models import Platform
+        from metrics.platforms import PLATFORM_LABELS
         from teams import access
 
         super().__init__(*args, **kwargs)
@@ -152,7 +152,7 @@ class DashboardFilterForm(forms.Form):
         ]
         cast(forms.ChoiceField, self.fields["platform"]).choices = [
             ("", "Any platform"),
-            *Platform.choices,
+            *PLATFORM_LABELS.items(),
         ]
 
 

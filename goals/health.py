@@ -30,7 +30,8 @@ from django.db.models import Count, Q, Sum
 
 from goals import periods
 from goals.models import Status, Strategy
-from metrics.models import Account, MetricObservation, Post, PostKind
+from metrics.ingest.records import PostKind
+from metrics.models import Account, MetricObservation, Post
 from teams import access
 from teams.models import Team
 

@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from goals import periods
+from goals.progress import DIRECTION_LABELS, Direction
 from metrics import catalog
 from metrics.models import Account
 from teams.models import Team
@@ -178,12 +179,6 @@ class Objective(models.Model):
             )
 
 
-class Direction(models.TextChoices):
-    INCREASE = "increase", "Increase to the target"
-    DECREASE = "decrease", "Decrease to the target"
-    BAND = "band", "Stay within a band"
-
-
 class Window(models.TextChoices):
     PERIOD = "period", "From the start date"
     LAST_7 = "7d", "Last 7 days"
@@ -216,7 +211,7 @@ class KeyResult(models.Model):
         "always use the latest value.",
     )
     direction = models.CharField(
-        max_length=10, choices=Direction.choices, default=Direction.INCREASE
+        max_length=10, choices=DIRECTION_LABELS, default=Direction.INCREASE
     )
     baseline = models.DecimalField(max_digits=20, decimal_places=4)
     target = models.DecimalField(

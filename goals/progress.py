@@ -50,6 +50,17 @@ class Direction(StrEnum):
     DECREASE = "decrease"
     BAND = "band"
 
+    @property
+    def label(self) -> str:
+        return DIRECTION_LABELS[self]
+
+
+DIRECTION_LABELS: dict[Direction, str] = {
+    Direction.INCREASE: "Increase to the target",
+    Direction.DECREASE: "Decrease to the target",
+    Direction.BAND: "Stay within a band",
+}
+
 
 class Status(StrEnum):
     ACHIEVED = "achieved"

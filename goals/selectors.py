@@ -12,7 +12,8 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Prefetch, QuerySet
 
 from goals import progress
-from goals.models import CheckIn, Direction, KeyResult, Objective, Status, Strategy
+from goals.models import CheckIn, KeyResult, Objective, Status, Strategy
+from goals.progress import Direction
 from metrics import catalog
 from metrics.models import Account
 from metrics.selectors import Series, SeriesRequest, series_for

@@ -5,9 +5,11 @@ Pure functions over a PostRecord, written once and used by every importer and co
 - kind: the source's own word (reply / reshare / quote) where it has one; else a text
   starting with "RT @" is a reshare, a post answering another account is a reply; a reply
   to the account itself (a thread) is an original post, not conversation.
-- addressed: the distinct OTHER accounts the brand replied to or @mentioned in its own
+- addressed: the distinct OTHER people the brand replied to or @mentioned in its own
   text — not the "RT @x:" prefix of a retweet, not the author of a reshared post unless
-  the brand typed the mention. A plain reshare addresses nobody.
+  the brand typed the mention. A plain reshare addresses nobody. People are counted by
+  their canonical handle (metrics.platforms.identity): "@dara" in a Mastodon text and the
+  mention tag "dara@pedal.example" are one person.
 - question: the post's own text, links left out, contains a question mark.
 - links: split into the account's own domains (a domain matches itself and its
   sub-domains, never a longer name that merely ends with it) and others'. Shortened links
@@ -23,7 +25,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from metrics.importers.records import PostKind, PostRecord
+from metrics.ingest.records import PostKind, PostRecord
+from metrics.platforms.identity import canonical_handle, home_of, people
 
 SHORTENERS = frozenset(
     {
@@ -77,19 +80,6 @@ class Classification:
         )
 
 
-def _norm(handle: str) -> str:
-    return handle.strip().lstrip("@").strip().rstrip(".").lower()
-
-
-def _same_account(handle: str, own: str) -> bool:
-    """Mastodon mentions may omit the instance: '@loomwell' is 'loomwell@mastodon.example'."""
-    if not handle or not own:
-        return False
-    if handle == own:
-        return True
-    return "@" in own and "@" not in handle and own.split("@", 1)[0] == handle
-
-
 def domain_of(url: str) -> str | None:
     try:
         host = urlsplit(url.strip()).hostname
@@ -113,12 +103,20 @@ def own_text(record: PostRecord, kind: PostKind) -> str:
 
 
 def mentions_in(text: str) -> list[str]:
-    return [_norm(m) for m in _MENTION.findall(text or "")]
+    """The @handles written in a text, as written (lower case, without the @)."""
+    return [m.rstrip(".").lower() for m in _MENTION.findall(text or "")]
 
 
-def classify(record: PostRecord, *, own_handle: str, own_domains: Sequence[str]) -> Classification:
-    own = _norm(own_handle)
-    reply_to = _norm(record.in_reply_to_handle)
+def classify(
+    record: PostRecord, *, platform: str, own_handle: str, own_domains: Sequence[str]
+) -> Classification:
+    home = home_of(platform, own_handle)
+
+    def person(raw: str) -> str:
+        return canonical_handle(platform, raw, home=home)
+
+    own = person(own_handle)
+    reply_to = person(record.in_reply_to_handle)
 
     kind = PostKind(record.kind) if record.kind else None
     if kind is None:
@@ -128,22 +126,21 @@ def classify(record: PostRecord, *, own_handle: str, own_domains: Sequence[str])
             kind = PostKind.REPLY
         else:
             kind = PostKind.ORIGINAL
-    if kind is PostKind.REPLY and _same_account(reply_to, own):
+    if kind is PostKind.REPLY and reply_to and reply_to == own:
         kind = PostKind.ORIGINAL  # the brand continuing its own thread
 
     text = own_text(record, kind)
-    addressed: list[str] = []
+    addressed: tuple[str, ...] = ()
     if kind is not PostKind.RESHARE:
+        typed = people(platform, record.mentions, home=home)
+        written = people(platform, mentions_in(text), home=home, entities=record.mentions)
+        reshared = person(record.reshared_handle)
         candidates = [reply_to] if kind is PostKind.REPLY else []
-        typed = [_norm(m) for m in record.mentions]
         candidates += typed
-        reshared = _norm(record.reshared_handle)
         # A quote's text may carry the quoted author put there by the platform ("#stitch
         # with @x"): that is not the brand addressing them, unless the source says it typed it.
-        candidates += [m for m in mentions_in(text) if not (m == reshared and m not in typed)]
-        for handle in candidates:
-            if handle and not _same_account(handle, own) and handle not in addressed:
-                addressed.append(handle)
+        candidates += [m for m in written if not (m == reshared and m not in typed)]
+        addressed = tuple(dict.fromkeys(h for h in candidates if h and h != own))
 
     without_links = _BARE_URL.sub(" ", _URL.sub(" ", text))
     is_question = kind is not PostKind.RESHARE and ("?" in without_links or "？" in without_links)
@@ -160,7 +157,7 @@ def classify(record: PostRecord, *, own_handle: str, own_domains: Sequence[str])
     sharing = kind is not PostKind.RESHARE
     return Classification(
         kind=kind,
-        addressed=tuple(addressed),
+        addressed=addressed,
         is_question=is_question,
         link_domains=tuple(domains),
         own_link_domains=own_links,

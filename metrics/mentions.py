@@ -13,8 +13,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from metrics.connectors.base import MentionRecord
 from metrics.importers.common import html_to_text
+from metrics.ingest.records import MentionRecord
 from metrics.models import Account, InboundMention, Post
 from metrics.responses import response_minutes
 from metrics.rollup import rollup_mention_days

@@ -7,19 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 
+from metrics.ingest.records import POST_KIND_LABELS, PostKind
+from metrics.platforms import PLATFORM_LABELS, Platform
 from teams.models import Team
-
-
-class Platform(models.TextChoices):
-    X = "x", "X (Twitter)"
-    MASTODON = "mastodon", "Mastodon"
-    BLUESKY = "bluesky", "Bluesky"
-    FACEBOOK = "facebook", "Facebook"
-    INSTAGRAM = "instagram", "Instagram"
-    LINKEDIN = "linkedin", "LinkedIn"
-    YOUTUBE = "youtube", "YouTube"
-    TIKTOK = "tiktok", "TikTok"
-
 
 _DOMAIN_RE = re.compile(
     r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$"
@@ -73,7 +63,7 @@ class Account(models.Model):
     TEAM_PATH = "team"
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="accounts")
-    platform = models.CharField(max_length=20, choices=Platform.choices)
+    platform = models.CharField(max_length=20, choices=PLATFORM_LABELS)
     handle = models.CharField(
         max_length=200,
         help_text="As on the platform, without the leading @ (Mastodon: user@instance; "
@@ -125,13 +115,6 @@ class Account(models.Model):
         return parse_domains(self.own_domains)
 
 
-class PostKind(models.TextChoices):
-    ORIGINAL = "original", "Original post"
-    REPLY = "reply", "Reply"
-    RESHARE = "reshare", "Reshare"
-    QUOTE = "quote", "Quote"
-
-
 class Post(models.Model):
     """A post by one of the team's accounts: the evidence behind the daily numbers."""
 
@@ -145,7 +128,7 @@ class Post(models.Model):
     local_date = models.DateField()
     text = models.TextField(blank=True)
     permalink = models.CharField(max_length=500, blank=True)
-    kind = models.CharField(max_length=10, choices=PostKind.choices, default=PostKind.ORIGINAL)
+    kind = models.CharField(max_length=10, choices=POST_KIND_LABELS, default=PostKind.ORIGINAL)
     in_reply_to_handle = models.CharField(max_length=200, blank=True)
     # The platform id of the post answered: links the brand's replies to inbound mentions.
     in_reply_to_id = models.CharField(max_length=300, blank=True)
@@ -431,7 +414,7 @@ class Connector(models.Model):
             if self.account.platform not in platforms:
                 errors["kind"] = (
                     f"A {self.get_kind_display()} connector reads "
-                    f"{' or '.join(str(Platform(p).label) for p in platforms)} accounts, and "
+                    f"{' or '.join(Platform(p).label for p in platforms)} accounts, and "
                     f"this account is on {self.account.get_platform_display()}."
                 )
         if errors:

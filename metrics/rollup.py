@@ -13,7 +13,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from metrics.models import InboundMention, MetricObservation, ObservationSource, Post, PostKind
+from metrics.ingest.records import PostKind
+from metrics.models import InboundMention, MetricObservation, ObservationSource, Post
 from metrics.responses import is_due
 from metrics.writer import Row, UpsertCounts, Upserter
 

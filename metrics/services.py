@@ -26,7 +26,7 @@ from metrics import catalog, mentions
 from metrics.classifier import Classification, classify
 from metrics.importers import registry
 from metrics.importers.common import Format, ImportFailed, Limits, ParseContext, Source
-from metrics.importers.records import (
+from metrics.ingest.records import (
     AccountInfo,
     ObservationRecord,
     ParseSummary,
@@ -38,9 +38,9 @@ from metrics.models import (
     ImportJob,
     ImportStatus,
     ObservationSource,
-    Platform,
     Post,
 )
+from metrics.platforms import Platform
 from metrics.rollup import observation_upserter, rollup_account_days
 from metrics.writer import Row, UpsertCounts, Upserter
 from teams import access
@@ -75,10 +75,8 @@ def account_get_or_create(*, team: Team, spec: str) -> Account:
     platform, sep, handle = spec.partition(":")
     platform = platform.strip().lower()
     handle = handle.strip().lstrip("@")
-    if not sep or not handle or platform not in Platform.values:
-        raise ImportFailed(
-            f"“{spec}” is not PLATFORM:HANDLE; platforms: {', '.join(Platform.values)}."
-        )
+    if not sep or not handle or platform not in list(Platform):
+        raise ImportFailed(f"“{spec}” is not PLATFORM:HANDLE; platforms: {', '.join(Platform)}.")
     account = Account.objects.filter(team=team, platform=platform, handle__iexact=handle).first()
     if account is None:
         account = Account(team=team, platform=platform, handle=handle)
@@ -421,7 +419,9 @@ def _write(
             if outcome.failed:
                 continue  # the file will be refused: only look for more errors
             acc = current_account()
-            result = classify(record, own_handle=acc.handle, own_domains=own_domains)
+            result = classify(
+                record, platform=acc.platform, own_handle=acc.handle, own_domains=own_domains
+            )
             local_day = record.published_at.astimezone(ctx.tz).date()
             touched_days.add(local_day)
             posts.add(post_row(acc.pk, record, result, local_day, job_id))

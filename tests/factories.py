@@ -7,15 +7,15 @@ import factory
 from django.contrib.auth import get_user_model
 
 from goals.models import CheckIn, KeyResult, Objective, Status, Strategy
+from metrics.ingest.records import PostKind
 from metrics.models import (
     Account,
     Connector,
     ConnectorKind,
     InboundMention,
-    Platform,
     Post,
-    PostKind,
 )
+from metrics.platforms import Platform
 from teams.models import Membership, Role, Team
 
 

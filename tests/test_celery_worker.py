@@ -10,7 +10,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from metrics import services
-from metrics.models import ImportJob, ImportStatus, Platform, Post
+from metrics.models import ImportJob, ImportStatus, Post
+from metrics.platforms import Platform
 from strategy_tracker import celery_app
 from tests.factories import AccountFactory, TeamFactory, UserFactory
 from tests.metrics.importers.helpers import FIXTURES

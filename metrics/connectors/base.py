@@ -18,23 +18,9 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from metrics.importers.records import AccountInfo, ObservationRecord, PostRecord
+from metrics.ingest.records import AccountInfo, MentionRecord, ObservationRecord, PostRecord
 
 # --- what a sync produces -----------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class MentionRecord:
-    """Someone else's post that mentions or replies to the account: the conversation in."""
-
-    platform_id: str  # the post's id on the platform (as the account's own replies cite it)
-    published_at: datetime  # timezone-aware
-    author_handle: str  # without a leading @
-    author_name: str = ""
-    text: str = ""  # plain text (HTML already converted)
-    permalink: str = ""  # where a person opens the post on the platform
-    in_reply_to_id: str = ""  # the post it replies to, when it is a reply
-    is_reply: bool = False  # a reply to one of the account's posts (else a mention)
 
 
 @dataclass

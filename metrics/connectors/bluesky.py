@@ -56,7 +56,6 @@ from metrics.connectors.base import (
     ConnectorError,
     ConnectorSpec,
     CredentialField,
-    MentionRecord,
     NotFound,
     Page,
     RequestRefused,
@@ -75,7 +74,7 @@ from metrics.importers.bluesky import (
 )
 from metrics.importers.common import normalise_handle
 from metrics.importers.jsonutil import BadValue, as_dict, as_str
-from metrics.importers.records import AccountInfo, ObservationRecord, PostRecord
+from metrics.ingest.records import AccountInfo, MentionRecord, ObservationRecord, PostRecord
 
 DEFAULT_PDS = "https://bsky.social"
 PAGE_SIZE = 100

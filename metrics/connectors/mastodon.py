@@ -58,7 +58,6 @@ from metrics.connectors.base import (
     ConnectorError,
     ConnectorSpec,
     CredentialField,
-    MentionRecord,
     NotFound,
     Page,
     SyncContext,
@@ -69,7 +68,7 @@ from metrics.connectors.base import (
 from metrics.importers.common import html_to_text, normalise_handle
 from metrics.importers.jsonutil import BadValue, as_dict, as_str
 from metrics.importers.mastodon import _acct, _api_status
-from metrics.importers.records import AccountInfo, ObservationRecord, PostRecord
+from metrics.ingest.records import AccountInfo, MentionRecord, ObservationRecord, PostRecord
 
 PLATFORM = "mastodon"
 STATUSES_LIMIT = 40  # the endpoint's maximum

@@ -114,7 +114,7 @@ from metrics.connectors.base import (
 )
 from metrics.importers.common import normalise_handle
 from metrics.importers.meta import _IG_CREDIT, _links, _mentions
-from metrics.importers.records import AccountInfo, ObservationRecord, PostKind, PostRecord
+from metrics.ingest.records import AccountInfo, ObservationRecord, PostKind, PostRecord
 
 DEFAULT_BASE_URL = "https://graph.facebook.com/v26.0"
 FACEBOOK = "facebook"  # metrics.models.Platform values (no Django imports here)

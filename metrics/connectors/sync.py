@@ -238,7 +238,12 @@ def _write_page(connector: Connector, page: Page, ctx: SyncContext, outcome: Syn
         posts = post_upserter()
         days: set[date] = set()
         for record in page.posts:
-            result = classify(record, own_handle=account.handle, own_domains=own_domains)
+            result = classify(
+                record,
+                platform=account.platform,
+                own_handle=account.handle,
+                own_domains=own_domains,
+            )
             local_day = record.published_at.astimezone(ctx.tz).date()
             days.add(local_day)
             posts.add(post_row(account.pk, record, result, local_day, None))

@@ -63,7 +63,6 @@ from metrics.connectors.base import (
     ConnectorError,
     ConnectorSpec,
     CredentialField,
-    MentionRecord,
     NotFound,
     Page,
     RateLimited,
@@ -75,13 +74,19 @@ from metrics.connectors.base import (
     parse_time,
 )
 from metrics.importers.common import normalise_handle, unescape
-from metrics.importers.records import AccountInfo, ObservationRecord, PostKind, PostRecord
 from metrics.importers.x import (
     _RETWEET_RE,
     _SHORTLINK_RE,
     _dedupe,
     _snowflake_time,
     _status_author,
+)
+from metrics.ingest.records import (
+    AccountInfo,
+    MentionRecord,
+    ObservationRecord,
+    PostKind,
+    PostRecord,
 )
 
 PAGE_SIZE = 100  # the most a timeline page holds

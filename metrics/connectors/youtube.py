@@ -75,8 +75,8 @@ from metrics.connectors.base import (
     need,
     parse_time,
 )
-from metrics.importers.records import AccountInfo, ObservationRecord, PostRecord
 from metrics.importers.youtube import _links
+from metrics.ingest.records import AccountInfo, ObservationRecord, PostRecord
 
 DEFAULT_BASE_URL = "https://www.googleapis.com/youtube/v3"
 PAGE_SIZE = 50  # the most playlistItems and videos accept per call

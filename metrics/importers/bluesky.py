@@ -45,7 +45,7 @@ from metrics.importers.jsonutil import (
     load_json,
     time,
 )
-from metrics.importers.records import (
+from metrics.ingest.records import (
     AccountInfo,
     ObservationRecord,
     PostKind,

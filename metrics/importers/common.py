@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO
 from zoneinfo import ZoneInfo
 
-from metrics.importers.records import Record
+from metrics.ingest.records import Record
 
 csv.field_size_limit(16 * 1024 * 1024)
 

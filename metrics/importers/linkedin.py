@@ -57,7 +57,7 @@ from metrics.importers.common import (
     normalise_header,
     parse_int,
 )
-from metrics.importers.records import (
+from metrics.ingest.records import (
     AccountInfo,
     ObservationRecord,
     ParseSummary,

@@ -47,7 +47,7 @@ from metrics.importers.jsonutil import (
     load_json,
     time,
 )
-from metrics.importers.records import (
+from metrics.ingest.records import (
     AccountInfo,
     ObservationRecord,
     PostKind,

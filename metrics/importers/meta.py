@@ -39,7 +39,7 @@ from metrics.importers.common import (
     parse_decimal,
     parse_int,
 )
-from metrics.importers.records import (
+from metrics.ingest.records import (
     AccountInfo,
     ObservationRecord,
     PostKind,

@@ -49,7 +49,7 @@ from metrics.importers.common import (
     open_text,
     parse_int,
 )
-from metrics.importers.records import (
+from metrics.ingest.records import (
     AccountInfo,
     ObservationRecord,
     PostKind,

@@ -37,7 +37,7 @@ from metrics.importers.common import (
     read_text,
     unescape,
 )
-from metrics.importers.records import (
+from metrics.ingest.records import (
     AccountInfo,
     ObservationRecord,
     PostKind,

@@ -15,7 +15,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from goals.models import CheckIn
-from metrics.models import MetricObservation, Platform
+from metrics.models import MetricObservation
+from metrics.platforms import Platform
 from teams.models import ApiToken
 from teams.services import api_token_create, api_token_revoke
 from tests.factories import AccountFactory, KeyResultFactory

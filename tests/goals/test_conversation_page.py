@@ -7,7 +7,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from metrics.models import Platform, Post, PostKind
+from metrics.ingest.records import PostKind
+from metrics.models import Post
+from metrics.platforms import Platform
 from tests.factories import AccountFactory, StrategyFactory
 
 PAGE = reverse("goals:conversation")

@@ -5,7 +5,8 @@ import pytest
 from django.urls import reverse
 
 from goals.models import CheckIn, Status
-from metrics.models import MetricObservation, Platform
+from metrics.models import MetricObservation
+from metrics.platforms import Platform
 from tests.factories import AccountFactory, KeyResultFactory, ObjectiveFactory, StrategyFactory
 
 DASHBOARD = reverse("goals:dashboard")

@@ -8,7 +8,9 @@ from django.core.exceptions import ValidationError
 
 from goals import health
 from goals.models import Status
-from metrics.models import MetricObservation, Platform, Post, PostKind
+from metrics.ingest.records import PostKind
+from metrics.models import MetricObservation, Post
+from metrics.platforms import Platform
 from tests.factories import AccountFactory, StrategyFactory
 
 _ids = count(1)

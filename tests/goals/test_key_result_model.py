@@ -4,7 +4,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from goals.models import Direction, KeyResult
+from goals.models import KeyResult
+from goals.progress import Direction
 from tests.factories import AccountFactory, ObjectiveFactory
 
 

@@ -5,7 +5,8 @@ import pytest
 from django.urls import reverse
 
 from goals.models import CheckIn
-from metrics.models import MetricObservation, Platform, Post
+from metrics.models import MetricObservation, Post
+from metrics.platforms import Platform
 from tests.factories import AccountFactory, KeyResultFactory
 
 

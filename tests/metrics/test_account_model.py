@@ -1,7 +1,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from metrics.models import Account, Platform, normalise_domain, parse_domains
+from metrics.models import Account, normalise_domain, parse_domains
+from metrics.platforms import Platform
 from tests.factories import AccountFactory
 
 

@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 import pytest
 
 from metrics.classifier import classify, domain_of, is_own_domain, mentions_in
-from metrics.importers.records import PostKind, PostRecord
+from metrics.ingest.records import PostKind, PostRecord
 
 WHEN = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
 OWN = ["loomwell.example"]
@@ -13,8 +13,10 @@ def post(text: str = "", **fields) -> PostRecord:
     return PostRecord(platform_id="1", published_at=WHEN, text=text, **fields)
 
 
-def c(record: PostRecord, handle: str = "loomwellroast"):
-    return classify(record, own_handle=handle, own_domains=OWN)
+def c(record: PostRecord, handle: str = "loomwellroast", platform: str = "x"):
+    if "@" in handle:
+        platform = "mastodon"
+    return classify(record, platform=platform, own_handle=handle, own_domains=OWN)
 
 
 def test_a_plain_post_is_an_original_broadcast():
@@ -124,3 +126,17 @@ def test_a_platform_written_credit_of_the_quoted_author_is_not_addressing_them()
         mentions=("kettle_and_crumb",),
     )
     assert c(typed).addressed == ("kettle_and_crumb",)
+
+
+def test_a_mastodon_person_named_bare_in_the_text_and_in_full_by_the_tag_is_one_person():
+    # Mastodon writes "@dara_rides" in the HTML and "dara_rides@pedal.example" in the tag.
+    result = c(
+        post("@dara_rides welcome back! cc @tova", mentions=("dara_rides@pedal.example",)),
+        handle="loomwell@mastodon.example",
+    )
+    assert result.addressed == ("dara_rides@pedal.example", "tova@mastodon.example")
+
+
+def test_people_are_counted_by_canonical_handle_whatever_their_spelling():
+    result = c(post("@Tova_Pours and @tova_pours, hi", mentions=("@TOVA_POURS",)))
+    assert result.addressed == ("tova_pours",)

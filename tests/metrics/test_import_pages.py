@@ -5,7 +5,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
 
-from metrics.models import ImportJob, ImportStatus, Platform, Post
+from metrics.models import ImportJob, ImportStatus, Post
+from metrics.platforms import Platform
 from tests.factories import AccountFactory
 from tests.metrics.importers.helpers import FIXTURES
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from metrics.importers.common import ImportFailed, Source
-from metrics.models import Account, MetricObservation, ObservationSource, Platform, Post
+from metrics.models import Account, MetricObservation, ObservationSource, Post
+from metrics.platforms import Platform
 from metrics.services import account_get_or_create, import_source
 from tests.factories import AccountFactory
 from tests.metrics.importers.helpers import FIXTURES

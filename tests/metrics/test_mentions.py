@@ -8,8 +8,9 @@ import pytest
 import time_machine
 
 from metrics import mentions
-from metrics.connectors.base import MentionRecord
-from metrics.models import InboundMention, MetricObservation, Platform
+from metrics.ingest.records import MentionRecord
+from metrics.models import InboundMention, MetricObservation
+from metrics.platforms import Platform
 from tests.factories import AccountFactory, InboundMentionFactory, PostFactory
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)

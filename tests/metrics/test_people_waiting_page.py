@@ -6,7 +6,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from metrics.models import InboundMention, Platform
+from metrics.models import InboundMention
+from metrics.platforms import Platform
 from tests.factories import AccountFactory, ConnectorFactory, InboundMentionFactory, PostFactory
 
 URL = reverse("metrics:people_waiting")

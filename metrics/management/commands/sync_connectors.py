@@ -8,7 +8,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from metrics.connectors.services import credentials_reencrypt
 from metrics.connectors.sync import SyncOutcome, connector_sync, due_connectors
-from metrics.models import Connector, Platform
+from metrics.models import Connector
+from metrics.platforms import Platform
 from teams.models import Team
 
 
@@ -85,10 +86,10 @@ class Command(BaseCommand):
             platform, sep, handle = options["account"].partition(":")
             platform = platform.strip().lower()
             handle = handle.strip().lstrip("@")
-            if not sep or not handle or platform not in Platform.values:
+            if not sep or not handle or platform not in list(Platform):
                 raise CommandError(
                     f"“{options['account']}” is not PLATFORM:HANDLE; platforms: "
-                    f"{', '.join(Platform.values)}."
+                    f"{', '.join(Platform)}."
                 )
             named = list(query.filter(account__platform=platform, account__handle__iexact=handle))
             if not named:

@@ -4,7 +4,7 @@ each test module's `server` fixture sets up."""
 import pytest
 
 from metrics.connectors import credentials as vault
-from metrics.models import Platform
+from metrics.platforms import Platform
 from tests.factories import AccountFactory, ConnectorFactory
 from tests.metrics.connectors.fake_mastodon import HANDLE
 

@@ -14,7 +14,7 @@ from werkzeug import Request, Response
 
 from metrics.connectors.base import AuthFailed, BadResponse, NotFound
 from metrics.connectors.bluesky import SPEC
-from metrics.importers.records import AccountInfo, ObservationRecord, PostKind
+from metrics.ingest.records import AccountInfo, ObservationRecord, PostKind
 from tests.metrics.connectors.helpers import load, run
 
 PROFILE = "/xrpc/app.bsky.actor.getProfile"

@@ -5,7 +5,8 @@ from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
 from metrics.connectors import credentials as vault
-from metrics.models import Connector, Platform
+from metrics.models import Connector
+from metrics.platforms import Platform
 from tests.admin_forms import errors_of, post_data
 from tests.factories import AccountFactory, ConnectorFactory
 

@@ -12,7 +12,7 @@ from pytest_httpserver import HTTPServer
 
 from metrics.connectors.base import AuthFailed, BadResponse, NotFound
 from metrics.connectors.mastodon import SPEC, base_url_for_handle
-from metrics.importers.records import AccountInfo, ObservationRecord, PostKind
+from metrics.ingest.records import AccountInfo, ObservationRecord, PostKind
 from tests.metrics.connectors.helpers import load, run
 
 HANDLE = "loomwell@mastodon.example"

@@ -23,7 +23,7 @@ from metrics.connectors.base import (
 )
 from metrics.connectors.meta import SPEC, classify_error
 from metrics.importers.meta import FORMATS
-from metrics.importers.records import PostKind
+from metrics.ingest.records import PostKind
 from tests.metrics.connectors.helpers import RESPONSES, Run, run
 from tests.metrics.importers.helpers import FIXTURES, parse
 

@@ -15,9 +15,9 @@ from metrics.models import (
     InboundMention,
     MetricObservation,
     ObservationSource,
-    Platform,
     Post,
 )
+from metrics.platforms import Platform
 from metrics.selectors import SeriesRequest, series_for
 from tests.factories import AccountFactory, ConnectorFactory
 from tests.metrics.connectors.fake_mastodon import (

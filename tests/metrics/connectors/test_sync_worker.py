@@ -10,7 +10,8 @@ from werkzeug import Response
 
 from metrics.connectors import credentials as vault
 from metrics.connectors.services import connector_sync_enqueue
-from metrics.models import Connector, InboundMention, MetricObservation, Platform, Post
+from metrics.models import Connector, InboundMention, MetricObservation, Post
+from metrics.platforms import Platform
 from metrics.selectors import SeriesRequest, series_for
 from tests.factories import AccountFactory, ConnectorFactory, TeamFactory
 from tests.metrics.connectors.fake_mastodon import (

@@ -17,7 +17,7 @@ from metrics.connectors.base import (
     RequestRefused,
 )
 from metrics.connectors.x import SPEC
-from metrics.importers.records import PostKind
+from metrics.ingest.records import PostKind
 from tests.metrics.connectors.helpers import load, run
 
 TOKEN = {"bearer_token": "AAAAAAAAAAAAAAAAAAAAAFernhillTest%2Fapp%3DQx7"}

@@ -19,7 +19,7 @@ from metrics.connectors.base import (
     RequestRefused,
 )
 from metrics.connectors.youtube import SPEC
-from metrics.importers.records import AccountInfo, ObservationRecord
+from metrics.ingest.records import AccountInfo, ObservationRecord
 from tests.metrics.connectors.helpers import Run, context, load, run
 
 KEY = "AIzaSyD-test-key-0123456789abcdefghij"

@@ -10,7 +10,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from metrics.importers.common import Format, ParseContext, Source
-from metrics.importers.records import AccountInfo, ObservationRecord, PostRecord, RowError
+from metrics.ingest.records import (
+    AccountInfo,
+    ExportInfo,
+    ObservationRecord,
+    PostRecord,
+    RowError,
+)
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 # The shared exports folder sits next to the project checkout (../shared/exports).
@@ -23,6 +29,7 @@ class Parsed:
     posts: list[PostRecord] = field(default_factory=list)
     observations: list[ObservationRecord] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    exports: list[ExportInfo] = field(default_factory=list)
 
     def series(self, metric: str) -> dict[date, object]:
         return {o.day: o.value for o in self.observations if o.metric == metric}
@@ -46,6 +53,8 @@ def parse(
             result.posts.append(record)
         elif isinstance(record, ObservationRecord):
             result.observations.append(record)
+        elif isinstance(record, ExportInfo):
+            result.exports.append(record)
         else:
             result.errors.append(record)
     return result

@@ -26,7 +26,7 @@ import pytest
 
 from metrics.importers.bluesky import FORMATS
 from metrics.importers.common import ImportFailed, ParseContext, Source
-from metrics.importers.records import AccountInfo, PostKind
+from metrics.ingest.records import AccountInfo, PostKind
 from tests.metrics.importers.helpers import FIXTURES, SHARED_EXPORTS, parse
 
 FEED_FMT, PROFILE_FMT = FORMATS

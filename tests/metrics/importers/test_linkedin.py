@@ -20,7 +20,7 @@ import xlrd  # type: ignore[import-untyped]
 
 from metrics.importers.common import ImportFailed, ParseContext, Source
 from metrics.importers.linkedin import FORMATS
-from metrics.importers.records import PostRecord, RowError
+from metrics.ingest.records import PostRecord, RowError
 from tests.metrics.importers.helpers import FIXTURES, SHARED_EXPORTS, parse
 
 CONTENT, FOLLOWERS = FORMATS

@@ -27,7 +27,7 @@ import pytest
 
 from metrics.importers.common import ImportFailed, ParseContext, Source
 from metrics.importers.mastodon import FORMATS
-from metrics.importers.records import AccountInfo, PostKind
+from metrics.ingest.records import AccountInfo, PostKind
 from tests.metrics.importers.helpers import FIXTURES, SHARED_EXPORTS, parse
 
 ARCHIVE_FMT, API_FMT = FORMATS

@@ -19,7 +19,7 @@ import pytest
 
 from metrics.importers.common import ImportFailed, ParseContext, Source
 from metrics.importers.meta import FORMATS
-from metrics.importers.records import AccountInfo, PostKind, PostRecord, RowError
+from metrics.ingest.records import AccountInfo, PostKind, PostRecord, RowError
 from tests.metrics.importers.helpers import FIXTURES, SHARED_EXPORTS, parse
 
 FORMAT = {fmt.key: fmt for fmt in FORMATS}

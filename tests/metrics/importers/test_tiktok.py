@@ -23,8 +23,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from metrics.importers.common import ImportFailed, ParseContext, Source
-from metrics.importers.records import PostKind, RowError
 from metrics.importers.tiktok import FORMATS
+from metrics.ingest.records import PostKind, RowError
 from tests.metrics.importers.helpers import FIXTURES, SHARED_EXPORTS, parse
 
 BY_KEY = {fmt.key: fmt for fmt in FORMATS}

@@ -21,8 +21,8 @@ import pytest
 
 from metrics.catalog import CATALOG
 from metrics.importers.common import ImportFailed, Member, ParseContext, Source
-from metrics.importers.records import PostKind, RowError
 from metrics.importers.x import FORMATS
+from metrics.ingest.records import PostKind, RowError
 from tests.metrics.importers.helpers import FIXTURES, SHARED_EXPORTS, parse, real_export
 
 FMT = {f.key: f for f in FORMATS}

@@ -18,8 +18,8 @@ from decimal import Decimal
 import pytest
 
 from metrics.importers.common import ImportFailed, ParseContext, Source
-from metrics.importers.records import ObservationRecord, PostRecord, RowError
 from metrics.importers.youtube import FORMATS
+from metrics.ingest.records import ObservationRecord, PostRecord, RowError
 from tests.metrics.importers.helpers import FIXTURES, SHARED_EXPORTS, parse
 
 CONTENT, OTHER = FORMATS

@@ -1,11 +1,14 @@
-"""What parsers produce: plain records that know nothing of the database.
+"""What every source hands to the one write path (metrics.ingest): plain records that
+know nothing of the database. File parsers and API connectors produce the same records.
 
 A parser yields, in any order:
 - AccountInfo: the account the file belongs to, when the file names it;
+- ExportInfo: when the export was made, when the file says so (its snapshot time);
 - PostRecord: one post (or reshare) by that account, with per-post counts where known;
 - ObservationRecord: one daily number for a catalogue metric;
 - RowError: a row that could not be read (the import then fails as a whole, and the
   errors are reported with their row numbers).
+A connector's page adds MentionRecord: someone else's post addressing the account.
 """
 
 from __future__ import annotations
@@ -21,6 +24,18 @@ class PostKind(enum.StrEnum):
     REPLY = "reply"
     RESHARE = "reshare"
     QUOTE = "quote"
+
+    @property
+    def label(self) -> str:
+        return POST_KIND_LABELS[self]
+
+
+POST_KIND_LABELS: dict[PostKind, str] = {
+    PostKind.ORIGINAL: "Original post",
+    PostKind.REPLY: "Reply",
+    PostKind.RESHARE: "Reshare",
+    PostKind.QUOTE: "Quote",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +79,29 @@ class ObservationRecord:
     row: int = 0
 
 
+@dataclass(slots=True)
+class MentionRecord:
+    """Someone else's post that mentions or replies to the account: the conversation in."""
+
+    platform_id: str  # the post's id on the platform (as the account's own replies cite it)
+    published_at: datetime  # timezone-aware
+    author_handle: str  # without a leading @
+    author_name: str = ""
+    text: str = ""  # plain text (HTML already converted)
+    permalink: str = ""  # where a person opens the post on the platform
+    in_reply_to_id: str = ""  # the post it replies to, when it is a reply
+    is_reply: bool = False  # a reply to one of the account's posts (else a mention)
+
+
+@dataclass(frozen=True, slots=True)
+class ExportInfo:
+    """When the export was made, as the file itself says (a manifest, a column, the name
+    the platform gives its files). The snapshot time decides between two exports of the
+    same numbers: the later export wins, whatever order they are imported in."""
+
+    exported_at: datetime  # timezone-aware
+
+
 @dataclass(frozen=True, slots=True)
 class RowError:
     row: int  # 1-based line/row number in the member named below
@@ -71,7 +109,7 @@ class RowError:
     member: str = ""  # file inside an archive, when there are several
 
 
-Record = AccountInfo | PostRecord | ObservationRecord | RowError
+Record = AccountInfo | ExportInfo | PostRecord | ObservationRecord | RowError
 
 
 @dataclass
