@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from metrics.ingest.precedence import SourceProfile
 from metrics.ingest.records import AccountInfo, MentionRecord, ObservationRecord, PostRecord
 
 # --- what a sync produces -----------------------------------------------------------------
@@ -72,6 +73,8 @@ class ConnectorSpec:
 
     key: str  # metrics.models.ConnectorKind value
     label: str
+    # What this API can know about a post (metrics.ingest.precedence).
+    profile: SourceProfile
     platforms: tuple[str, ...]  # metrics.models.Platform values it serves
     default_base_url: str
     credential_fields: tuple[CredentialField, ...]

@@ -74,6 +74,7 @@ from metrics.importers.bluesky import (
 )
 from metrics.importers.common import normalise_handle
 from metrics.importers.jsonutil import BadValue, as_dict, as_str
+from metrics.ingest.precedence import KindEvidence, SourceProfile, TextEvidence
 from metrics.ingest.records import AccountInfo, MentionRecord, ObservationRecord, PostRecord
 
 DEFAULT_PDS = "https://bsky.social"
@@ -467,6 +468,7 @@ def fetch(ctx: SyncContext) -> Iterator[Page]:
 
 SPEC = ConnectorSpec(
     key="bluesky",
+    profile=SourceProfile(KindEvidence.TOLD, TextEvidence.FULL, entities=True),
     label="Bluesky",
     platforms=("bluesky",),
     default_base_url="https://public.api.bsky.app",

@@ -68,6 +68,7 @@ from metrics.connectors.base import (
 from metrics.importers.common import html_to_text, normalise_handle
 from metrics.importers.jsonutil import BadValue, as_dict, as_str
 from metrics.importers.mastodon import _acct, _api_status
+from metrics.ingest.precedence import KindEvidence, SourceProfile, TextEvidence
 from metrics.ingest.records import AccountInfo, MentionRecord, ObservationRecord, PostRecord
 
 PLATFORM = "mastodon"
@@ -405,6 +406,7 @@ def _mentions(
 
 SPEC = ConnectorSpec(
     key="mastodon",
+    profile=SourceProfile(KindEvidence.TOLD, TextEvidence.FULL, entities=True),
     label="Mastodon",
     platforms=(PLATFORM,),
     default_base_url="",

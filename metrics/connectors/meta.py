@@ -114,6 +114,7 @@ from metrics.connectors.base import (
 )
 from metrics.importers.common import normalise_handle
 from metrics.importers.meta import _IG_CREDIT, _links, _mentions
+from metrics.ingest.precedence import KindEvidence, SourceProfile, TextEvidence
 from metrics.ingest.records import AccountInfo, ObservationRecord, PostKind, PostRecord
 
 DEFAULT_BASE_URL = "https://graph.facebook.com/v26.0"
@@ -770,6 +771,7 @@ def fetch(ctx: SyncContext) -> Iterator[Page]:
 
 SPEC = ConnectorSpec(
     key="meta",
+    profile=SourceProfile(KindEvidence.TOLD, TextEvidence.FULL),
     label="Meta Graph API",
     platforms=(FACEBOOK, INSTAGRAM),
     default_base_url=DEFAULT_BASE_URL,

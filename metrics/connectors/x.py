@@ -81,6 +81,7 @@ from metrics.importers.x import (
     _snowflake_time,
     _status_author,
 )
+from metrics.ingest.precedence import KindEvidence, SourceProfile, TextEvidence
 from metrics.ingest.records import (
     AccountInfo,
     MentionRecord,
@@ -594,6 +595,7 @@ def fetch(ctx: SyncContext) -> Iterator[Page]:
 
 SPEC = ConnectorSpec(
     key="x",
+    profile=SourceProfile(KindEvidence.TOLD, TextEvidence.FULL, entities=True),
     label="X API v2",
     platforms=("x",),
     default_base_url="https://api.x.com",

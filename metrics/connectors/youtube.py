@@ -76,6 +76,7 @@ from metrics.connectors.base import (
     parse_time,
 )
 from metrics.importers.youtube import _links
+from metrics.ingest.precedence import KindEvidence, SourceProfile, TextEvidence
 from metrics.ingest.records import AccountInfo, ObservationRecord, PostRecord
 
 DEFAULT_BASE_URL = "https://www.googleapis.com/youtube/v3"
@@ -385,6 +386,7 @@ def fetch(ctx: SyncContext) -> Iterator[Page]:
 
 SPEC = ConnectorSpec(
     key="youtube",
+    profile=SourceProfile(KindEvidence.TOLD, TextEvidence.FULL),
     label="YouTube Data API v3",
     platforms=("youtube",),
     default_base_url=DEFAULT_BASE_URL,

@@ -45,6 +45,7 @@ from metrics.importers.jsonutil import (
     load_json,
     time,
 )
+from metrics.ingest.precedence import KindEvidence, SourceProfile, TextEvidence
 from metrics.ingest.records import (
     AccountInfo,
     ObservationRecord,
@@ -490,6 +491,7 @@ FORMATS: list[Format] = [
         platform=PLATFORM,
         sniff=sniff_feed,
         parse=parse_feed,
+        profile=SourceProfile(KindEvidence.TOLD, TextEvidence.FULL, entities=True),
     ),
     Format(
         key="bluesky_profile",

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO
 from zoneinfo import ZoneInfo
 
+from metrics.ingest.precedence import NUMBERS_ONLY, SourceProfile
 from metrics.ingest.records import Record
 
 csv.field_size_limit(16 * 1024 * 1024)
@@ -505,3 +506,6 @@ class Format:
     platform: str  # metrics.models.Platform value
     sniff: Callable[[Source], bool]
     parse: Callable[[Source, ParseContext], Iterator[Record]]
+    # What this format can know about a post (metrics.ingest.precedence): how its word on
+    # a post's kind, text and time ranks against other sources' when they disagree.
+    profile: SourceProfile = NUMBERS_ONLY

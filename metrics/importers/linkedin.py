@@ -57,6 +57,7 @@ from metrics.importers.common import (
     normalise_header,
     parse_int,
 )
+from metrics.ingest.precedence import KindEvidence, SourceProfile, TextEvidence, TimeEvidence
 from metrics.ingest.records import (
     AccountInfo,
     ObservationRecord,
@@ -580,6 +581,7 @@ FORMATS: list[Format] = [
         platform=PLATFORM,
         sniff=_sniffer("content"),
         parse=parse_content,
+        profile=SourceProfile(KindEvidence.NONE, TextEvidence.FULL, time=TimeEvidence.EXACT),
     ),
     Format(
         key="linkedin_followers",

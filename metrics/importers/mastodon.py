@@ -47,6 +47,7 @@ from metrics.importers.jsonutil import (
     load_json,
     time,
 )
+from metrics.ingest.precedence import KindEvidence, SourceProfile, TextEvidence
 from metrics.ingest.records import (
     AccountInfo,
     ObservationRecord,
@@ -667,6 +668,7 @@ FORMATS: list[Format] = [
         platform=PLATFORM,
         sniff=sniff_archive,
         parse=parse_archive,
+        profile=SourceProfile(KindEvidence.TOLD, TextEvidence.FULL, entities=True),
     ),
     Format(
         key="mastodon_api_statuses",
@@ -674,5 +676,6 @@ FORMATS: list[Format] = [
         platform=PLATFORM,
         sniff=sniff_api,
         parse=parse_api,
+        profile=SourceProfile(KindEvidence.TOLD, TextEvidence.FULL, entities=True),
     ),
 ]

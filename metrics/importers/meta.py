@@ -39,6 +39,7 @@ from metrics.importers.common import (
     parse_decimal,
     parse_int,
 )
+from metrics.ingest.precedence import KindEvidence, SourceProfile, TextEvidence, TimeEvidence
 from metrics.ingest.records import (
     AccountInfo,
     ObservationRecord,
@@ -706,6 +707,7 @@ FORMATS: list[Format] = [
         platform=FACEBOOK,
         sniff=_sniff_facebook_content,
         parse=_parse_facebook_content,
+        profile=SourceProfile(KindEvidence.TOLD, TextEvidence.FULL, time=TimeEvidence.MINUTE),
     ),
     Format(
         key="instagram_content",
@@ -713,6 +715,7 @@ FORMATS: list[Format] = [
         platform=INSTAGRAM,
         sniff=_sniff_instagram_content,
         parse=_parse_instagram_content,
+        profile=SourceProfile(KindEvidence.INFERRED, TextEvidence.FULL, time=TimeEvidence.MINUTE),
     ),
     Format(
         key="facebook_daily",
@@ -734,5 +737,6 @@ FORMATS: list[Format] = [
         platform=FACEBOOK,
         sniff=_sniff_facebook_legacy,
         parse=_parse_facebook_legacy,
+        profile=SourceProfile(KindEvidence.NONE, TextEvidence.FULL, time=TimeEvidence.MINUTE),
     ),
 ]

@@ -49,6 +49,7 @@ from metrics.importers.common import (
     open_text,
     parse_int,
 )
+from metrics.ingest.precedence import KindEvidence, SourceProfile, TextEvidence
 from metrics.ingest.records import (
     AccountInfo,
     ObservationRecord,
@@ -882,6 +883,7 @@ FORMATS: list[Format] = [
         platform=PLATFORM,
         sniff=_sniff_content,
         parse=parse_content,
+        profile=SourceProfile(KindEvidence.INFERRED, TextEvidence.SHORTENED),
     ),
     Format(
         key="tiktok_viewers",

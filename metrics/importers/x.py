@@ -37,6 +37,7 @@ from metrics.importers.common import (
     read_text,
     unescape,
 )
+from metrics.ingest.precedence import KindEvidence, SourceProfile, TextEvidence, TimeEvidence
 from metrics.ingest.records import (
     AccountInfo,
     ObservationRecord,
@@ -990,6 +991,7 @@ FORMATS: list[Format] = [
         platform=PLATFORM,
         sniff=sniff_tweet_activity,
         parse=parse_tweet_activity,
+        profile=SourceProfile(KindEvidence.INFERRED, TextEvidence.FULL, time=TimeEvidence.MINUTE),
     ),
     Format(
         key="x_content",
@@ -997,6 +999,7 @@ FORMATS: list[Format] = [
         platform=PLATFORM,
         sniff=sniff_content,
         parse=parse_content,
+        profile=SourceProfile(KindEvidence.INFERRED, TextEvidence.SHORTENED),
     ),
     Format(
         key="x_overview",
@@ -1011,5 +1014,6 @@ FORMATS: list[Format] = [
         platform=PLATFORM,
         sniff=sniff_archive,
         parse=parse_archive,
+        profile=SourceProfile(KindEvidence.TOLD, TextEvidence.FULL, entities=True),
     ),
 ]

@@ -62,6 +62,7 @@ from metrics.importers.common import (
     parse_decimal,
     parse_int,
 )
+from metrics.ingest.precedence import KindEvidence, SourceProfile, TextEvidence, TimeEvidence
 from metrics.ingest.records import (
     AccountInfo,
     ObservationRecord,
@@ -502,6 +503,7 @@ FORMATS: list[Format] = [
         platform=PLATFORM,
         sniff=_sniff_content,
         parse=parse_content,
+        profile=SourceProfile(KindEvidence.TOLD, TextEvidence.FULL, time=TimeEvidence.DAY),
     ),
     Format(
         key="youtube_other_report",
