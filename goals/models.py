@@ -10,7 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from goals import periods
-from goals.progress import DIRECTION_LABELS, Direction
+from goals.progress import Direction
 from metrics import catalog
 from metrics.models import Account
 from teams.models import Team
@@ -211,7 +211,7 @@ class KeyResult(models.Model):
         "always use the latest value.",
     )
     direction = models.CharField(
-        max_length=10, choices=DIRECTION_LABELS, default=Direction.INCREASE
+        max_length=10, choices=Direction.choices(), default=Direction.INCREASE.value
     )
     baseline = models.DecimalField(max_digits=20, decimal_places=4)
     target = models.DecimalField(

@@ -54,6 +54,11 @@ class Direction(StrEnum):
     def label(self) -> str:
         return DIRECTION_LABELS[self]
 
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        """(value, label) pairs for a model field's choices."""
+        return [(member.value, member.label) for member in cls]
+
 
 DIRECTION_LABELS: dict[Direction, str] = {
     Direction.INCREASE: "Increase to the target",

@@ -16,8 +16,8 @@ from django.views.decorators.http import require_GET
 
 from goals import charts, health
 from goals.models import Strategy
-from metrics.mentions import answer_limit
 from metrics.models import Account
+from metrics.responses import answer_limit
 from metrics.selectors import inbound_summary
 from teams import access
 from teams.models import Team

@@ -1,146 +1,15 @@
-"""Writes for the conversation coming in: storing inbound mentions, linking the brand's
-answers to them, and marking one as needing no answer."""
+"""Writes people make on the conversation coming in (the ingest path stores mentions:
+metrics.ingest.mentions)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
-
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
 
-from metrics.importers.common import html_to_text
-from metrics.ingest.records import MentionRecord
-from metrics.models import Account, InboundMention, Post
-from metrics.responses import response_minutes
-from metrics.rollup import rollup_mention_days
+from metrics.ingest.mentions import mentions_rollup
+from metrics.models import InboundMention
 from teams import access
-
-
-def answer_limit() -> timedelta:
-    return timedelta(hours=settings.MENTION_ANSWER_WITHIN_HOURS)
-
-
-def _norm(handle: str) -> str:
-    return handle.strip().lstrip("@").lower()
-
-
-def mentions_upsert(
-    *, account: Account, records: Sequence[MentionRecord], tz: ZoneInfo
-) -> set[date]:
-    """Store (or refresh) mentions of the account; returns the days they came in.
-
-    Mentions by the team's own accounts on the same platform need no answer; a person's
-    choice that one needs no answer, and a found answer, are never overwritten.
-    """
-    if not records:
-        return set()
-    own = {
-        _norm(handle)
-        for handle in Account.objects.filter(
-            team_id=account.team_id, platform=account.platform, is_competitor=False
-        ).values_list("handle", flat=True)
-    }
-    rows: dict[str, InboundMention] = {}
-    for record in records:
-        author = _norm(record.author_handle)
-        if author == _norm(account.handle):
-            continue  # the account talking to itself is not the conversation coming in
-        rows[record.platform_id] = InboundMention(
-            account=account,
-            platform_id=record.platform_id[:300],
-            published_at=record.published_at,
-            local_date=record.published_at.astimezone(tz).date(),
-            author_handle=record.author_handle.lstrip("@")[:200],
-            author_name=record.author_name[:200],
-            # Connectors hand over plain text; strip any markup that slipped through so
-            # the text is safe to show anywhere (templates escape it as well).
-            text=html_to_text(record.text) if "<" in record.text else record.text,
-            permalink=record.permalink[:500] if record.permalink.startswith("http") else "",
-            in_reply_to_id=record.in_reply_to_id[:300],
-            is_reply=record.is_reply,
-            needs_answer=author not in own,
-        )
-    existing = list(
-        InboundMention.objects.filter(account=account, platform_id__in=list(rows)).only(
-            "pk", "platform_id", "author_name", "text", "permalink"
-        )
-    )
-    known = {mention.platform_id for mention in existing}
-    InboundMention.objects.bulk_create(
-        [row for key, row in rows.items() if key not in known], batch_size=500
-    )
-    for mention in existing:  # an edited post: its words, not a person's choices
-        row = rows[mention.platform_id]
-        mention.author_name, mention.text, mention.permalink = (
-            row.author_name,
-            row.text,
-            row.permalink,
-        )
-    InboundMention.objects.bulk_update(
-        existing, ["author_name", "text", "permalink"], batch_size=500
-    )
-    return {row.local_date for row in rows.values()}
-
-
-def mentions_link_answers(
-    *, account: Account, platform_ids: Iterable[str] | None = None
-) -> set[date]:
-    """Find the account's replies to its unanswered mentions (all of them, or those with
-    these ids): the first reply after the mention answers it. Returns the days of the
-    mentions that got an answer."""
-    unanswered = InboundMention.objects.filter(account=account, answered_at__isnull=True)
-    if platform_ids is not None:
-        unanswered = unanswered.filter(platform_id__in=list(set(platform_ids)))
-    waiting = {
-        mention.platform_id: mention
-        for mention in unanswered.only("pk", "platform_id", "published_at", "local_date")
-    }
-    if not waiting:
-        return set()
-    answers: dict[str, tuple[datetime, int]] = {}
-    ids = list(waiting)
-    for start in range(0, len(ids), 500):
-        replies = Post.objects.filter(
-            account=account, in_reply_to_id__in=ids[start : start + 500]
-        ).values_list("in_reply_to_id", "published_at", "pk")
-        for reply_to, published_at, post_id in replies:
-            if published_at < waiting[reply_to].published_at:
-                continue
-            if reply_to not in answers or published_at < answers[reply_to][0]:
-                answers[reply_to] = (published_at, post_id)
-    days: set[date] = set()
-    for platform_id, (answered_at, post_id) in answers.items():
-        mention = waiting[platform_id]
-        mention.answered_at = answered_at
-        mention.answered_by_id = post_id
-        mention.response_minutes = response_minutes(mention.published_at, answered_at)
-        days.add(mention.local_date)
-    InboundMention.objects.bulk_update(
-        [waiting[key] for key in answers],
-        ["answered_at", "answered_by", "response_minutes"],
-        batch_size=500,
-    )
-    return days
-
-
-def mention_days_to_refresh(*, account: Account, now: datetime) -> set[date]:
-    """Days whose 'due' count may have changed since the last rollup: those with a
-    mention that was still within the answer limit a little while ago."""
-    recent = now - answer_limit() - timedelta(days=2)
-    return set(
-        InboundMention.objects.filter(
-            account=account, answered_at__isnull=True, published_at__gte=recent
-        ).values_list("local_date", flat=True)
-    )
-
-
-def mentions_rollup(*, account: Account, days: Iterable[date]) -> None:
-    rollup_mention_days(account_id=account.pk, days=days, now=timezone.now(), limit=answer_limit())
 
 
 @transaction.atomic

@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 
-from metrics.ingest.records import POST_KIND_LABELS, PostKind
-from metrics.platforms import PLATFORM_LABELS, Platform
+from metrics.ingest.records import PostKind
+from metrics.platforms import Platform
 from teams.models import Team
 
 _DOMAIN_RE = re.compile(
@@ -63,7 +63,7 @@ class Account(models.Model):
     TEAM_PATH = "team"
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="accounts")
-    platform = models.CharField(max_length=20, choices=PLATFORM_LABELS)
+    platform = models.CharField(max_length=20, choices=Platform.choices())
     handle = models.CharField(
         max_length=200,
         help_text="As on the platform, without the leading @ (Mastodon: user@instance; "
@@ -128,7 +128,9 @@ class Post(models.Model):
     local_date = models.DateField()
     text = models.TextField(blank=True)
     permalink = models.CharField(max_length=500, blank=True)
-    kind = models.CharField(max_length=10, choices=POST_KIND_LABELS, default=PostKind.ORIGINAL)
+    kind = models.CharField(
+        max_length=10, choices=PostKind.choices(), default=PostKind.ORIGINAL.value
+    )
     in_reply_to_handle = models.CharField(max_length=200, blank=True)
     # The platform id of the post answered: links the brand's replies to inbound mentions.
     in_reply_to_id = models.CharField(max_length=300, blank=True)
@@ -149,8 +151,25 @@ class Post(models.Model):
     clicks = models.BigIntegerField(null=True, blank=True)
     saves = models.BigIntegerField(null=True, blank=True)
     video_views = models.BigIntegerField(null=True, blank=True)
-    import_job = models.ForeignKey(
-        "ImportJob", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    # What the sources said, as merged (metrics.ingest.precedence); the fields above that
+    # the classifier derives (kind, addressed, ...) are computed from these.
+    claimed_kind = models.CharField(
+        max_length=10,
+        choices=PostKind.choices(),
+        blank=True,
+        help_text="The kind the strongest source gave; blank when no source could tell.",
+    )
+    mentions = models.JSONField(
+        default=list, blank=True, help_text="Handles the post's own entities or text name."
+    )
+    links = models.JSONField(default=list, blank=True, help_text="Full URLs in the post.")
+    evidence = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="For each field, the snapshot its value came from.",
+    )
+    sources = models.JSONField(
+        default=list, blank=True, help_text="Every snapshot that said something about the post."
     )
 
     class Meta:
@@ -176,6 +195,7 @@ class Post(models.Model):
 class ObservationSource(models.TextChoices):
     FILE = "file", "Imported"
     API = "api", "From the platform's API"
+    BULK = "bulk", "Sent over the bulk API"
     ROLLUP = "rollup", "Derived from posts"
 
 
@@ -195,9 +215,10 @@ class MetricObservation(models.Model):
     source = models.CharField(
         max_length=10, choices=ObservationSource.choices, default=ObservationSource.FILE
     )
-    # Which import last wrote the number: provenance only, so a plain id (no foreign key
-    # check and no index on each of millions of rows).
-    import_job_id = models.BigIntegerField(null=True, blank=True)
+    # The snapshot the number came from (None when derived from posts): it decides
+    # between two sources of the same day. A plain id (no foreign key check and no index on
+    # each of millions of rows).
+    snapshot_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["account", "metric", "date"]
@@ -275,6 +296,75 @@ class ImportJob(models.Model):
         if self.started_at and self.finished_at:
             return (self.finished_at - self.started_at).total_seconds()
         return None
+
+
+class SnapshotKind(models.TextChoices):
+    FILE = "file", "Imported file"
+    API = "api", "Platform API sync"
+    BULK = "bulk", "Bulk API request"
+
+
+class SnapshotTime(models.TextChoices):
+    """How a snapshot's time is known."""
+
+    EXPORT = "export", "the export's own date"
+    DATA = "data", "the latest date in the data"
+    FETCH = "fetch", "the time of the fetch"
+    REQUEST = "request", "the time of the request"
+    UNKNOWN = "unknown", "unknown (recorded before snapshots were)"
+
+
+class Snapshot(models.Model):
+    """One look at one account's data by one source: an imported file, an API sync run, a
+    bulk API request. Posts and daily numbers remember the snapshot behind each value, and
+    the snapshots' times decide between sources (the later look wins, not the later import).
+    Importing the same file again is the same snapshot."""
+
+    TEAM_PATH = "account__team"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="snapshots")
+    kind = models.CharField(max_length=10, choices=SnapshotKind.choices)
+    format_key = models.CharField(
+        max_length=40, help_text="The export format, “api:<connector>” or “bulk”."
+    )
+    label = models.CharField(max_length=255, blank=True, help_text="The file or source name.")
+    key = models.CharField(
+        max_length=100,
+        help_text="Files: SHA-256 of the content. Syncs and bulk requests: unique per run.",
+    )
+    observed_at = models.DateTimeField(help_text="When the source looked at the data.")
+    observed_from = models.CharField(max_length=10, choices=SnapshotTime.choices)
+    # The source's SourceProfile (metrics.ingest.precedence) as it was when it looked: how
+    # its word on a post's kind, text and time ranks against other sources'.
+    profile = models.JSONField(default=dict)
+    import_job = models.ForeignKey(
+        ImportJob,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="snapshots",
+        help_text="The import that first brought it.",
+    )
+    connector = models.ForeignKey(
+        "Connector", on_delete=models.SET_NULL, null=True, blank=True, related_name="snapshots"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-observed_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "format_key", "key"], name="snapshot_unique_per_account"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label or self.format_key} ({self.observed_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def identity(self) -> str:
+        """Stable across databases and import orders: breaks ties between snapshots."""
+        return f"{self.format_key}/{self.key}"
 
 
 class InboundMentionQuerySet(models.QuerySet["InboundMention"]):

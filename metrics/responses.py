@@ -1,5 +1,6 @@
-"""The rules of the conversation coming in, as pure functions: when a mention is due an
-answer, how long the answer took, and percentiles of those times.
+"""The rules of the conversation coming in: when a mention is due an answer, how long the
+answer took, and percentiles of those times (pure functions), and the answer limit they
+use (the one setting read here).
 
 A mention is *due* once it is answered, or once it has waited longer than the answer limit
 (MENTION_ANSWER_WITHIN_HOURS) without an answer: a mention that came in an hour ago is not
@@ -13,6 +14,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+
+from django.conf import settings
 
 
 def response_minutes(published_at: datetime, answered_at: datetime) -> int:
@@ -39,3 +42,9 @@ def percentile(values: Sequence[float], pct: float) -> float | None:
     if lower == upper:
         return float(values[lower])
     return float(values[lower] + (values[upper] - values[lower]) * (position - lower))
+
+
+def answer_limit() -> timedelta:
+    """How long a mention may wait before it counts as unanswered (the one setting read
+    here: MENTION_ANSWER_WITHIN_HOURS)."""
+    return timedelta(hours=settings.MENTION_ANSWER_WITHIN_HOURS)

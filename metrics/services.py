@@ -22,27 +22,25 @@ from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
 
-from metrics import catalog, mentions
-from metrics.classifier import Classification, classify
+from metrics import catalog
 from metrics.importers import registry
 from metrics.importers.common import Format, ImportFailed, Limits, ParseContext, Source
+from metrics.ingest.precedence import NUMBERS_ONLY
 from metrics.ingest.records import (
     AccountInfo,
+    ExportInfo,
     ObservationRecord,
     ParseSummary,
     PostRecord,
     RowError,
 )
-from metrics.models import (
-    Account,
-    ImportJob,
-    ImportStatus,
-    ObservationSource,
-    Post,
-)
+from metrics.ingest.rows import PostRow
+from metrics.ingest.session import IngestSession, RecordRejected
+from metrics.ingest.snapshots import SourceRef
+from metrics.ingest.writer import UpsertCounts
+from metrics.models import Account, ImportJob, ImportStatus, SnapshotKind
 from metrics.platforms import Platform
-from metrics.rollup import observation_upserter, rollup_account_days
-from metrics.writer import Row, UpsertCounts, Upserter
+from metrics.platforms.identity import same_person
 from teams import access
 from teams.models import Team
 
@@ -60,14 +58,6 @@ def import_limits() -> Limits:
 
 
 # --- accounts ------------------------------------------------------------------------
-
-
-def _handles_match(a: str, b: str) -> bool:
-    a, b = a.strip().lstrip("@").lower(), b.strip().lstrip("@").lower()
-    if a == b:
-        return True
-    # A Mastodon handle with and without its instance.
-    return ("@" in a) != ("@" in b) and a.split("@", 1)[0] == b.split("@", 1)[0]
 
 
 def account_get_or_create(*, team: Team, spec: str) -> Account:
@@ -96,7 +86,11 @@ def _resolve_account(
                 f"This is a {fmt.label}, but the chosen account is on "
                 f"{chosen.get_platform_display()}."
             )
-        if info is not None and info.handle and not _handles_match(info.handle, chosen.handle):
+        if (
+            info is not None
+            and info.handle
+            and not same_person(fmt.platform, info.handle, chosen.handle)
+        ):
             raise ImportFailed(
                 f"This file is for @{info.handle}, not for the chosen account @{chosen.handle}."
             )
@@ -104,7 +98,7 @@ def _resolve_account(
     candidates = Account.objects.filter(team=team, platform=fmt.platform)
     if info is not None and info.handle:
         for account in candidates:
-            if _handles_match(info.handle, account.handle):
+            if same_person(fmt.platform, info.handle, account.handle):
                 return account
         raise ImportFailed(
             f"This file is for {Platform(fmt.platform).label} @{info.handle}, which is not one "
@@ -152,6 +146,15 @@ class _Stats:
     totals: dict[str, Decimal] = field(default_factory=dict)
     last_day: dict[str, date] = field(default_factory=dict)
 
+    def add_post(self, post: PostRow) -> None:
+        """A post of the file as stored: its kind after merging with other sources."""
+        self.kinds[post.kind] += 1
+        self.questions += post.is_question
+        self.promotional += post.is_promotional
+        self.people.update(post.addressed)
+        self.first = min(filter(None, [self.first, post.published_at]))
+        self.last = max(filter(None, [self.last, post.published_at]))
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "posts": sum(self.kinds.values()),
@@ -169,99 +172,6 @@ class _Stats:
 
 def _json_number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
-
-
-def post_upserter() -> Upserter:
-    """Upserts rows made by post_row(), keeping what an earlier source knew."""
-    columns: list[tuple[str, Any]] = [
-        ("published_at", "datetime"),
-        ("local_date", "date"),
-        ("text", "text"),
-        ("permalink", "text"),
-        ("kind", "text"),
-        ("in_reply_to_handle", "text"),
-        ("in_reply_to_id", "text"),
-        ("reshared_handle", "text"),
-        ("addressed", "json"),
-        ("is_question", "bool"),
-        ("link_domains", "json"),
-        ("is_promotional", "bool"),
-        ("shares_others_link", "bool"),
-        ("impressions", "int"),
-        ("reach", "int"),
-        ("engagements", "int"),
-        ("likes", "int"),
-        ("replies", "int"),
-        ("reshares", "int"),
-        ("clicks", "int"),
-        ("saves", "int"),
-        ("video_views", "int"),
-        ("import_job_id", "int"),
-    ]
-    count_slice = slice(2 + 13, 2 + 22)  # impressions … video_views, after the two keys
-    text_positions = (2 + 2, 2 + 3, 2 + 6)  # text, permalink, in_reply_to_id
-
-    def keep_what_is_known(old: Row, new: Row) -> Row:
-        # Another export of the same post may know less (the X archive has no impressions,
-        # a CSV cuts long text): never replace a known value with an unknown one.
-        merged = list(new)
-        for i in range(count_slice.start, count_slice.stop):
-            if merged[i] is None:
-                merged[i] = old[i]
-        for i in text_positions:
-            if not merged[i]:
-                merged[i] = old[i]
-        if len(str(old[4] or "")) > len(str(merged[4] or "")) and str(old[4]).startswith(
-            str(merged[4] or "").rstrip("…. ")
-        ):
-            merged[4] = old[4]  # keep the full text over a truncated copy
-        return tuple(merged)
-
-    return Upserter(
-        Post._meta.db_table,
-        keys=[("account_id", "int"), ("platform_id", "text")],
-        values=columns,
-        merge=keep_what_is_known,
-        not_compared=["import_job_id"],
-        exclusive=True,
-    )
-
-
-def post_row(
-    account_id: int,
-    record: PostRecord,
-    result: Classification,
-    local_day: date,
-    job_id: int | None,
-) -> Row:
-    """A classified post as a row for post_upserter(), whichever source it came from."""
-    return (
-        account_id,
-        record.platform_id,
-        record.published_at,
-        local_day,
-        record.text,
-        record.permalink[:500],
-        result.kind.value,
-        record.in_reply_to_handle[:200],
-        record.in_reply_to_id[:300],
-        record.reshared_handle[:200],
-        list(result.addressed),
-        result.is_question,
-        list(result.link_domains),
-        result.is_promotional,
-        result.shares_others_link,
-        record.impressions,
-        record.reach,
-        record.engagements,
-        record.likes,
-        record.replies,
-        record.reshares,
-        record.clicks,
-        record.saves,
-        record.video_views,
-        job_id,
-    )
 
 
 def _estimate_total(source: Source) -> int:
@@ -330,26 +240,37 @@ def _write(
     progress: ProgressCallback | None,
     total: int,
 ) -> None:
-    account: Account | None = None
-    own_domains: list[str] = []
-    posts = post_upserter()
-    observations = observation_upserter(exclusive=True)
-    job_id = job.pk if job else None
-    touched_days: set[date] = set()
+    """Parse the source and hand its records to an ingest session (the one write path);
+    here: which account, row errors, progress and the file's own totals."""
+    session: IngestSession | None = None
+    exported: ExportInfo | None = None
     added = 0
-    metric_kinds: dict[str, catalog.Kind] = {}
-    account_id: int | None = None
 
-    def current_account(info: AccountInfo | None = None) -> Account:
-        nonlocal account, own_domains
-        if account is None:
+    def open_session(info: AccountInfo | None = None) -> IngestSession:
+        nonlocal session
+        if session is None:
             account = _resolve_account(team=team, fmt=fmt, chosen=chosen, info=info)
-            # One import per account at a time: concurrent imports of the same account
-            # wait here, so the writer may load new rows without conflict handling.
-            Account.objects.select_for_update().filter(pk=account.pk).exists()
-            own_domains = account.own_domain_list
-            outcome.account = account
-        return account
+            session = IngestSession(
+                account=account,
+                source=SourceRef(
+                    kind=SnapshotKind.FILE,
+                    format_key=fmt.key,
+                    key=job.checksum if job is not None and job.checksum else _checksum(source),
+                    profile=fmt.profile,
+                    label=(job.file_name if job is not None else source.name),
+                    import_job_id=job.pk if job is not None else None,
+                ),
+                on_post=stats.add_post,
+            )
+            outcome.account = session.account
+            if exported is not None:
+                session.set_exported_at(exported.exported_at)
+        return session
+
+    def reject(row: int, message: str, member: str = "") -> None:
+        outcome.failed += 1
+        if len(outcome.errors) < MAX_ERRORS_KEPT:
+            outcome.errors.append({"row": row, "member": member, "message": message})
 
     records = fmt.parse(source, ctx)
     parsed = ParseSummary()
@@ -364,36 +285,15 @@ def _write(
         outcome.rows_read += 1
         # Daily numbers come by the million: their branch is first and kept lean.
         if type(record) is ObservationRecord:
-            kind = metric_kinds.get(record.metric)
-            if kind is None:
-                if record.metric not in catalog.CATALOG:
-                    outcome.failed += 1
-                    if len(outcome.errors) < MAX_ERRORS_KEPT:
-                        outcome.errors.append(
-                            {
-                                "row": record.row,
-                                "member": "",
-                                "message": f"unknown metric “{record.metric}”",
-                            }
-                        )
-                    continue
-                kind = metric_kinds[record.metric] = catalog.get(record.metric).kind
             if outcome.failed:
+                continue  # the file will be refused: only look for more errors
+            try:
+                (session or open_session()).add_observation(record)
+            except RecordRejected as exc:
+                reject(record.row, str(exc))
                 continue
-            if account_id is None:
-                account_id = current_account().pk
-            observations.add(
-                (
-                    account_id,
-                    record.metric,
-                    record.day,
-                    record.value,
-                    ObservationSource.FILE,
-                    job_id,
-                )
-            )
             added += 1
-            if kind is catalog.Kind.STOCK:
+            if catalog.get(record.metric).kind is catalog.Kind.STOCK:
                 last = stats.last_day.get(record.metric)
                 if last is None or record.day >= last:
                     stats.last_day[record.metric] = record.day
@@ -401,47 +301,44 @@ def _write(
             else:
                 stats.totals[record.metric] = stats.totals.get(record.metric, 0) + record.value
         elif isinstance(record, RowError):
-            outcome.failed += 1
-            if len(outcome.errors) < MAX_ERRORS_KEPT:
-                outcome.errors.append(
-                    {"row": record.row, "member": record.member, "message": record.message}
-                )
+            reject(record.row, record.message, record.member)
         elif isinstance(record, AccountInfo):
             outcome.rows_read -= 1  # metadata, not a row
-            if account is None:
-                current_account(record)
-            elif not _handles_match(record.handle, account.handle):
+            if session is None:
+                open_session(record)
+            elif not same_person(fmt.platform, record.handle, session.account.handle):
                 raise ImportFailed(
-                    f"This file holds more than one account (@{account.handle}, "
+                    f"This file holds more than one account (@{session.account.handle}, "
                     f"@{record.handle}); import one account's file at a time."
                 )
+            if session is not None:
+                session.add_profile(record)
+        elif isinstance(record, ExportInfo):
+            outcome.rows_read -= 1  # metadata, not a row
+            exported = record
+            if session is not None:
+                session.set_exported_at(record.exported_at)
         elif isinstance(record, PostRecord):
             if outcome.failed:
                 continue  # the file will be refused: only look for more errors
-            acc = current_account()
-            result = classify(
-                record, platform=acc.platform, own_handle=acc.handle, own_domains=own_domains
-            )
-            local_day = record.published_at.astimezone(ctx.tz).date()
-            touched_days.add(local_day)
-            posts.add(post_row(acc.pk, record, result, local_day, job_id))
+            (session or open_session()).add_post(record)
             added += 1
-            stats.kinds[result.kind.value] += 1
-            stats.questions += result.is_question
-            stats.promotional += result.is_promotional
-            stats.people.update(result.addressed)
-            stats.first = min(filter(None, [stats.first, record.published_at]))
-            stats.last = max(filter(None, [stats.last, record.published_at]))
         if progress and outcome.rows_read % 1000 == 0:
             progress(outcome.rows_read, max(total, outcome.rows_read))
 
     if outcome.failed:
         return
-    if account is None and chosen is None and added == 0:
-        raise ImportFailed(f"{source.name} holds no posts and no daily numbers.")
-    counts = UpsertCounts()
-    counts.add(posts.flush())
-    counts.add(observations.flush())
+    outcome.notes = list(parsed.notes)
+    if session is None:
+        # A valid export with nothing in it (a header and no rows: a quiet week).
+        outcome.account = chosen
+        outcome.notes.append(
+            f"{source.name} holds no posts and no daily numbers: nothing was imported."
+        )
+        outcome.skipped = parsed.rows_skipped
+        return
+    result = session.finish()
+    counts = result.counts
     outcome.created, outcome.updated, outcome.unchanged = (
         counts.created,
         counts.updated,
@@ -451,16 +348,20 @@ def _write(
     outcome.skipped = (
         parsed.rows_skipped + added - (counts.created + counts.updated + counts.unchanged)
     )
-    outcome.notes = list(parsed.notes)
-    if account is not None and touched_days:
-        rollup_account_days(account_id=account.pk, days=touched_days, job_id=job_id)
-        # Replies in an archive may answer mentions an API connector brought in.
-        answered_days = mentions.mentions_link_answers(account=account)
-        if answered_days:
-            mentions.mentions_rollup(account=account, days=answered_days)
     if progress:
         # Lines were an estimate of rows (a quoted field may span lines): the end is 100%.
         progress(max(total, outcome.rows_read), max(total, outcome.rows_read))
+
+
+def _checksum(source: Source) -> str:
+    """SHA-256 of a source's members and their names (the snapshot's identity)."""
+    digest = hashlib.sha256()
+    for member in source.members:
+        digest.update(member.name.encode())
+        with member.open() as fh:
+            for chunk in iter(lambda: fh.read(1024 * 1024), b""):
+                digest.update(chunk)
+    return digest.hexdigest()
 
 
 # --- import jobs ---------------------------------------------------------------------
@@ -716,13 +617,32 @@ def observation_rows_errors(
 def observations_bulk_upsert(
     *, user: User | AnonymousUser, rows: list[dict[str, Any]]
 ) -> UpsertCounts:
-    """Validate every row, then upsert them all (same key twice = one observation)."""
+    """Validate every row, then write them through the ingest path, one account at a time
+    in the order of their ids (the same lock order as every other writer); the same key
+    twice in a request is one observation."""
     errors = observation_rows_errors(user=user, rows=rows)
     if errors:
         raise BulkRejected([{"row": i, "errors": e} for i, e in sorted(errors.items())])
-    upserter = observation_upserter()
+    by_account: dict[int, list[dict[str, Any]]] = {}
     for row in rows:
-        upserter.add(
-            (row["account"], row["metric"], row["date"], row["value"], ObservationSource.FILE, None)
+        by_account.setdefault(row["account"], []).append(row)
+    counts = UpsertCounts()
+    now = timezone.now()
+    for account in Account.objects.filter(pk__in=by_account).order_by("pk"):
+        session = IngestSession(
+            account=account,
+            source=SourceRef(
+                kind=SnapshotKind.BULK,
+                format_key="bulk",
+                key=uuid.uuid4().hex,
+                profile=NUMBERS_ONLY,
+                label="Bulk API request",
+                observed_at=now,
+            ),
         )
-    return upserter.flush()
+        for row in by_account[account.pk]:
+            session.add_observation(
+                ObservationRecord(metric=row["metric"], day=row["date"], value=row["value"])
+            )
+        counts.add(session.finish().counts)
+    return counts

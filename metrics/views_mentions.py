@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from metrics import mentions, selectors
 from metrics.connectors.status import connectors_needing_attention
 from metrics.models import Account, Connector, InboundMention
+from metrics.responses import answer_limit
 from teams import access
 from teams.models import Team
 
@@ -56,7 +57,7 @@ def people_waiting(request: HttpRequest) -> HttpResponse:
         accounts = accounts.filter(pk=data["account"].pk)
     account_ids = list(accounts.values_list("pk", flat=True))
     now = timezone.now()
-    limit = mentions.answer_limit()
+    limit = answer_limit()
     page = Paginator(selectors.mentions_waiting(account_ids), 100).get_page(request.GET.get("page"))
     today = timezone.localdate()
     recent = selectors.inbound_summary(

@@ -3,7 +3,8 @@
 A sync claims the connector (one run at a time), asks the connector's module for pages
 and writes each page in its own transaction together with the cursor after it: a run
 that stops half-way leaves whole pages and a cursor to resume from, never half a page.
-Posts go through the same classifier, post writer and rollup as file imports.
+Everything goes through the same write path as file imports (metrics.ingest): one
+snapshot per run, observed when the run started.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -22,8 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from metrics import catalog, connectors
-from metrics.classifier import classify
+from metrics import connectors
 from metrics.connectors import credentials as vault
 from metrics.connectors.base import (
     AuthFailed,
@@ -36,15 +36,10 @@ from metrics.connectors.base import (
     SyncContext,
     days_ago,
 )
-from metrics.mentions import (
-    mention_days_to_refresh,
-    mentions_link_answers,
-    mentions_rollup,
-    mentions_upsert,
-)
-from metrics.models import Account, Connector, ObservationSource
-from metrics.rollup import observation_upserter, rollup_account_days
-from metrics.services import post_row, post_upserter
+from metrics.ingest.mentions import mention_days_to_refresh, mentions_rollup
+from metrics.ingest.session import IngestSession, RecordRejected
+from metrics.ingest.snapshots import SourceRef
+from metrics.models import Connector, SnapshotKind
 
 logger = logging.getLogger(__name__)
 
@@ -212,9 +207,19 @@ def _run(
             fetch_mentions=not account.is_competitor,
             notes=outcome.notes,
         )
+        # One snapshot per run: every page of it was fetched from `now` on.
+        source = SourceRef(
+            kind=SnapshotKind.API,
+            format_key=f"api:{spec.key}",
+            key=f"run-{now.isoformat()}",
+            profile=spec.profile,
+            label=f"{spec.label} sync",
+            observed_at=now,
+            connector_id=connector.pk,
+        )
         try:
             for page in spec.fetch(ctx):
-                _write_page(connector, page, ctx, outcome)
+                _write_page(connector, page, ctx, outcome, source)
                 outcome.pages += 1
                 outcome.requests = http.requests
                 if on_page is not None:
@@ -226,47 +231,26 @@ def _run(
         mentions_rollup(account=account, days=mention_days_to_refresh(account=account, now=now))
 
 
-def _write_page(connector: Connector, page: Page, ctx: SyncContext, outcome: SyncOutcome) -> None:
+def _write_page(
+    connector: Connector, page: Page, ctx: SyncContext, outcome: SyncOutcome, source: SourceRef
+) -> None:
+    """One page, with the cursor after it, in one transaction (whole pages or nothing)."""
     with transaction.atomic():
-        # Imports and syncs of one account take turns: the writer loads rows without
-        # conflict handling.
-        account = Account.objects.select_for_update().get(pk=connector.account_id)
-        if page.profile is not None and page.profile.display_name and not account.display_name:
-            account.display_name = page.profile.display_name[:200]
-            account.save(update_fields=["display_name"])
-        own_domains = account.own_domain_list
-        posts = post_upserter()
-        days: set[date] = set()
-        for record in page.posts:
-            result = classify(
-                record,
-                platform=account.platform,
-                own_handle=account.handle,
-                own_domains=own_domains,
-            )
-            local_day = record.published_at.astimezone(ctx.tz).date()
-            days.add(local_day)
-            posts.add(post_row(account.pk, record, result, local_day, None))
-        posts.flush()
-        observations = observation_upserter()
-        for obs in page.observations:
-            if obs.metric not in catalog.CATALOG or catalog.get(obs.metric).is_derived:
-                raise ConnectorError(f"The connector produced an unknown metric “{obs.metric}”.")
-            observations.add(
-                (account.pk, obs.metric, obs.day, obs.value, ObservationSource.API, None)
-            )
-        observations.flush()
-        mention_days = mentions_upsert(account=account, records=page.mentions, tz=ctx.tz)
-        # Only this page can link a mention to an answer: its new mentions (answered by a
-        # reply written earlier) and its replies (to mentions stored earlier).
-        linkable = {m.platform_id for m in page.mentions}
-        linkable |= {p.in_reply_to_id for p in page.posts if p.in_reply_to_id}
-        if linkable:
-            mention_days |= mentions_link_answers(account=account, platform_ids=linkable)
-        if days:
-            rollup_account_days(account_id=account.pk, days=days)
-        if mention_days:
-            mentions_rollup(account=account, days=mention_days)
+        session = IngestSession(account=connector.account, source=source)
+        if page.profile is not None:
+            session.add_profile(page.profile)
+        for post in page.posts:
+            session.add_post(post)
+        for observation in page.observations:
+            try:
+                session.add_observation(observation)
+            except RecordRejected as exc:
+                raise ConnectorError(
+                    f"The connector produced a number it should not: {exc}."
+                ) from None
+        for mention in page.mentions:
+            session.add_mention(mention)
+        session.finish()
         cursor = dict(ctx.cursor)  # what the last page stored (the run holds the lease)
         for key, value in page.cursor.items():
             if value is None:

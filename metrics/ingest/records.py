@@ -29,6 +29,11 @@ class PostKind(enum.StrEnum):
     def label(self) -> str:
         return POST_KIND_LABELS[self]
 
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        """(value, label) pairs for a model field's choices."""
+        return [(member.value, member.label) for member in cls]
+
 
 POST_KIND_LABELS: dict[PostKind, str] = {
     PostKind.ORIGINAL: "Original post",

@@ -25,6 +25,11 @@ class Platform(enum.StrEnum):
     def label(self) -> str:
         return PLATFORM_LABELS[self]
 
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        """(value, label) pairs for a model field's choices."""
+        return [(member.value, member.label) for member in cls]
+
 
 PLATFORM_LABELS: dict[Platform, str] = {
     Platform.X: "X (Twitter)",

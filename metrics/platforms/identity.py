@@ -72,6 +72,19 @@ def home_of(platform: str, account_handle: str) -> str:
     return host
 
 
+def same_person(platform: str, a: str, b: str) -> bool:
+    """Whether two handles name the same person. On Mastodon a name given without its
+    instance matches that name on any instance (the other side says where it lives)."""
+    first, second = canonical_handle(platform, a), canonical_handle(platform, b)
+    if not first or not second:
+        return False
+    if first == second:
+        return True
+    if platform != MASTODON or ("@" in first) == ("@" in second):
+        return False
+    return first.partition("@")[0] == second.partition("@")[0]
+
+
 def people(
     platform: str, handles: Iterable[str], *, home: str = "", entities: Iterable[str] = ()
 ) -> tuple[str, ...]:

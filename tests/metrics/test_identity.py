@@ -2,7 +2,7 @@
 
 import pytest
 
-from metrics.platforms.identity import canonical_handle, home_of, people
+from metrics.platforms.identity import canonical_handle, home_of, people, same_person
 
 
 @pytest.mark.parametrize(
@@ -76,3 +76,14 @@ def test_a_bare_name_that_the_post_names_in_full_is_that_person_not_a_local_acco
 
 def test_people_keeps_first_seen_order_and_drops_blanks():
     assert people("x", ["@B", "", "a", "b"]) == ("b", "a")
+
+
+def test_same_person_compares_canonical_handles():
+    assert same_person("x", "@LoomwellRoast", "loomwellroast")
+    assert not same_person("x", "loomwell", "loomwellroast")
+    assert not same_person("x", "", "")
+
+
+def test_a_mastodon_name_without_instance_matches_that_name_on_the_named_instance():
+    assert same_person("mastodon", "loomwell", "loomwell@mastodon.example")
+    assert not same_person("mastodon", "loomwell@other.example", "loomwell@mastodon.example")

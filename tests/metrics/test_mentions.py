@@ -8,6 +8,7 @@ import pytest
 import time_machine
 
 from metrics import mentions
+from metrics.ingest import mentions as inbound
 from metrics.ingest.records import MentionRecord
 from metrics.models import InboundMention, MetricObservation
 from metrics.platforms import Platform
@@ -37,7 +38,7 @@ def numbers(account, day):
 
 def test_it_stores_mentions_on_the_teams_day(account):
     late = datetime(2026, 11, 2, 23, 30, tzinfo=UTC)  # already 3 November in Berlin
-    days = mentions.mentions_upsert(
+    days = inbound.mentions_upsert(
         account=account, records=[record("1", at=late)], tz=ZoneInfo("Europe/Berlin")
     )
     assert days == {date(2026, 11, 3)}
@@ -48,7 +49,7 @@ def test_it_skips_the_account_itself_and_needs_no_answer_for_the_teams_own_accou
     AccountFactory(
         team=account.team, platform=Platform.MASTODON, handle="loomwell_jobs@coffee.social"
     )
-    mentions.mentions_upsert(
+    inbound.mentions_upsert(
         account=account,
         records=[
             record("1", author="loomwell@coffee.social"),
@@ -62,7 +63,7 @@ def test_it_skips_the_account_itself_and_needs_no_answer_for_the_teams_own_accou
 
 
 def test_it_turns_markup_into_text_and_drops_links_that_are_not_web_links(account):
-    mentions.mentions_upsert(
+    inbound.mentions_upsert(
         account=account,
         records=[
             MentionRecord(
@@ -81,9 +82,9 @@ def test_it_turns_markup_into_text_and_drops_links_that_are_not_web_links(accoun
 
 
 def test_a_second_sync_keeps_a_persons_choice_and_a_found_answer(account):
-    mentions.mentions_upsert(account=account, records=[record("1")], tz=ZoneInfo("UTC"))
+    inbound.mentions_upsert(account=account, records=[record("1")], tz=ZoneInfo("UTC"))
     InboundMention.objects.update(needs_answer=False, answered_at=T0 + timedelta(hours=1))
-    mentions.mentions_upsert(account=account, records=[record("1")], tz=ZoneInfo("UTC"))
+    inbound.mentions_upsert(account=account, records=[record("1")], tz=ZoneInfo("UTC"))
     mention = InboundMention.objects.get()
     assert mention.needs_answer is False
     assert mention.answered_at == T0 + timedelta(hours=1)
@@ -96,7 +97,7 @@ def test_the_first_reply_after_the_mention_answers_it(account):
         account=account, in_reply_to_id="m1", published_at=T0 + timedelta(minutes=42)
     )
     PostFactory(account=account, in_reply_to_id="other", published_at=T0 + timedelta(minutes=5))
-    days = mentions.mentions_link_answers(account=account)
+    days = inbound.mentions_link_answers(account=account)
     mention.refresh_from_db()
     assert days == {T0.date()}
     assert mention.answered_by == first
@@ -107,7 +108,7 @@ def test_another_accounts_reply_does_not_answer(account):
     InboundMentionFactory(account=account, platform_id="m1", published_at=T0)
     other = AccountFactory(team=account.team, platform=Platform.MASTODON)
     PostFactory(account=other, in_reply_to_id="m1", published_at=T0 + timedelta(minutes=5))
-    assert mentions.mentions_link_answers(account=account) == set()
+    assert inbound.mentions_link_answers(account=account) == set()
     assert InboundMention.objects.get().answered_at is None
 
 
@@ -119,20 +120,20 @@ def test_daily_numbers_count_received_answered_and_due(account, settings):
     InboundMentionFactory(account=account, published_at=T0)  # waits
     InboundMentionFactory(account=account, published_at=T0, needs_answer=False)
     with time_machine.travel(T0 + timedelta(hours=5)):
-        mentions.mentions_rollup(account=account, days=[T0.date()])
+        inbound.mentions_rollup(account=account, days=[T0.date()])
     assert numbers(account, T0.date()) == {
         "inbound_mentions": Decimal(2),
         "answered_mentions": Decimal(1),
         "mentions_due": Decimal(1),  # the waiting one is not late yet
     }
     with time_machine.travel(T0 + timedelta(hours=25)):
-        mentions.mentions_rollup(account=account, days=[T0.date()])
+        inbound.mentions_rollup(account=account, days=[T0.date()])
     assert numbers(account, T0.date())["mentions_due"] == Decimal(2)
 
 
 def test_marking_a_mention_as_needing_no_answer_takes_it_out_of_the_numbers(account, alice, bob):
     mention = InboundMentionFactory(account=account, published_at=T0)
-    mentions.mentions_rollup(account=account, days=[T0.date()])
+    inbound.mentions_rollup(account=account, days=[T0.date()])
     assert numbers(account, T0.date())["inbound_mentions"] == 1
     with pytest.raises(Exception, match="may not change"):
         mentions.mention_set_needs_answer(user=bob, mention=mention, needs_answer=False)

@@ -117,7 +117,7 @@ def test_a_failing_connector_warns_that_mentions_may_be_missing(alice_client, ac
 
 
 def test_an_answer_found_later_takes_the_mention_off_the_list(alice_client, waiting, account):
-    from metrics.mentions import mentions_link_answers
+    from metrics.ingest.mentions import mentions_link_answers
 
     old, _ = waiting
     PostFactory(

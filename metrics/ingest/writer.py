@@ -1,10 +1,15 @@
 """Batched, idempotent upserts straight to the database's own bulk paths.
 
-No model instance per row: rows are tuples. For each batch the writer reads the rows
-that already exist (one query), merges in Python (a known count is never replaced by an
-unknown one; rows derived from posts never replace imported ones), counts what is new,
-changed and unchanged, and writes only new and changed rows with one executemany of
-INSERT … ON CONFLICT DO UPDATE (SQLite and PostgreSQL alike).
+No model instance per row: rows are tuples (named tuples, rows.py). For each batch the
+writer reads the rows that already exist (one query per key prefix), merges each with its
+stored row through the caller's merge function (the precedence rules), counts what is new,
+changed and unchanged, and writes only what differs, with one executemany of
+INSERT … ON CONFLICT DO UPDATE (SQLite), or COPY (PostgreSQL).
+
+A merge may not be decidable yet (the snapshot time of the file being imported is only
+known at its end): it raises MergeDeferred, the row waits, and flush_deferred() decides
+it once the caller knows. A row whose numbers are the same but whose provenance changed
+(a later snapshot confirming a value) is written and counted as unchanged.
 """
 
 from __future__ import annotations
@@ -95,6 +100,10 @@ def _jsonb(value: Any) -> Any:
 Merge = Callable[[Row, Row], Row | None]
 
 
+class MergeDeferred(Exception):
+    """Raised by a merge function that cannot decide yet; the row waits for flush_deferred."""
+
+
 class Upserter:
     """Upsert rows of (key columns..., value columns...) into one table.
 
@@ -112,13 +121,15 @@ class Upserter:
         not_compared: Sequence[str] = (),
         batch_size: int | None = None,
         exclusive: bool = False,
+        prepare: Callable[[Iterable[Row]], None] | None = None,
+        on_stored: Callable[[Row], None] | None = None,
     ) -> None:
         self.table = table
         self.keys = list(keys)
         self.values = list(values)
         self.merge = merge
-        # Columns that say where a row came from (the job) change on every run; a row whose
-        # numbers are the same is left alone and counted as unchanged.
+        # Columns that say where a row came from (its snapshot): a row whose other values
+        # are the same counts as unchanged (and is still written when they differ).
         self._compared = [
             (i, kind) for i, (name, kind) in enumerate(self.values) if name not in not_compared
         ]
@@ -129,8 +140,14 @@ class Upserter:
         # True when the caller holds a lock that keeps other writers of these keys away
         # (imports lock their account), which lets new rows skip the conflict handling.
         self.exclusive = exclusive
+        # Called with a batch's stored rows before they are merged (to load what the merge
+        # needs in one query), and with every row as it is stored after a flush (new,
+        # merged, or the stored one kept).
+        self.prepare = prepare
+        self.on_stored = on_stored
         self.counts = UpsertCounts()
         self._pending: dict[tuple[Any, ...], Row] = {}
+        self.deferred: dict[tuple[Any, ...], Row] = {}
         self._n_keys = len(self.keys)
         self._key_adapters = _adapters([kind for _, kind in self.keys])
         self._row_adapters = _adapters([kind for _, kind in self.keys + self.values])
@@ -152,13 +169,24 @@ class Upserter:
 
     def add(self, row: Row) -> None:
         key = row[: self._n_keys]
+        waiting = self.deferred.get(key)
+        if waiting is not None:
+            # The same key again (a file that repeats a row) while its first row waits for
+            # the snapshot time: the two merge now, as rows of one snapshot always can.
+            self.deferred[key] = self._merge_pending(waiting, row)
+            return
         previous = self._pending.get(key)
-        if previous is not None and self.merge is not None:
-            merged = self.merge(previous, row)
-            row = merged if merged is not None else previous
+        if previous is not None:
+            row = self._merge_pending(previous, row)
         self._pending[key] = row
         if len(self._pending) >= self.batch_size:
             self.flush()
+
+    def _merge_pending(self, previous: Row, row: Row) -> Row:
+        if self.merge is None:
+            return row
+        merged = self.merge(previous, row)
+        return merged if merged is not None else previous
 
     def add_many(self, rows: Iterable[Row]) -> None:
         for row in rows:
@@ -170,28 +198,53 @@ class Upserter:
         batch = self._pending
         self._pending = {}
         existing = self._existing(batch)
+        if existing and self.prepare is not None:
+            self.prepare(existing.values())
         to_write: list[Row] = []
+        stored: list[Row] = []
         n_keys = self._n_keys
         for key, row in batch.items():
             old = existing.get(key)
             if old is None:
                 to_write.append(row)
+                stored.append(row)
                 self.counts.created += 1
                 continue
-            new = row if self.merge is None else self.merge(old, row)
+            try:
+                new = row if self.merge is None else self.merge(old, row)
+            except MergeDeferred:
+                self.deferred[key] = row
+                continue
             if new is None:  # the merge keeps the stored row
                 self.counts.unchanged += 1
+                stored.append(old)
                 continue
+            stored.append(new)
             # Stored values were decoded to Python types, so plain equality compares them
             # (Decimal("5") == Decimal("5.0000"), aware datetimes across zones, lists).
-            same = all(new[n_keys + i] == old[n_keys + i] for i in self._compared_at)
-            if same:
+            if all(new[n_keys + i] == old[n_keys + i] for i in self._compared_at):
                 self.counts.unchanged += 1
+                if new[n_keys:] != old[n_keys:]:
+                    to_write.append(new)  # only its provenance changed
             else:
                 to_write.append(new)
                 self.counts.updated += 1
         if to_write:
             self._write(to_write, all_new=not existing)
+        if self.on_stored is not None:
+            for row in stored:
+                self.on_stored(row)
+        return self.counts
+
+    def flush_deferred(self) -> UpsertCounts:
+        """Decide the rows whose merge waited (the caller now knows what it needed)."""
+        self.flush()
+        while self.deferred:
+            self._pending, self.deferred = self.deferred, {}
+            waiting = len(self._pending)
+            self.flush()
+            if len(self.deferred) >= waiting:
+                raise RuntimeError("a merge deferred again after the snapshot time was known")
         return self.counts
 
     def _write(self, rows: list[Row], *, all_new: bool) -> None:

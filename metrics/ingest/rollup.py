@@ -1,6 +1,7 @@
-"""Derived daily observations: the conversation metrics, computed from posts.
+"""Derived daily observations: the conversation metrics, computed from posts, and the
+inbound conversation's daily numbers, computed from mentions.
 
-After an import, the days it touched are recomputed for each account. Platform counts
+After each ingest the days it touched are recomputed for its account. Platform counts
 that exist per post (impressions, likes, ...) are summed by publication day too, but a
 number imported from a daily file always wins over the sum from posts.
 """
@@ -13,10 +14,13 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Q
+
 from metrics.ingest.records import PostKind
+from metrics.ingest.rows import ObservationRow, observation_upserter
+from metrics.ingest.writer import Row, UpsertCounts, Upserter
 from metrics.models import InboundMention, MetricObservation, ObservationSource, Post
 from metrics.responses import is_due
-from metrics.writer import Row, UpsertCounts, Upserter
 
 # Per-post count column -> catalogue metric.
 POST_COUNT_METRICS = {
@@ -31,6 +35,25 @@ POST_COUNT_METRICS = {
     "video_views": "video_views",
 }
 
+# Every metric the rollup derives from posts (the mention metrics come from mentions).
+DERIVED_FROM_POSTS = [
+    "posts",
+    "originals",
+    "replies",
+    "reshares",
+    "quotes",
+    "questions",
+    "promo_posts",
+    "others_links",
+    "with_posts",
+    "broadcast_posts",
+    "mention_posts",
+    "people_addressed",
+    "reply_share",
+    "with_at_ratio",
+    *POST_COUNT_METRICS.values(),
+]
+
 _FIELDS = [
     "local_date",
     "kind",
@@ -42,22 +65,12 @@ _FIELDS = [
 ]
 
 
-def observation_upserter(job_id: int | None = None, *, exclusive: bool = False) -> Upserter:
-    def keep_imported(old: Row, new: Row) -> Row | None:
-        # (account, metric, date, value, source, job): a derived number never replaces one
-        # the platform reported (in a file or through its API).
-        if new[4] == ObservationSource.ROLLUP and old[4] != ObservationSource.ROLLUP:
-            return None
-        return new
+def _derived_upserter() -> Upserter:
+    def keep_reported(old: Row, new: Row) -> Row | None:
+        # A derived number never replaces one the platform reported (file, API, bulk).
+        return new if ObservationRow._make(old).source == ObservationSource.ROLLUP else None
 
-    return Upserter(
-        MetricObservation._meta.db_table,
-        keys=[("account_id", "int"), ("metric", "text"), ("date", "date")],
-        values=[("value", "decimal"), ("source", "text"), ("import_job_id", "int")],
-        merge=keep_imported,
-        not_compared=["import_job_id"],
-        exclusive=exclusive,
-    )
+    return observation_upserter(merge=keep_reported)
 
 
 def daily_conversation_metrics(posts: Iterable[dict[str, Any]]) -> dict[date, dict[str, Decimal]]:
@@ -127,20 +140,33 @@ def daily_conversation_metrics(posts: Iterable[dict[str, Any]]) -> dict[date, di
     return result
 
 
-def rollup_account_days(
-    *, account_id: int, days: Iterable[date], job_id: int | None = None
-) -> UpsertCounts:
-    """Recompute the derived daily observations of one account for the given days."""
+def rollup_account_days(*, account_id: int, days: Iterable[date]) -> UpsertCounts:
+    """Recompute the derived daily observations of one account for the given days.
+
+    A derived number that no longer follows from the posts (a ratio for a day left without
+    broadcasts, any number for a day left without posts) is removed, so the rollup of a day
+    depends on its posts only, never on what was derived before.
+    """
     wanted = sorted(set(days))
-    upserter = observation_upserter(job_id)
+    upserter = _derived_upserter()
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
         posts = Post.objects.filter(account_id=account_id, local_date__in=chunk).values(*_FIELDS)
-        for day, metrics in sorted(
-            daily_conversation_metrics(posts.iterator(chunk_size=5000)).items()
-        ):
+        derived = daily_conversation_metrics(posts.iterator(chunk_size=5000))
+        for day, metrics in sorted(derived.items()):
             for metric, value in metrics.items():
-                upserter.add((account_id, metric, day, value, ObservationSource.ROLLUP, job_id))
+                upserter.add(
+                    ObservationRow(account_id, metric, day, value, ObservationSource.ROLLUP, None)
+                )
+        stale = Q()
+        for day in chunk:
+            stale |= Q(date=day) & ~Q(metric__in=list(derived.get(day, {})))
+        MetricObservation.objects.filter(
+            stale,
+            account_id=account_id,
+            source=ObservationSource.ROLLUP,
+            metric__in=DERIVED_FROM_POSTS,
+        ).delete()
     return upserter.flush()
 
 
@@ -150,7 +176,7 @@ def rollup_mention_days(
     """Recompute the inbound conversation's daily numbers of one account for the given
     days (the day a mention came in): received, answered, and due an answer by `now`."""
     wanted = sorted(set(days))
-    upserter = observation_upserter()
+    upserter = _derived_upserter()
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
         totals: dict[date, dict[str, int]] = {
@@ -169,6 +195,8 @@ def rollup_mention_days(
         for day, counts in totals.items():
             for metric, value in counts.items():
                 upserter.add(
-                    (account_id, metric, day, Decimal(value), ObservationSource.ROLLUP, None)
+                    ObservationRow(
+                        account_id, metric, day, Decimal(value), ObservationSource.ROLLUP, None
+                    )
                 )
     return upserter.flush()

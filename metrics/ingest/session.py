@@ -1,0 +1,375 @@
+"""The one write path: an ingest session writes what one source brings in for one account.
+
+    with transaction.atomic():
+        session = IngestSession(account=account, source=SourceRef(...))
+        for record in records:
+            session.add(record)
+        result = session.finish()
+
+File imports (metrics.services), API syncs (metrics.connectors.sync) and the bulk API all
+write through it. For each record it normalises handles (metrics.platforms.identity),
+classifies posts, merges them with what other sources said (precedence.py) and upserts
+posts and daily observations (writer.py); finish() decides the rows that waited for the
+snapshot's time, derives the daily conversation metrics of the days touched (rollup.py)
+and links inbound mentions to the brand's answers (mentions.py).
+
+A session holds the account's lock (SELECT … FOR UPDATE) from its start to the end of the
+caller's transaction: imports, syncs and bulk writes of one account take turns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from metrics import catalog
+from metrics.classifier import classify
+from metrics.ingest import mentions as inbound
+from metrics.ingest.precedence import (
+    COUNT_FIELDS,
+    KindEvidence,
+    PostFacts,
+    SnapshotInfo,
+    SnapshotTimeUnknown,
+    known_groups,
+    merge_posts,
+    observation_wins,
+)
+from metrics.ingest.records import (
+    AccountInfo,
+    ExportInfo,
+    MentionRecord,
+    ObservationRecord,
+    PostKind,
+    PostRecord,
+)
+from metrics.ingest.rollup import rollup_account_days
+from metrics.ingest.rows import ObservationRow, PostRow, observation_upserter, post_upserter
+from metrics.ingest.snapshots import SourceRef, snapshot_info, snapshot_infos, snapshot_open
+from metrics.ingest.writer import MergeDeferred, Row, UpsertCounts
+from metrics.models import Account, ObservationSource, Snapshot, SnapshotKind, SnapshotTime
+from metrics.platforms.identity import canonical_handle, home_of, people
+
+IngestRecord = PostRecord | ObservationRecord | MentionRecord | AccountInfo | ExportInfo
+
+
+class RecordRejected(Exception):
+    """A record the write path will not store; the message says why, for the user."""
+
+
+_SOURCE_OF_SNAPSHOT = {
+    SnapshotKind.FILE: ObservationSource.FILE,
+    SnapshotKind.API: ObservationSource.API,
+    SnapshotKind.BULK: ObservationSource.BULK,
+}
+
+
+@dataclass
+class IngestResult:
+    counts: UpsertCounts = field(default_factory=UpsertCounts)
+    posts: int = 0  # records given
+    observations: int = 0
+    mentions: int = 0
+    post_days: set[date] = field(default_factory=set)  # the days recomputed by the rollup
+    snapshot: Snapshot | None = None
+
+
+class IngestSession:
+    def __init__(
+        self,
+        *,
+        account: Account,
+        source: SourceRef,
+        on_post: Callable[[PostRow], None] | None = None,
+    ) -> None:
+        if not connection.in_atomic_block:
+            raise RuntimeError("An ingest session runs inside the caller's transaction.")
+        # The account lock: one writer per account at a time (imports, syncs, bulk writes).
+        self.account = Account.objects.select_for_update().select_related("team").get(pk=account.pk)
+        self.platform = self.account.platform
+        self.tz: ZoneInfo = self.account.team.tzinfo
+        self.home = home_of(self.platform, self.account.handle)
+        self.own_domains = self.account.own_domain_list
+        self.snapshot, self._time_known = snapshot_open(
+            account=self.account, source=source, now=timezone.now()
+        )
+        self.sid = self.snapshot.pk
+        self.profile = source.profile
+        self.snapshots: dict[int, SnapshotInfo] = {
+            self.sid: snapshot_info(self.snapshot, time_known=self._time_known)
+        }
+        self._observation_source = _SOURCE_OF_SNAPSHOT[SnapshotKind(source.kind)]
+        self._on_post = on_post
+        self.result = IngestResult(snapshot=self.snapshot)
+        self._latest: datetime | None = None  # the latest moment the data speaks of
+        self._moved_days: set[date] = set()
+        self._linkable: set[str] = set()
+        self._mentions: list[MentionRecord] = []
+        self.posts = post_upserter(
+            merge=self._merge_posts,
+            exclusive=True,
+            prepare=self._load_post_snapshots,
+            on_stored=self._stored_post,
+        )
+        self.observations = observation_upserter(
+            merge=self._merge_observations,
+            exclusive=True,
+            prepare=self._load_observation_snapshots,
+        )
+
+    # --- what sources hand in ------------------------------------------------------------
+
+    def add(self, record: IngestRecord) -> None:
+        if type(record) is ObservationRecord:
+            self.add_observation(record)
+        elif isinstance(record, PostRecord):
+            self.add_post(record)
+        elif isinstance(record, MentionRecord):
+            self.add_mention(record)
+        elif isinstance(record, AccountInfo):
+            self.add_profile(record)
+        elif isinstance(record, ExportInfo):
+            self.set_exported_at(record.exported_at)
+
+    def add_post(self, record: PostRecord) -> None:
+        self.result.posts += 1
+        facts = self._facts_of_record(record)
+        self.posts.add(self._row(record.platform_id, facts))
+        self._saw(record.published_at)
+        if record.in_reply_to_id:
+            self._linkable.add(record.in_reply_to_id)
+
+    def add_observation(self, record: ObservationRecord) -> None:
+        metric = catalog.CATALOG.get(record.metric)
+        if metric is None:
+            raise RecordRejected(f"unknown metric “{record.metric}”")
+        if metric.is_derived:
+            raise RecordRejected(f"“{record.metric}” is computed by Strategy Tracker, not imported")
+        self.result.observations += 1
+        self.observations.add(
+            ObservationRow(
+                self.account.pk,
+                record.metric,
+                record.day,
+                record.value,
+                self._observation_source,
+                self.sid,
+            )
+        )
+        # A day's number is complete once the day is over.
+        end = datetime.combine(record.day + timedelta(days=1), time(), tzinfo=self.tz)
+        self._saw(end)
+
+    def add_mention(self, record: MentionRecord) -> None:
+        self.result.mentions += 1
+        self._mentions.append(record)
+        self._linkable.add(record.platform_id)
+
+    def add_profile(self, info: AccountInfo) -> None:
+        """The account as the platform names it: fills a display name nobody typed."""
+        if info.display_name and not self.account.display_name:
+            self.account.display_name = info.display_name[:200]
+            self.account.save(update_fields=["display_name"])
+
+    def set_exported_at(self, when: datetime) -> None:
+        """The file says when it was exported: that is its snapshot's time."""
+        if self._time_known:
+            return  # a file imported again keeps the time it was first given
+        self._set_time(when, SnapshotTime.EXPORT)
+
+    def finish(self) -> IngestResult:
+        """Write what is pending, decide the rows that waited for the snapshot's time, and
+        derive what follows from the posts and mentions written."""
+        self.posts.flush()
+        self.observations.flush()
+        if not self._time_known:
+            # The file said nothing about when it was made: the latest moment its data
+            # speaks of stands for it (an export is made after what it reports).
+            self._set_time(self._latest or self.snapshot.observed_at, SnapshotTime.DATA)
+        self.posts.flush_deferred()
+        self.observations.flush_deferred()
+        counts = self.result.counts
+        counts.add(self.posts.counts)
+        counts.add(self.observations.counts)
+        days = self.result.post_days | self._moved_days
+        if days:
+            rollup_account_days(account_id=self.account.pk, days=days)
+        mention_days = inbound.mentions_upsert(
+            account=self.account, records=self._mentions, tz=self.tz
+        )
+        if self._linkable:
+            mention_days |= inbound.mentions_link_answers(
+                account=self.account, platform_ids=self._linkable
+            )
+        if mention_days:
+            inbound.mentions_rollup(account=self.account, days=mention_days)
+        return self.result
+
+    # --- posts ---------------------------------------------------------------------------------
+
+    def _person(self, raw: str) -> str:
+        return canonical_handle(self.platform, raw, home=self.home)
+
+    def _facts_of_record(self, record: PostRecord) -> PostFacts:
+        claimed = record.kind or (
+            PostKind.ORIGINAL if self.profile.kind is KindEvidence.TOLD else ""
+        )
+        facts = PostFacts(
+            published_at=record.published_at,
+            permalink=record.permalink[:500],
+            claimed_kind=str(claimed),
+            in_reply_to_handle=self._person(record.in_reply_to_handle)[:200],
+            in_reply_to_id=record.in_reply_to_id[:300],
+            reshared_handle=self._person(record.reshared_handle)[:200],
+            text=record.text,
+            mentions=people(self.platform, record.mentions, home=self.home),
+            links=tuple(record.links),
+            counts={name: getattr(record, name) for name in COUNT_FIELDS},
+            sources=(self.sid,),
+        )
+        return replace(facts, evidence=dict.fromkeys(known_groups(facts), self.sid))
+
+    def _row(self, platform_id: str, facts: PostFacts) -> PostRow:
+        """The post as stored: the merged facts and what the classifier makes of them."""
+        result = classify(
+            PostRecord(
+                platform_id=platform_id,
+                published_at=facts.published_at,
+                text=facts.text,
+                permalink=facts.permalink,
+                kind=PostKind(facts.claimed_kind) if facts.claimed_kind else None,
+                in_reply_to_handle=facts.in_reply_to_handle,
+                in_reply_to_id=facts.in_reply_to_id,
+                reshared_handle=facts.reshared_handle,
+                mentions=facts.mentions,
+                links=facts.links,
+            ),
+            platform=self.platform,
+            own_handle=self.account.handle,
+            own_domains=self.own_domains,
+        )
+        return PostRow(
+            account_id=self.account.pk,
+            platform_id=platform_id,
+            published_at=facts.published_at,
+            local_date=facts.published_at.astimezone(self.tz).date(),
+            text=facts.text,
+            permalink=facts.permalink,
+            kind=result.kind.value,
+            claimed_kind=facts.claimed_kind,
+            in_reply_to_handle=facts.in_reply_to_handle,
+            in_reply_to_id=facts.in_reply_to_id,
+            reshared_handle=facts.reshared_handle,
+            mentions=list(facts.mentions),
+            links=list(facts.links),
+            addressed=list(result.addressed),
+            is_question=result.is_question,
+            link_domains=list(result.link_domains),
+            is_promotional=result.is_promotional,
+            shares_others_link=result.shares_others_link,
+            **{name: facts.count(name) for name in COUNT_FIELDS},
+            evidence=dict(facts.evidence),
+            sources=list(facts.sources),
+        )
+
+    def _merge_posts(self, old: Row, new: Row) -> Row | None:
+        stored, incoming = PostRow._make(old), PostRow._make(new)
+        if (
+            stored.sources == incoming.sources == [self.sid]
+            and stored.evidence.keys() <= incoming.evidence.keys()
+        ):
+            return incoming  # this snapshot again (a file imported twice): it says it all
+        try:
+            facts = merge_posts(_facts_of_row(stored), _facts_of_row(incoming), self.snapshots)
+        except SnapshotTimeUnknown:
+            raise MergeDeferred from None
+        merged = self._row(incoming.platform_id, facts)
+        if merged.local_date != stored.local_date:
+            self._moved_days.add(stored.local_date)  # its old day loses a post
+        return merged
+
+    def _load_post_snapshots(self, rows: Iterable[Row]) -> None:
+        wanted: set[int] = set()
+        for row in rows:
+            post = PostRow._make(row)
+            wanted.update(post.evidence.values())
+        self._load(wanted)
+
+    def _stored_post(self, row: Row) -> None:
+        post = PostRow._make(row)
+        self.result.post_days.add(post.local_date)
+        if self._on_post is not None:
+            self._on_post(post)
+
+    # --- observations ------------------------------------------------------------------------
+
+    def _merge_observations(self, old: Row, new: Row) -> Row | None:
+        stored, incoming = ObservationRow._make(old), ObservationRow._make(new)
+        if stored.snapshot_id == incoming.snapshot_id:
+            return incoming
+        try:
+            wins = observation_wins(
+                stored_derived=stored.source == ObservationSource.ROLLUP,
+                stored_snapshot=self.snapshots.get(stored.snapshot_id or 0),
+                incoming_derived=incoming.source == ObservationSource.ROLLUP,
+                incoming_snapshot=self.snapshots.get(incoming.snapshot_id or 0),
+            )
+        except SnapshotTimeUnknown:
+            raise MergeDeferred from None
+        return incoming if wins else None
+
+    def _load_observation_snapshots(self, rows: Iterable[Row]) -> None:
+        self._load(ObservationRow._make(row).snapshot_id for row in rows)
+
+    # --- snapshots -----------------------------------------------------------------------------
+
+    def _load(self, ids: Iterable[int | None]) -> None:
+        missing = {i for i in ids if i is not None and i not in self.snapshots}
+        self.snapshots.update(snapshot_infos(missing))
+
+    def _saw(self, moment: datetime) -> None:
+        if self._latest is None or moment > self._latest:
+            self._latest = moment
+
+    def _set_time(self, when: datetime, how: SnapshotTime) -> None:
+        self.snapshot.observed_at = when
+        self.snapshot.observed_from = how
+        self.snapshot.save(update_fields=["observed_at", "observed_from"])
+        self._time_known = True
+        self.snapshots[self.sid] = snapshot_info(self.snapshot)
+
+
+def _facts_of_row(row: PostRow) -> PostFacts:
+    return PostFacts(
+        published_at=row.published_at,
+        permalink=row.permalink,
+        claimed_kind=row.claimed_kind,
+        in_reply_to_handle=row.in_reply_to_handle,
+        in_reply_to_id=row.in_reply_to_id,
+        reshared_handle=row.reshared_handle,
+        text=row.text,
+        mentions=tuple(row.mentions),
+        links=tuple(row.links),
+        counts={name: getattr(row, name) for name in COUNT_FIELDS},
+        evidence={group: int(sid) for group, sid in row.evidence.items()},
+        sources=tuple(row.sources),
+    )
+
+
+def ingest_records(
+    *,
+    account: Account,
+    source: SourceRef,
+    records: Iterable[IngestRecord],
+) -> IngestResult:
+    """Write a batch of records in one transaction (connector pages, bulk requests)."""
+    with transaction.atomic():
+        session = IngestSession(account=account, source=source)
+        for record in records:
+            session.add(record)
+        return session.finish()
