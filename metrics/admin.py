@@ -8,6 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from metrics import services
 from metrics.connectors import credentials as vault
@@ -22,6 +25,7 @@ from metrics.models import (
     InboundMention,
     MetricObservation,
     Post,
+    Snapshot,
 )
 from teams.admin_scoping import TeamScopedAdmin, default_team_initial
 
@@ -143,9 +147,60 @@ class PostAdmin(_ReadOnlyEvidenceAdmin):
     date_hierarchy = "published_at"
     list_select_related = ["account"]
 
+    readonly_fields = ["sources_list", "evidence_list"]
+
     @admin.display(description="Text")
     def short_text(self, obj: Post) -> str:
         return obj.text[:80]
+
+    @admin.display(description="Sources")
+    def sources_list(self, obj: Post) -> SafeString:
+        """Every source that said something about the post, with when it looked."""
+        snapshots = Snapshot.objects.filter(pk__in=obj.sources).select_related("import_job")
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join("", "<li>{}</li>", ((_snapshot_link(s),) for s in snapshots)),
+        )
+
+    @admin.display(description="Where each value came from")
+    def evidence_list(self, obj: Post) -> SafeString:
+        names = dict(
+            Snapshot.objects.filter(pk__in=set(obj.evidence.values())).values_list("pk", "label")
+        )
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                "<li>{}: {}</li>",
+                ((field, names.get(sid, f"#{sid}")) for field, sid in obj.evidence.items()),
+            ),
+        )
+
+
+def _snapshot_link(snapshot: Snapshot) -> SafeString:
+    when = f"{snapshot.observed_at:%Y-%m-%d %H:%M} ({snapshot.get_observed_from_display()})"
+    if snapshot.import_job_id is not None:
+        url = reverse("admin:metrics_importjob_change", args=[snapshot.import_job_id])
+        return format_html('<a href="{}">{}</a>, {}', url, snapshot.label, when)
+    return format_html("{}, {}", snapshot.label or snapshot.format_key, when)
+
+
+@admin.register(Snapshot)
+class SnapshotAdmin(_ReadOnlyEvidenceAdmin):
+    """Which source looked at an account's data, and when: the later look wins."""
+
+    list_display = [
+        "observed_at",
+        "account",
+        "kind",
+        "label",
+        "observed_from",
+        "import_job",
+        "connector",
+    ]
+    list_filter = ["kind", "observed_from", ("account", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["label", "format_key", "key"]
+    list_select_related = ["account", "import_job", "connector"]
 
 
 @admin.register(MetricObservation)

@@ -13,6 +13,7 @@ from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiResponse,
     extend_schema,
+    extend_schema_field,
     inline_serializer,
 )
 from rest_framework import mixins, serializers, status, viewsets
@@ -33,6 +34,8 @@ from metrics.models import (
     InboundMention,
     MetricObservation,
     Post,
+    Snapshot,
+    SnapshotKind,
 )
 from strategy_tracker import api_examples
 from teams import access
@@ -68,9 +71,38 @@ class AccountViewSet(TeamScopedViewSet):
     ordering_fields = ["handle", "platform"]
 
 
+def snapshot_summary(snapshot: Snapshot) -> dict[str, Any]:
+    """A source as the API names it: what it was, when it looked, which job or connector."""
+    return {
+        "id": snapshot.pk,
+        "kind": snapshot.kind,
+        "format": snapshot.format_key,
+        "label": snapshot.label,
+        "observed_at": snapshot.observed_at.isoformat(),
+        "observed_from": snapshot.observed_from,
+        "import_job": snapshot.import_job_id,
+        "connector": snapshot.connector_id,
+    }
+
+
+class _PostListSerializer(serializers.ListSerializer[Post]):
+    def to_representation(self, data: Any) -> Any:
+        # The sources of a whole page in one query.
+        posts = list(data.all() if isinstance(data, models.Manager) else data)
+        ids = {sid for post in posts for sid in post.sources}
+        self.context["snapshots"] = {s.pk: s for s in Snapshot.objects.filter(pk__in=ids)}
+        return super().to_representation(posts)
+
+
 class PostSerializer(serializers.ModelSerializer[Post]):
+    sources = serializers.SerializerMethodField(
+        help_text="Every source that said something about the post (an import, a connector "
+        "run, ...), with when it looked; `evidence` names the source of each field."
+    )
+
     class Meta:
         model = Post
+        list_serializer_class = _PostListSerializer
         fields = [
             "id",
             "account",
@@ -96,7 +128,32 @@ class PostSerializer(serializers.ModelSerializer[Post]):
             "clicks",
             "saves",
             "video_views",
+            "claimed_kind",
+            "evidence",
+            "sources",
         ]
+
+    @extend_schema_field(
+        inline_serializer(
+            "PostSource",
+            fields={
+                "id": serializers.IntegerField(),
+                "kind": serializers.ChoiceField(choices=SnapshotKind.choices),
+                "format": serializers.CharField(),
+                "label": serializers.CharField(),
+                "observed_at": serializers.DateTimeField(),
+                "observed_from": serializers.CharField(),
+                "import_job": serializers.IntegerField(allow_null=True),
+                "connector": serializers.IntegerField(allow_null=True),
+            },
+            many=True,
+        )
+    )
+    def get_sources(self, post: Post) -> list[dict[str, Any]]:
+        known = self.context.get("snapshots")
+        if known is None:
+            known = {s.pk: s for s in Snapshot.objects.filter(pk__in=post.sources)}
+        return [snapshot_summary(known[sid]) for sid in post.sources if sid in known]
 
 
 @api_examples.read("Post", api_examples.POST)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from metrics import services
+from metrics.connectors.status import sync_blocker
 from metrics.connectors.sync import SyncOutcome, connector_sync
 from metrics.models import Connector
 
@@ -37,11 +38,7 @@ def connector_sync_task(self: Task[Any, str], connector_id: int, manual: bool = 
         PeriodicTask.objects.filter(task=self.name, args=json.dumps([connector_id])).delete()
         return "gone"
     now = timezone.now()
-    if not manual and (
-        not connector.enabled
-        or connector.credentials_refused
-        or (connector.retry_after is not None and connector.retry_after > now)
-    ):
+    if not manual and sync_blocker(connector, now) is not None:
         return "skipped"
     outcome = connector_sync(connector_id=connector_id)
     if outcome.skipped:

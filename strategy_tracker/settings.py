@@ -194,6 +194,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets shared by several fields get one name each in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "PostKindEnum": "metrics.ingest.records.PostKind.choices",
+        "SnapshotKindEnum": "metrics.models.SnapshotKind",
+    },
 }
 
 # --- Imports -----------------------------------------------------------------------

@@ -73,6 +73,32 @@ def connector_status(connector: Connector, now: datetime | None = None) -> Conne
     return status(State.OK, f"Synced {_when(since)}.")
 
 
+def sync_blocker(connector: Connector, now: datetime) -> str | None:
+    """Why a scheduled sync must not run now, or None when nothing stops it: the one rule
+    the schedule, the command line and the Celery task all follow ("sync now" ignores it)."""
+    if not connector.enabled:
+        return "disabled"
+    if connector.credentials_refused:
+        return "waiting for new credentials"
+    if connector.retry_after is not None and connector.retry_after > now:
+        return "the platform asked to wait"
+    return None
+
+
+def is_due(connector: Connector, now: datetime) -> bool:
+    """A scheduled sync is due: nothing stops it and its interval has passed since the last
+    attempt (or it never ran)."""
+    if sync_blocker(connector, now) is not None:
+        return False
+    last = connector.last_attempt_at
+    return last is None or last + timedelta(minutes=connector.interval_minutes) <= now
+
+
+def due_connectors(now: datetime | None = None) -> list[Connector]:
+    now = now or timezone.now()
+    return [c for c in Connector.objects.filter(enabled=True) if is_due(c, now)]
+
+
 def connectors_needing_attention(connectors: QuerySet[Connector]) -> list[ConnectorStatus]:
     """The connectors among these that are stale or stopped, oldest data first."""
     now = timezone.now()

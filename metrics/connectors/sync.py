@@ -262,17 +262,3 @@ def _write_page(
     outcome.posts += len(page.posts)
     outcome.observations += len(page.observations)
     outcome.mentions += len(page.mentions)
-
-
-def due_connectors(now: datetime | None = None) -> list[Connector]:
-    """Enabled connectors whose interval has passed, not waiting for new credentials, and
-    not told by the platform to wait."""
-    now = now or timezone.now()
-    due = []
-    for connector in Connector.objects.filter(enabled=True, credentials_refused=False):
-        if connector.retry_after is not None and connector.retry_after > now:
-            continue
-        last = connector.last_attempt_at
-        if last is None or last + timedelta(minutes=connector.interval_minutes) <= now:
-            due.append(connector)
-    return due

@@ -23,7 +23,8 @@ Decisions (the README's "One truth per post" section has the same table):
     replied to, the author reshared or quoted): TOLD (a structured field: archive, API,
     a type column) > INFERRED (read from text conventions: a CSV post starting with "@")
     > none (the source cannot tell; the post counts as an original until someone tells).
-    A source that cannot tell never overwrites a kind that is known.
+    A source that cannot tell never overwrites a kind that is known. A target ranks as
+    its source can know kinds, whatever kind won.
   - content (the text, the people it mentions, the links it carries), as one group, so
     the classifier reads a text with its own entities: FULL text > SHORTENED text; with
     equal text, structured ENTITIES > a regex over the text; then the later snapshot.
@@ -152,8 +153,12 @@ def content_rank(profile: SourceProfile) -> int:
 
 
 def _rank(group: str, facts: PostFacts, profile: SourceProfile) -> int:
-    if group == "kind" or group in TARGET_FIELDS:
+    """A field's rank depends on its own evidence only (never on another group's winner),
+    or merging would depend on the order."""
+    if group == "kind":
         return kind_rank(profile, facts.claimed_kind)
+    if group in TARGET_FIELDS:
+        return int(profile.kind)
     if group == "content":
         return content_rank(profile)
     if group == "published_at":

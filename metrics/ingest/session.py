@@ -106,7 +106,10 @@ class IngestSession:
         self._observation_source = _SOURCE_OF_SNAPSHOT[SnapshotKind(source.kind)]
         self._on_post = on_post
         self.result = IngestResult(snapshot=self.snapshot)
-        self._latest: datetime | None = None  # the latest moment the data speaks of
+        self._latest: datetime | None = None  # the latest post time
+        self._latest_day: date | None = None  # the latest day of a daily number
+        self._accepted_metrics: set[str] = set()
+        self._account_id = self.account.pk
         self._moved_days: set[date] = set()
         self._linkable: set[str] = set()
         self._mentions: list[MentionRecord] = []
@@ -145,25 +148,32 @@ class IngestSession:
             self._linkable.add(record.in_reply_to_id)
 
     def add_observation(self, record: ObservationRecord) -> None:
-        metric = catalog.CATALOG.get(record.metric)
-        if metric is None:
-            raise RecordRejected(f"unknown metric “{record.metric}”")
-        if metric.is_derived:
-            raise RecordRejected(f"“{record.metric}” is computed by Strategy Tracker, not imported")
+        # Daily numbers come by the million: this path is kept lean (metrics checked once
+        # each, the latest day compared as a date).
+        metric = record.metric
+        if metric not in self._accepted_metrics:
+            self._accept_metric(metric)
         self.result.observations += 1
         self.observations.add(
             ObservationRow(
-                self.account.pk,
-                record.metric,
+                self._account_id,
+                metric,
                 record.day,
                 record.value,
                 self._observation_source,
                 self.sid,
             )
         )
-        # A day's number is complete once the day is over.
-        end = datetime.combine(record.day + timedelta(days=1), time(), tzinfo=self.tz)
-        self._saw(end)
+        if self._latest_day is None or record.day > self._latest_day:
+            self._latest_day = record.day
+
+    def _accept_metric(self, key: str) -> None:
+        metric = catalog.CATALOG.get(key)
+        if metric is None:
+            raise RecordRejected(f"unknown metric “{key}”")
+        if metric.is_derived:
+            raise RecordRejected(f"“{key}” is computed by Strategy Tracker, not imported")
+        self._accepted_metrics.add(key)
 
     def add_mention(self, record: MentionRecord) -> None:
         self.result.mentions += 1
@@ -189,8 +199,9 @@ class IngestSession:
         self.observations.flush()
         if not self._time_known:
             # The file said nothing about when it was made: the latest moment its data
-            # speaks of stands for it (an export is made after what it reports).
-            self._set_time(self._latest or self.snapshot.observed_at, SnapshotTime.DATA)
+            # speaks of stands for it (an export is made after what it reports, and a
+            # day's number once the day is over).
+            self._set_time(self._latest_moment() or self.snapshot.observed_at, SnapshotTime.DATA)
         self.posts.flush_deferred()
         self.observations.flush_deferred()
         counts = self.result.counts
@@ -331,6 +342,13 @@ class IngestSession:
     def _load(self, ids: Iterable[int | None]) -> None:
         missing = {i for i in ids if i is not None and i not in self.snapshots}
         self.snapshots.update(snapshot_infos(missing))
+
+    def _latest_moment(self) -> datetime | None:
+        moments = [self._latest] if self._latest is not None else []
+        if self._latest_day is not None:
+            day_over = self._latest_day + timedelta(days=1)
+            moments.append(datetime.combine(day_over, time(), tzinfo=self.tz))
+        return max(moments, default=None)
 
     def _saw(self, moment: datetime) -> None:
         if self._latest is None or moment > self._latest:

@@ -35,10 +35,11 @@ def forwards(apps, schema_editor):
         changed_days = set()
         batch = []
         for post in Post.objects.filter(account=account).order_by("pk").iterator(2000):
-            mentions = list(people(platform, post.mentions or [], home=home))
+            given = [*(post.mentions or []), *(post.addressed or [])]
+            mentions = list(people(platform, post.mentions or [], home=home, entities=given))
             addressed = [
                 h
-                for h in people(platform, post.addressed or [], home=home, entities=mentions)
+                for h in people(platform, post.addressed or [], home=home, entities=given)
                 if h != own
             ]
             targets = (person(post.in_reply_to_handle), person(post.reshared_handle))

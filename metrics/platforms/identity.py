@@ -97,7 +97,7 @@ def people(
     full_names: dict[str, str] = {}
     if platform == MASTODON:
         for entity in entities:
-            handle = canonical_handle(platform, entity, home=home)
+            handle = canonical_handle(platform, entity)  # without home: only full names count
             user, _, host = handle.partition("@")
             if host:
                 full_names.setdefault(user, handle)

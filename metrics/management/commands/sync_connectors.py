@@ -7,7 +7,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from metrics.connectors.services import credentials_reencrypt
-from metrics.connectors.sync import SyncOutcome, connector_sync, due_connectors
+from metrics.connectors.status import due_connectors
+from metrics.connectors.sync import SyncOutcome, connector_sync
 from metrics.models import Connector
 from metrics.platforms import Platform
 from teams.models import Team

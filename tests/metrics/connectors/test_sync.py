@@ -8,8 +8,8 @@ import pytest
 import time_machine
 from werkzeug import Response
 
-from metrics.connectors.status import State, connector_status
-from metrics.connectors.sync import connector_sync, due_connectors
+from metrics.connectors.status import State, connector_status, due_connectors
+from metrics.connectors.sync import connector_sync
 from metrics.models import (
     Connector,
     InboundMention,
