@@ -280,6 +280,97 @@ _METRICS: tuple[Metric, ...] = (
 CATALOG: dict[str, Metric] = {metric.key: metric for metric in _METRICS}
 
 
+# --- what the platforms call them --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Alias:
+    """A platform's own name for a catalogue metric (a file title, a column header).
+
+    When a platform renames a number it keeps measuring, both names are aliases of one
+    metric, the newer with the date it appeared (as precisely as the platform announced
+    it: a year, or a year and month), so a key result that spans the rename reads one
+    series."""
+
+    platform: str  # metrics.platforms.Platform value
+    name: str  # as the platform writes it, compared in lower case
+    metric: str
+    since: str = ""  # "2025" or "2024-11": when this name replaced an older one
+    note: str = ""
+
+
+_META = ("facebook", "instagram")
+ALIASES: tuple[Alias, ...] = (
+    # Meta Business Suite's daily files, by their title line ("Facebook follows").
+    *(Alias(p, "follows", "new_followers") for p in _META),
+    *(Alias(p, "content interactions", "engagements") for p in _META),
+    *(Alias(p, "link clicks", "link_clicks") for p in _META),
+    *(Alias(p, "visits", "profile_visits") for p in _META),
+    *(Alias(p, "profile visits", "profile_visits") for p in _META),
+    *(Alias(p, "impressions", "impressions") for p in _META),
+    *(
+        Alias(
+            p,
+            "views",
+            "impressions",
+            since="2024",
+            note="Meta replaced Impressions with Views (every time content is on screen, "
+            "repeats included) on Instagram, then on Facebook.",
+        )
+        for p in _META
+    ),
+    *(Alias(p, "reach", "reach") for p in _META),
+    *(
+        Alias(
+            p,
+            "viewers",
+            "reach",
+            since="2025",
+            note="Meta renamed Reach, the number of unique people who saw the content, to Viewers.",
+        )
+        for p in _META
+    ),
+    # TikTok Studio's Viewers.csv: the unique people who watched the account's videos.
+    Alias("tiktok", "total viewers", "reach"),
+    # YouTube Studio's report columns.
+    Alias("youtube", "impressions", "impressions"),
+    Alias(
+        "youtube",
+        "thumbnail impressions",
+        "impressions",
+        since="2025",
+        note="YouTube renamed Impressions to Thumbnail impressions.",
+    ),
+    # LinkedIn's page exports.
+    Alias("linkedin", "shares (total)", "reshares_received"),
+    Alias(
+        "linkedin",
+        "reposts (total)",
+        "reshares_received",
+        since="2023",
+        note="LinkedIn renamed Shares to Reposts.",
+    ),
+)
+_BY_NAME: dict[tuple[str, str], Alias] = {(a.platform, a.name): a for a in ALIASES}
+
+
+def metric_for(platform: str, name: str) -> str | None:
+    """The catalogue metric a platform's name stands for, under any of its names."""
+    alias = _BY_NAME.get((platform, " ".join(name.lower().split())))
+    return alias.metric if alias is not None else None
+
+
+def names_for(platform: str, metric: str) -> list[str]:
+    """Every name a platform has given a metric, the newest first (for header lookups)."""
+    found = [a for a in ALIASES if a.platform == platform and a.metric == metric]
+    return [a.name for a in sorted(found, key=lambda a: a.since, reverse=True)]
+
+
+def renames() -> list[Alias]:
+    """The aliases that replaced an older name, for the documentation and the admin."""
+    return [a for a in ALIASES if a.since]
+
+
 def get(key: str) -> Metric:
     try:
         return CATALOG[key]

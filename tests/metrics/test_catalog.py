@@ -82,3 +82,25 @@ def test_unknown_keys_are_named_in_the_error():
 def test_promotional_posts_are_lower_is_better():
     assert catalog.get("promo_posts").higher_is_better is False
     assert catalog.get("followers").higher_is_better is True
+
+
+def test_a_renamed_metric_reads_as_one_series_under_either_name():
+    assert catalog.metric_for("facebook", "Viewers") == catalog.metric_for("facebook", "Reach")
+    assert catalog.metric_for("instagram", "viewers") == "reach"
+    assert catalog.metric_for("facebook", "Views") == "impressions"
+    assert catalog.metric_for("youtube", "Thumbnail  impressions") == "impressions"
+
+
+def test_tiktoks_total_viewers_is_reach():
+    assert catalog.metric_for("tiktok", "Total Viewers") == "reach"
+
+
+def test_every_alias_names_a_catalogue_metric_and_renames_say_when():
+    for alias in catalog.ALIASES:
+        assert alias.metric in catalog.CATALOG, alias
+    assert all(a.since and a.note for a in catalog.renames())
+    assert catalog.names_for("youtube", "impressions") == ["thumbnail impressions", "impressions"]
+
+
+def test_an_unknown_name_is_no_metric():
+    assert catalog.metric_for("facebook", "Mood") is None
