@@ -20,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from goals import periods, selectors, services
+from goals import periods, selectors
 from goals.models import (
     CheckIn,
     KeyResult,
@@ -30,6 +30,7 @@ from goals.models import (
     SummaryFormat,
     SummaryStatus,
 )
+from goals.summaries import services as summary_services
 from metrics.models import Account
 from strategy_tracker import api_examples
 from teams import access
@@ -417,7 +418,7 @@ class SummaryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data = asked.validated_data
         if data.get("strategy") is not None and data["strategy"].team_id != data["team"].pk:
             raise serializers.ValidationError({"strategy": "Not a strategy of this team."})
-        export = services.summary_export_create(
+        export = summary_services.summary_export_create(
             user=request.user,
             team=data["team"],
             quarter=periods.parse(data["quarter"]),
@@ -439,5 +440,5 @@ class SummaryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             export.file.open("rb"),
             as_attachment=True,
             filename=export.download_name,
-            content_type=services.summary_content_type(export.format),
+            content_type=summary_services.summary_content_type(export.format),
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from goals import services
+from goals.summaries import services
 
 
 @shared_task(name="goals.summary_export_run", acks_late=True)

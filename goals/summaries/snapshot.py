@@ -1,6 +1,6 @@
 """Quarterly summaries: the snapshot of numbers a summary document is made from.
 
-`build_summary` reads the database once and returns plain data (goals.summary_types):
+`build_summary` reads the database once and returns plain data (goals.summaries.types):
 every format (HTML, PDF, XLSX, CSV) renders from it, and it is stored with the document,
 so a summary downloaded later is the same document even if the data changed since.
 Key results are assessed with the same selectors and engine as the progress pages, as of
@@ -19,7 +19,7 @@ from goals import health, progress
 from goals.models import CheckIn, KeyResult, Status, Strategy
 from goals.periods import Period, quarter_of
 from goals.selectors import assess_key_results, key_results_with_relations
-from goals.summary_types import (
+from goals.summaries.types import (
     CheckInInfo,
     CompetitorRow,
     ConversationNumbers,
