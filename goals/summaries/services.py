@@ -24,10 +24,14 @@ from goals.models import Strategy, SummaryExport, SummaryFormat, SummaryStatus
 from goals.summaries import html, pdf, tabular
 from goals.summaries.snapshot import build_summary, previous_quarter
 from goals.summaries.types import Summary
+from strategy_tracker.celery import enqueue as enqueue_task
 from teams import access
 from teams.models import Role, Team
 
 logger = logging.getLogger(__name__)
+
+# Queued by name (goals.tasks registers it): services never import tasks modules.
+SUMMARY_EXPORT_RUN_TASK = "goals.summary_export_run"
 
 
 def render_summary(snapshot: Summary, fmt: str) -> bytes:
@@ -76,11 +80,9 @@ def summary_export_create(
         task_id=str(uuid.uuid4()),
     )
     if enqueue:
-        from goals.tasks import summary_export_run_task
-
         task_id = export.task_id
         transaction.on_commit(
-            lambda: summary_export_run_task.apply_async(args=(export.pk,), task_id=task_id)
+            lambda: enqueue_task(SUMMARY_EXPORT_RUN_TASK, args=(export.pk,), task_id=task_id)
         )
     return export
 
