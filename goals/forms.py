@@ -1,4 +1,5 @@
-"""Admin forms for the strategy plan: quick period choices and cross-row checks."""
+"""The forms of goals: the strategy plan's admin forms (quick period choices, cross-row
+checks), the pages' filters, the check-in form and the summary request."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from django.utils import timezone
 
 from goals import periods
 from goals.models import KeyResult, Strategy
+from metrics.models import Account
+from teams import access
 from teams.models import Team
 
 
@@ -208,3 +211,39 @@ class SummaryRequestForm(forms.Form):
         if team and strategy and strategy.team_id != team.pk:
             self.add_error("strategy", f"“{strategy}” is a strategy of another team.")
         return data
+
+
+class StrategyChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name} ({obj.team})"
+
+
+class HealthFilterForm(forms.Form):
+    """The conversation and competitor pages' query string; every choice limited to what the
+    user may see."""
+
+    strategy = StrategyChoiceField(
+        queryset=Strategy.objects.none(),
+        required=False,
+        empty_label="Most recent active strategy",
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(), required=False, empty_label="The strategy's team"
+    )
+    start = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    account = forms.ModelMultipleChoiceField(queryset=Account.objects.none(), required=False)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["strategy"].queryset = access.visible_to(  # type: ignore[attr-defined]
+            user, Strategy.objects.select_related("team")
+        ).order_by("team__name", "-period_start", "name")
+        self.fields["team"].queryset = access.visible_teams(user).order_by("name")  # type: ignore[attr-defined]
+        self.fields["account"].queryset = access.visible_to(  # type: ignore[attr-defined]
+            user, Account.objects.select_related("team")
+        )

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.template.loader import render_to_string
 
 from goals import charts
-from goals.health import MIX_LABELS, MIX_RULE
+from goals.conversation import MIX_LABELS, MIX_RULE
 from goals.summaries.static_charts import (
     ProgressRow,
     followers_chart_png,
