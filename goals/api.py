@@ -20,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from goals import periods, selectors
+from goals import api_examples, periods, selectors
 from goals.models import (
     CheckIn,
     KeyResult,
@@ -32,7 +32,6 @@ from goals.models import (
 )
 from goals.summaries import services as summary_services
 from metrics.models import Account
-from strategy_tracker import api_examples
 from teams import access
 from teams.api import TeamScopedViewSet, scoped
 from teams.models import Team

@@ -10,8 +10,7 @@ from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 
-from strategy_tracker import api_examples
-from teams import access
+from teams import access, api_examples
 from teams.models import Team
 
 
