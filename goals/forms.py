@@ -11,9 +11,10 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from goals import periods
-from goals.models import KeyResult, Strategy
+from goals import periods, progress
+from goals.models import Confidence, KeyResult, Strategy, SummaryFormat
 from metrics.models import Account
+from metrics.platforms import PLATFORM_LABELS
 from teams import access
 from teams.models import Team
 
@@ -138,10 +139,6 @@ class DashboardFilterForm(forms.Form):
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        from goals import progress
-        from metrics.platforms import PLATFORM_LABELS
-        from teams import access
-
         super().__init__(*args, **kwargs)
         teams = access.visible_teams(user)
         self.fields["team"].queryset = teams.order_by("name")  # type: ignore[attr-defined]
@@ -166,8 +163,6 @@ class CheckInForm(forms.Form):
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from goals.models import Confidence
-
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["confidence"]).choices = Confidence.choices
         self.fields["confidence"].initial = Confidence.MEDIUM
@@ -184,10 +179,6 @@ class SummaryRequestForm(forms.Form):
     format = forms.ChoiceField()
 
     def __init__(self, *args: Any, user: Any, today: Any, **kwargs: Any) -> None:
-        from goals import periods
-        from goals.models import SummaryFormat
-        from teams import access
-
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = access.visible_teams(user).order_by("name")  # type: ignore[attr-defined]
         self.fields["strategy"].queryset = access.visible_to(  # type: ignore[attr-defined]
