@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from goals import periods
-from goals.models import CheckIn, KeyResult, Objective, Status, Strategy
+from goals.models import CheckIn, Confidence, KeyResult, Objective, Status, Strategy
 from teams import access
 
 
@@ -97,6 +97,9 @@ def strategy_copy_to_next_period(*, strategy: Strategy, user: User | AnonymousUs
     return CopyResult(strategy=copy, objectives=objectives, key_results=key_results)
 
 
+# --- check-ins: the one write path of the key result page, the API and the admin -----------
+
+
 @transaction.atomic
 def check_in_create(
     *,
@@ -104,20 +107,62 @@ def check_in_create(
     key_result: KeyResult,
     day: date,
     value: Decimal | None,
-    confidence: str,
-    note: str,
+    confidence: str = Confidence.MEDIUM,
+    note: str = "",
 ) -> CheckIn:
-    """Record a check-in; only the team's owners and editors may."""
-    if not access.can_edit(user, key_result.objective.strategy.team_id):
-        raise PermissionDenied("You may not add check-ins for this team.")
+    """Record a check-in; only the team's owners and editors may. The user is its author."""
+    _require_editor(user, key_result)
     check_in = CheckIn(
         key_result=key_result,
         date=day,
         value=value,
         confidence=confidence,
         note=note,
-        author=user if isinstance(user, User) else None,
+        author=_author(user),
     )
     check_in.full_clean()
     check_in.save()
     return check_in
+
+
+@transaction.atomic
+def check_in_update(
+    *,
+    user: User | AnonymousUser,
+    check_in: CheckIn,
+    key_result: KeyResult,
+    day: date,
+    value: Decimal | None,
+    confidence: str,
+    note: str,
+) -> CheckIn:
+    """Change a check-in; the user must be an owner or editor of the team it belongs to (as
+    stored) and of `key_result`'s. The author stays who wrote it; a check-in without one
+    (loaded, or written before authors were recorded) gets the user."""
+    stored_team = (
+        CheckIn.objects.filter(pk=check_in.pk)
+        .values_list("key_result__objective__strategy__team_id", flat=True)
+        .get()
+    )
+    if not access.can_edit(user, stored_team):
+        raise PermissionDenied("You may not write check-ins for this team.")
+    _require_editor(user, key_result)
+    check_in.key_result = key_result
+    check_in.date = day
+    check_in.value = value
+    check_in.confidence = confidence
+    check_in.note = note
+    if check_in.author_id is None:
+        check_in.author = _author(user)
+    check_in.full_clean()
+    check_in.save()
+    return check_in
+
+
+def _require_editor(user: User | AnonymousUser, key_result: KeyResult) -> None:
+    if not access.can_edit(user, key_result.objective.strategy.team_id):
+        raise PermissionDenied("You may not write check-ins for this team.")
+
+
+def _author(user: User | AnonymousUser) -> User | None:
+    return user if isinstance(user, User) else None
