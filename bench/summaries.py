@@ -31,9 +31,10 @@ def main() -> None:
     import time_machine
     from django.core.management import call_command
 
-    from goals import periods, services
+    from goals import periods
     from goals.models import KeyResult, Objective, Strategy
-    from goals.summaries import build_summary
+    from goals.summaries import services
+    from goals.summaries.snapshot import build_summary
     from teams.models import Team
 
     with time_machine.travel(date(2026, 11, 25)):

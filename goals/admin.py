@@ -195,12 +195,16 @@ class KeyResultAdmin(TeamScopedAdmin):
         return super().get_queryset(request).select_related("objective__strategy")
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        # Record who wrote each new check-in.
-        for inline_form in formset.forms:
-            instance = inline_form.instance
-            if isinstance(instance, CheckIn) and not instance.pk and not instance.author_id:
-                instance.author_id = request.user.pk
-        super().save_formset(request, form, formset, change)
+        if formset.model is not CheckIn:
+            super().save_formset(request, form, formset, change)
+            return
+        # The forms have validated the rows with the model's rules; the service writes them.
+        formset.save(commit=False)
+        for check_in in formset.deleted_objects:
+            check_in.delete()
+        for check_in, _fields in formset.changed_objects:
+            save_check_in(request, check_in)
+        formset.new_objects = [save_check_in(request, c) for c in formset.new_objects]
 
 
 @admin.register(CheckIn)
@@ -211,6 +215,32 @@ class CheckInAdmin(TeamScopedAdmin):
     readonly_fields = ["author"]
 
     def save_model(self, request: HttpRequest, obj: CheckIn, form: Any, change: bool) -> None:
-        if obj.author_id is None:
-            obj.author = request.user  # type: ignore[assignment]
-        super().save_model(request, obj, form, change)
+        saved = save_check_in(request, obj)
+        if saved is not obj:
+            # A new row: the admin goes on with its own object (the log entry, the redirect).
+            obj.pk = saved.pk
+            obj.refresh_from_db()  # the author and time the service recorded
+            obj._state.adding = False
+
+
+def save_check_in(request: HttpRequest, check_in: CheckIn) -> CheckIn:
+    """Write a check-in an admin form has filled in through the service every surface uses:
+    a new one is created (and returned), an existing one is updated in place."""
+    if check_in._state.adding:
+        return services.check_in_create(
+            user=request.user,
+            key_result=check_in.key_result,
+            day=check_in.date,
+            value=check_in.value,
+            confidence=check_in.confidence,
+            note=check_in.note,
+        )
+    return services.check_in_update(
+        user=request.user,
+        check_in=check_in,
+        key_result=check_in.key_result,
+        day=check_in.date,
+        value=check_in.value,
+        confidence=check_in.confidence,
+        note=check_in.note,
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django.db import models
 from django.http import FileResponse, Http404
@@ -20,9 +20,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from goals import periods, selectors, services
+from goals import api_examples, periods, selectors, services
 from goals.models import (
     CheckIn,
+    Confidence,
     KeyResult,
     Objective,
     Strategy,
@@ -30,10 +31,10 @@ from goals.models import (
     SummaryFormat,
     SummaryStatus,
 )
+from goals.summaries import services as summary_services
 from metrics.models import Account
-from strategy_tracker import api_examples
 from teams import access
-from teams.api import TeamScopedViewSet, scoped
+from teams.api import TeamScopedViewSet, model_errors_as_400, scoped
 from teams.models import Team
 
 
@@ -299,10 +300,32 @@ class CheckInViewSet(TeamScopedViewSet):
     filterset_fields = ["key_result"]
     ordering_fields = ["date"]
 
-    def _save(self, serializer: Any, instance: Any) -> None:
-        if instance.pk is None:
-            instance.author = self.request.user
-        super()._save(serializer, instance)
+    # Check-ins are written by the one service the page and the admin use too.
+    def perform_create(self, serializer: serializers.BaseSerializer[CheckIn]) -> None:
+        data = serializer.validated_data
+        with model_errors_as_400():
+            serializer.instance = services.check_in_create(
+                user=self.request.user,
+                key_result=data["key_result"],
+                day=data["date"],
+                value=data.get("value"),
+                confidence=data.get("confidence", Confidence.MEDIUM),
+                note=data.get("note", ""),
+            )
+
+    def perform_update(self, serializer: serializers.BaseSerializer[CheckIn]) -> None:
+        check_in = cast(CheckIn, serializer.instance)  # an update has the row it changes
+        data = serializer.validated_data  # a PATCH leaves the other fields as they are
+        with model_errors_as_400():
+            serializer.instance = services.check_in_update(
+                user=self.request.user,
+                check_in=check_in,
+                key_result=data.get("key_result", check_in.key_result),
+                day=data.get("date", check_in.date),
+                value=data.get("value", check_in.value),
+                confidence=data.get("confidence", check_in.confidence),
+                note=data.get("note", check_in.note),
+            )
 
 
 def _as_of(request: Request) -> date:
@@ -417,7 +440,7 @@ class SummaryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data = asked.validated_data
         if data.get("strategy") is not None and data["strategy"].team_id != data["team"].pk:
             raise serializers.ValidationError({"strategy": "Not a strategy of this team."})
-        export = services.summary_export_create(
+        export = summary_services.summary_export_create(
             user=request.user,
             team=data["team"],
             quarter=periods.parse(data["quarter"]),
@@ -439,5 +462,5 @@ class SummaryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             export.file.open("rb"),
             as_attachment=True,
             filename=export.download_name,
-            content_type=services.summary_content_type(export.format),
+            content_type=summary_services.summary_content_type(export.format),
         )

@@ -1,4 +1,5 @@
-"""Admin forms for the strategy plan: quick period choices and cross-row checks."""
+"""The forms of goals: the strategy plan's admin forms (quick period choices, cross-row
+checks), the pages' filters, the check-in form and the summary request."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from goals import periods
-from goals.models import KeyResult, Strategy
+from goals import periods, progress
+from goals.models import Confidence, KeyResult, Strategy, SummaryFormat
+from metrics.models import Account
+from metrics.platforms import PLATFORM_LABELS
+from teams import access
 from teams.models import Team
 
 
@@ -135,10 +139,6 @@ class DashboardFilterForm(forms.Form):
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        from goals import progress
-        from metrics.platforms import PLATFORM_LABELS
-        from teams import access
-
         super().__init__(*args, **kwargs)
         teams = access.visible_teams(user)
         self.fields["team"].queryset = teams.order_by("name")  # type: ignore[attr-defined]
@@ -163,8 +163,6 @@ class CheckInForm(forms.Form):
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from goals.models import Confidence
-
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["confidence"]).choices = Confidence.choices
         self.fields["confidence"].initial = Confidence.MEDIUM
@@ -181,10 +179,6 @@ class SummaryRequestForm(forms.Form):
     format = forms.ChoiceField()
 
     def __init__(self, *args: Any, user: Any, today: Any, **kwargs: Any) -> None:
-        from goals import periods
-        from goals.models import SummaryFormat
-        from teams import access
-
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = access.visible_teams(user).order_by("name")  # type: ignore[attr-defined]
         self.fields["strategy"].queryset = access.visible_to(  # type: ignore[attr-defined]
@@ -208,3 +202,39 @@ class SummaryRequestForm(forms.Form):
         if team and strategy and strategy.team_id != team.pk:
             self.add_error("strategy", f"“{strategy}” is a strategy of another team.")
         return data
+
+
+class StrategyChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name} ({obj.team})"
+
+
+class HealthFilterForm(forms.Form):
+    """The conversation and competitor pages' query string; every choice limited to what the
+    user may see."""
+
+    strategy = StrategyChoiceField(
+        queryset=Strategy.objects.none(),
+        required=False,
+        empty_label="Most recent active strategy",
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(), required=False, empty_label="The strategy's team"
+    )
+    start = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    account = forms.ModelMultipleChoiceField(queryset=Account.objects.none(), required=False)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["strategy"].queryset = access.visible_to(  # type: ignore[attr-defined]
+            user, Strategy.objects.select_related("team")
+        ).order_by("team__name", "-period_start", "name")
+        self.fields["team"].queryset = access.visible_teams(user).order_by("name")  # type: ignore[attr-defined]
+        self.fields["account"].queryset = access.visible_to(  # type: ignore[attr-defined]
+            user, Account.objects.select_related("team")
+        )

@@ -1,7 +1,10 @@
-"""Reads behind the progress pages: every key result assessed, in a bounded number of queries."""
+"""Reads behind the pages, each in a bounded number of queries: every key result assessed
+(dashboard, key result page, API, summaries); the posts and counts behind conversation health
+(goals.conversation) and the competitor benchmark (goals.competitors)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -9,15 +12,18 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Prefetch, QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
-from goals import progress
+from goals import competitors, conversation, periods, progress
 from goals.models import CheckIn, KeyResult, Objective, Status, Strategy
 from goals.progress import Direction
 from metrics import catalog
-from metrics.models import Account
+from metrics.ingest.records import PostKind
+from metrics.models import Account, MetricObservation, Post
 from metrics.selectors import Series, SeriesRequest, series_for
 from teams import access
+from teams.models import Team
 
 
 @dataclass
@@ -268,3 +274,239 @@ def as_dict(row: KeyResultProgress) -> dict[str, Any]:
         "progress": a.progress,
         "expected": a.expected,
     }
+
+
+# --- conversation health and the competitor benchmark ------------------------------------
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The team, period, plan and accounts a page covers, resolved from the query string."""
+
+    team: Team
+    strategy: Strategy | None
+    start: date
+    end: date
+    accounts: tuple[Account, ...]
+    # The accounts one could choose on this page (for the form's checkboxes).
+    choices: tuple[Account, ...]
+
+    @property
+    def account_ids(self) -> tuple[int, ...]:
+        return tuple(a.pk for a in self.accounts)
+
+    @property
+    def period(self) -> periods.Period:
+        return periods.Period(self.start, self.end)
+
+    @property
+    def planned_mix(self) -> dict[str, int] | None:
+        return self.strategy.mix if self.strategy is not None else None
+
+
+def selection_for(
+    user: User | AnonymousUser,
+    *,
+    team: Team | None = None,
+    strategy: Strategy | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    accounts: Sequence[Account] = (),
+    today: date,
+    own_only: bool,
+) -> Selection | None:
+    """Fill in what the query string left out; None when the user sees no team at all.
+
+    The arguments come from a form whose choices are limited to what the user may see;
+    here they are checked against each other (ValidationError keyed by form field).
+    Defaults: the strategy's team, else the accounts' team; the team's (else the user's)
+    most recent active strategy; its period, else the current quarter without a plan.
+    """
+    errors: dict[str, str] = {}
+    if strategy is not None and team is not None and strategy.team_id != team.pk:
+        errors["strategy"] = f"“{strategy}” is a strategy of {strategy.team}, not of {team}."
+    if team is None and strategy is not None:
+        team = strategy.team
+    if team is None and accounts:
+        teams = {a.team_id for a in accounts}
+        if len(teams) > 1:
+            errors["account"] = "Choose accounts of one team."
+        team = accounts[0].team
+    if errors:
+        raise ValidationError(errors)
+
+    if strategy is None:
+        active = access.visible_to(
+            user, Strategy.objects.select_related("team").filter(status=Status.ACTIVE)
+        )
+        if team is not None:
+            active = active.filter(team=team)
+        strategy = active.order_by("-period_start", "-pk").first()
+        if team is None and strategy is not None:
+            team = strategy.team
+    if team is None:
+        team = access.visible_teams(user).order_by("name").first()
+        if team is None:
+            return None
+
+    candidates = access.visible_to(user, Account.objects.filter(team=team))
+    if own_only:
+        candidates = candidates.filter(is_competitor=False)
+    choices = tuple(candidates.order_by("is_competitor", "platform", "handle"))
+    for account in accounts:
+        if account.team_id != team.pk:
+            errors["account"] = f"{account} is not an account of {team}."
+        elif own_only and account.is_competitor:
+            errors["account"] = (
+                f"{account} is a competitor's account; conversation health covers the "
+                "team's own accounts."
+            )
+    base = strategy.period if strategy is not None else periods.quarter_of(today)
+    start, end = start or base.start, end or base.end
+    if end < start:
+        errors["end"] = (
+            f"The period cannot end ({end:%-d %b %Y}) before it starts ({start:%-d %b %Y})."
+        )
+    if errors:
+        raise ValidationError(errors)
+    wanted = set(accounts)
+    chosen = tuple(a for a in choices if a in wanted) if wanted else choices
+    return Selection(
+        team=team, strategy=strategy, start=start, end=end, accounts=chosen, choices=choices
+    )
+
+
+_POST_FIELDS = (
+    "pk",
+    "account_id",
+    "published_at",
+    "local_date",
+    "kind",
+    "addressed",
+    "is_question",
+    "is_promotional",
+    "shares_others_link",
+    "link_domains",
+    "text",
+    "permalink",
+)
+
+
+def post_rows(account_ids: Sequence[int], start: date, end: date) -> list[conversation.PostRow]:
+    """The accounts' posts in the period, in publication order, as the pure functions see them."""
+    rows = (
+        Post.objects.filter(account_id__in=account_ids, local_date__range=(start, end))
+        .order_by("published_at", "pk")
+        .values_list(*_POST_FIELDS)
+    )
+    return [
+        conversation.PostRow(
+            pk=pk,
+            account_id=account_id,
+            published_at=published_at,
+            local_date=local_date,
+            kind=kind,
+            addressed=tuple(addressed or ()),
+            is_question=is_question,
+            is_promotional=is_promotional,
+            shares_others_link=shares_others_link,
+            link_domains=tuple(link_domains or ()),
+            text=text,
+            permalink=permalink,
+        )
+        for (
+            pk,
+            account_id,
+            published_at,
+            local_date,
+            kind,
+            addressed,
+            is_question,
+            is_promotional,
+            shares_others_link,
+            link_domains,
+            text,
+            permalink,
+        ) in rows.iterator(chunk_size=5000)
+    ]
+
+
+def addressed_before(account_ids: Sequence[int], start: date) -> set[str]:
+    """Everyone these accounts addressed before the start (one query)."""
+    handles: set[str] = set()
+    if not account_ids:
+        return handles
+    earlier = (
+        Post.objects.filter(account_id__in=account_ids, local_date__lt=start)
+        .exclude(addressed=[])
+        .order_by()  # no ordering column in the SELECT DISTINCT
+        .values_list("addressed", flat=True)
+        .distinct()
+    )
+    for addressed in earlier.iterator(chunk_size=5000):
+        handles.update(addressed or ())
+    return handles
+
+
+def conversation_health(selection: Selection) -> conversation.ConversationHealth:
+    """Everything on the conversation health page, in two queries."""
+    ids = selection.account_ids
+    return conversation.report(
+        post_rows(ids, selection.start, selection.end) if ids else [],
+        planned_mix=selection.planned_mix,
+        addressed_before=addressed_before(ids, selection.start),
+        accounts={a.pk: a for a in selection.accounts},
+    )
+
+
+def post_counts(
+    account_ids: Sequence[int], start: date, end: date
+) -> dict[int, competitors.PostCounts]:
+    """Posts, replies and engagements per account in the period (one query)."""
+    return {
+        row["account_id"]: competitors.PostCounts(
+            posts=int(row["n_posts"] or 0),
+            replies=int(row["n_replies"] or 0),
+            engagements=int(row["engagement_sum"] or 0),
+            engaged_posts=int(row["n_engaged"] or 0),
+        )
+        for row in Post.objects.filter(account_id__in=account_ids, local_date__range=(start, end))
+        .order_by()
+        .values("account_id")
+        .annotate(
+            n_posts=Count("pk"),
+            n_replies=Count("pk", filter=Q(kind=PostKind.REPLY)),
+            engagement_sum=Sum("engagements"),
+            n_engaged=Count("engagements"),
+        )
+    }
+
+
+def follower_levels(
+    account_ids: Sequence[int], start: date, end: date
+) -> dict[int, list[tuple[date, Decimal]]]:
+    """Each account's daily followers observations in the period, by day (one query)."""
+    levels: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
+    for account_id, day, value in (
+        MetricObservation.objects.filter(
+            account_id__in=account_ids, metric="followers", date__range=(start, end)
+        )
+        .order_by("account_id", "date")
+        .values_list("account_id", "date", "value")
+    ):
+        levels[account_id].append((day, value))
+    return levels
+
+
+def benchmark(selection: Selection, *, today: date) -> list[competitors.Benchmark]:
+    """Own accounts, then competitors, each with its numbers over the period: two queries
+    (posts counted per account; followers levels in the period)."""
+    ids = selection.account_ids
+    if not ids:
+        return []
+    return competitors.benchmark(
+        selection.accounts,
+        counts=post_counts(ids, selection.start, selection.end),
+        levels=follower_levels(ids, selection.start, selection.end),
+        weeks=competitors.weeks_elapsed(selection.start, selection.end, today),
+    )

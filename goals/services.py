@@ -1,40 +1,21 @@
-"""Writes with rules for strategy plans. The admin, pages and API all call these."""
+"""Writes with rules for strategy plans. The admin, pages and API all call these.
+
+Quarterly summaries have their own: goals.summaries.services."""
 
 from __future__ import annotations
 
-import json
-import logging
 import re
-import uuid
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
-from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Max
-from django.utils import timezone
 
-from goals import documents, exporters, periods
-from goals.models import (
-    CheckIn,
-    KeyResult,
-    Objective,
-    Status,
-    Strategy,
-    SummaryExport,
-    SummaryFormat,
-    SummaryStatus,
-)
-from goals.summaries import build_summary, previous_quarter
-from goals.summary_types import Summary
+from goals import periods
+from goals.models import CheckIn, Confidence, KeyResult, Objective, Status, Strategy
 from teams import access
-from teams.models import Role, Team
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -116,6 +97,9 @@ def strategy_copy_to_next_period(*, strategy: Strategy, user: User | AnonymousUs
     return CopyResult(strategy=copy, objectives=objectives, key_results=key_results)
 
 
+# --- check-ins: the one write path of the key result page, the API and the admin -----------
+
+
 @transaction.atomic
 def check_in_create(
     *,
@@ -123,166 +107,62 @@ def check_in_create(
     key_result: KeyResult,
     day: date,
     value: Decimal | None,
-    confidence: str,
-    note: str,
+    confidence: str = Confidence.MEDIUM,
+    note: str = "",
 ) -> CheckIn:
-    """Record a check-in; only the team's owners and editors may."""
-    if not access.can_edit(user, key_result.objective.strategy.team_id):
-        raise PermissionDenied("You may not add check-ins for this team.")
+    """Record a check-in; only the team's owners and editors may. The user is its author."""
+    _require_editor(user, key_result)
     check_in = CheckIn(
         key_result=key_result,
         date=day,
         value=value,
         confidence=confidence,
         note=note,
-        author=user if isinstance(user, User) else None,
+        author=_author(user),
     )
     check_in.full_clean()
     check_in.save()
     return check_in
 
 
-# --- quarterly summaries ------------------------------------------------------------------
-
-
-def render_summary(snapshot: Summary, fmt: str) -> bytes:
-    """The document for a snapshot, in one of the SummaryFormat formats."""
-    if fmt == SummaryFormat.HTML:
-        return documents.summary_html(snapshot).encode("utf-8")
-    if fmt == SummaryFormat.PDF:
-        return documents.summary_pdf(snapshot)
-    if fmt == SummaryFormat.XLSX:
-        return exporters.summary_xlsx(snapshot)
-    if fmt == SummaryFormat.CSV:
-        return exporters.summary_csv(snapshot)
-    raise ValueError(f"Unknown summary format {fmt!r}.")
-
-
-def summary_export_create(
+@transaction.atomic
+def check_in_update(
     *,
-    user: User | AnonymousUser | None,
-    team: Team,
-    quarter: periods.Period,
-    fmt: str,
-    strategy: Strategy | None = None,
-    enqueue: bool = True,
-) -> SummaryExport:
-    """Queue a new version of a team's quarterly summary. Members (viewers too) may: a
-    summary only reads the plan. `user=None` is the scheduler."""
-    if user is not None and not access.can_view(user, team):
-        raise PermissionDenied("You may not see this team's summaries.")
-    if strategy is not None and strategy.team_id != team.pk:
-        raise PermissionDenied("The strategy does not belong to this team.")
-    if fmt not in SummaryFormat.values:
-        raise ValueError(f"Unknown summary format {fmt!r}.")
-    latest = (
-        SummaryExport.objects.filter(
-            team=team, quarter=quarter.code, strategy=strategy, format=fmt
-        ).aggregate(Max("version"))["version__max"]
-        or 0
+    user: User | AnonymousUser,
+    check_in: CheckIn,
+    key_result: KeyResult,
+    day: date,
+    value: Decimal | None,
+    confidence: str,
+    note: str,
+) -> CheckIn:
+    """Change a check-in; the user must be an owner or editor of the team it belongs to (as
+    stored) and of `key_result`'s. The author stays who wrote it; a check-in without one
+    (loaded, or written before authors were recorded) gets the user."""
+    stored_team = (
+        CheckIn.objects.filter(pk=check_in.pk)
+        .values_list("key_result__objective__strategy__team_id", flat=True)
+        .get()
     )
-    export = SummaryExport.objects.create(
-        team=team,
-        strategy=strategy,
-        quarter=quarter.code,
-        format=fmt,
-        version=latest + 1,
-        created_by=user if isinstance(user, User) else None,
-        task_id=str(uuid.uuid4()),
-    )
-    if enqueue:
-        from goals.tasks import summary_export_run_task
-
-        task_id = export.task_id
-        transaction.on_commit(
-            lambda: summary_export_run_task.apply_async(args=(export.pk,), task_id=task_id)
-        )
-    return export
+    if not access.can_edit(user, stored_team):
+        raise PermissionDenied("You may not write check-ins for this team.")
+    _require_editor(user, key_result)
+    check_in.key_result = key_result
+    check_in.date = day
+    check_in.value = value
+    check_in.confidence = confidence
+    check_in.note = note
+    if check_in.author_id is None:
+        check_in.author = _author(user)
+    check_in.full_clean()
+    check_in.save()
+    return check_in
 
 
-def summary_export_run(*, export_id: int, today: date | None = None) -> SummaryExport:
-    """Generate a queued summary. Idempotent: a finished one is left as it is."""
-    with transaction.atomic():
-        export = (
-            SummaryExport.objects.select_for_update(of=("self",))
-            .select_related("team", "strategy", "created_by")
-            .get(pk=export_id)
-        )
-        if export.is_finished:
-            return export
-        export.status = SummaryStatus.RUNNING
-        export.save(update_fields=["status"])
-    try:
-        snapshot = build_summary(
-            team=export.team,
-            quarter=periods.parse(export.quarter),
-            strategy=export.strategy,
-            generated_by=export.created_by.get_username() if export.created_by else "schedule",
-            today=today,
-        )
-        content = render_summary(snapshot, export.format)
-    except documents.PdfUnavailable as exc:
-        export.status = SummaryStatus.FAILED
-        export.message = str(exc)
-    except Exception as exc:
-        logger.exception("Summary %s failed", export.pk)
-        export.status = SummaryStatus.FAILED
-        export.message = f"The summary could not be generated ({type(exc).__name__})."
-    else:
-        export.snapshot = json.loads(json.dumps(snapshot))
-        export.file.save(export.download_name, ContentFile(content), save=False)
-        export.status = SummaryStatus.READY
-        export.message = ""
-    export.finished_at = timezone.now()
-    export.save()
-    return export
+def _require_editor(user: User | AnonymousUser, key_result: KeyResult) -> None:
+    if not access.can_edit(user, key_result.objective.strategy.team_id):
+        raise PermissionDenied("You may not write check-ins for this team.")
 
 
-def summary_email_owners(*, export: SummaryExport) -> int:
-    """Mail a ready summary to the team's owners; returns how many were written to."""
-    owners = list(
-        export.team.memberships.filter(role=Role.OWNER)
-        .exclude(user__email="")
-        .values_list("user__email", flat=True)
-    )
-    if not owners or export.status != SummaryStatus.READY:
-        return 0
-    message = EmailMessage(
-        subject=f"{export.team}: quarterly summary {export.quarter}",
-        body=(
-            f"The quarterly summary of {export.team} for {export.quarter} is attached.\n"
-            "It was generated automatically on the first day of the quarter."
-        ),
-        to=owners,
-    )
-    with export.file.open("rb") as fh:
-        message.attach(export.download_name, fh.read(), summary_content_type(export.format))
-    message.send()
-    return len(owners)
-
-
-_CONTENT_TYPES = {
-    SummaryFormat.HTML: "text/html",
-    SummaryFormat.PDF: "application/pdf",
-    SummaryFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    SummaryFormat.CSV: "text/csv",
-}
-
-
-def summary_content_type(fmt: str) -> str:
-    return _CONTENT_TYPES[SummaryFormat(fmt)]
-
-
-def summaries_for_previous_quarter(*, today: date | None = None) -> list[SummaryExport]:
-    """The scheduled run: last quarter's summary (PDF) for every team, mailed to owners."""
-    today = today or timezone.localdate()
-    quarter = previous_quarter(periods.quarter_of(today))
-    done = []
-    for team in Team.objects.order_by("pk"):
-        export = summary_export_create(
-            user=None, team=team, quarter=quarter, fmt=SummaryFormat.PDF, enqueue=False
-        )
-        export = summary_export_run(export_id=export.pk, today=today)
-        summary_email_owners(export=export)
-        done.append(export)
-    return done
+def _author(user: User | AnonymousUser) -> User | None:
+    return user if isinstance(user, User) else None

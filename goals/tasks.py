@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from goals import services
+from goals.summaries import services
 
 
-@shared_task(name="goals.summary_export_run", acks_late=True)
+@shared_task(name=services.SUMMARY_EXPORT_RUN_TASK, acks_late=True)
 def summary_export_run_task(export_id: int) -> str:
     return services.summary_export_run(export_id=export_id).status
 

@@ -1,21 +1,30 @@
+"""The progress pages: the dashboard, a key result's page, conversation health (what the
+team actually does, next to what it planned) and the competitor benchmark.
+
+Quarterly summaries have their own pages: goals.summaries.views."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import F
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from goals import charts, progress, selectors, services
-from goals.forms import CheckInForm, DashboardFilterForm
+from goals import charts, conversation, progress, selectors, services
+from goals.forms import CheckInForm, DashboardFilterForm, HealthFilterForm
 from metrics import catalog
 from metrics.connectors.status import connectors_needing_attention
 from metrics.models import Connector, Post
+from metrics.responses import answer_limit
+from metrics.selectors import inbound_summary
 from teams import access
 
 
@@ -122,3 +131,144 @@ def key_result_detail(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+# --- conversation health and the competitor benchmark ------------------------------------
+
+# Fields whose choices are the user's teams' rows: a value outside them is another team's id.
+_SCOPED_FIELDS = ("team", "strategy", "account")
+
+
+def _select(
+    request: HttpRequest, form: HealthFilterForm, *, own_only: bool
+) -> tuple[selectors.Selection | None, int]:
+    """The page's selection, or None with the status to answer (form errors: 400)."""
+    if not form.is_valid():
+        if any(name in form.errors for name in _SCOPED_FIELDS):
+            raise Http404("No such team, strategy or account.")
+        return None, 400
+    data = form.cleaned_data
+    try:
+        selection = selectors.selection_for(
+            request.user,
+            team=data.get("team"),
+            strategy=data.get("strategy"),
+            start=data.get("start"),
+            end=data.get("end"),
+            accounts=list(data.get("account") or ()),
+            today=timezone.localdate(),
+            own_only=own_only,
+        )
+    except ValidationError as exc:
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+        return None, 400
+    return selection, 200
+
+
+def _page_context(
+    request: HttpRequest, form: HealthFilterForm, selection: selectors.Selection | None
+) -> dict[str, Any]:
+    # Ticked only when asked for: the default ("all") stays a default when the form is sent
+    # again for another team or strategy.
+    chosen = set(request.GET.getlist("account"))
+    return {"form": form, "selection": selection, "chosen_accounts": chosen}
+
+
+@login_required
+@require_GET
+def conversation_health(request: HttpRequest) -> HttpResponse:
+    form = HealthFilterForm(request.GET, user=request.user)
+    selection, status = _select(request, form, own_only=True)
+    context = _page_context(request, form, selection)
+    if selection is not None:
+        report = selectors.conversation_health(selection)
+        context["inbound"] = inbound_summary(
+            selection.account_ids,
+            start=selection.start,
+            end=selection.end,
+            now=timezone.now(),
+            limit=answer_limit(),
+        )
+        mix_groups: dict[str, Sequence[float]] = {}
+        if selection.planned_mix is not None:
+            mix_groups["Planned"] = [float(share.planned or 0) for share in report.mix]
+        mix_groups["Actual"] = [share.percent or 0.0 for share in report.mix]
+        context.update(
+            report=report,
+            mix_rule=conversation.MIX_RULE,
+            mix_json=charts.to_json(
+                charts.bars_figure(
+                    [share.label for share in report.mix], mix_groups, unit="% of posts"
+                )
+            ),
+            reply_share_json=charts.to_json(
+                charts.lines_figure(
+                    {
+                        "Reply share": [
+                            (w.start, w.reply_share * 100)
+                            for w in report.weeks
+                            if w.reply_share is not None
+                        ]
+                    },
+                    unit="%",
+                )
+            ),
+            with_at_json=charts.to_json(
+                charts.lines_figure(
+                    {
+                        "With:at": [
+                            (w.start, w.with_at) for w in report.weeks if w.with_at is not None
+                        ]
+                    },
+                    unit="ratio",
+                )
+            ),
+        )
+    return render(request, "goals/conversation.html", context, status=status)
+
+
+_MEASURES = [
+    ("follower_growth_percent", "Follower growth in the period", "%"),
+    ("posts_per_week", "Posts per week", "posts"),
+    ("engagement_per_post", "Engagements per post", "engagements"),
+    ("engagement_per_1000_followers", "Engagements per post per 1,000 followers", "engagements"),
+    ("reply_share_percent", "Reply share", "%"),
+]
+
+
+@login_required
+@require_GET
+def competitors(request: HttpRequest) -> HttpResponse:
+    form = HealthFilterForm(request.GET, user=request.user)
+    selection, status = _select(request, form, own_only=False)
+    context = _page_context(request, form, selection)
+    if selection is not None:
+        rows = selectors.benchmark(selection, today=timezone.localdate())
+        context.update(
+            rows=rows,
+            has_competitors=any(r.account.is_competitor for r in rows),
+            measure_charts=[
+                {
+                    "id": key.replace("_", "-"),
+                    "title": title,
+                    "json": charts.to_json(
+                        charts.accounts_bars_figure(
+                            [
+                                (str(r.account), r.account.is_competitor, getattr(r, key))
+                                for r in rows
+                            ],
+                            unit=unit,
+                        )
+                    ),
+                }
+                for key, title, unit in _MEASURES
+            ],
+            growth_json=charts.to_json(
+                charts.accounts_lines_figure(
+                    {str(r.account): r.growth_series() for r in rows if len(r.levels) > 1},
+                    unit="% since the first level",
+                )
+            ),
+        )
+    return render(request, "goals/competitors.html", context, status=status)

@@ -23,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from metrics import catalog, services
+from metrics import api_examples, catalog, services
 from metrics.connectors import services as connector_services
 from metrics.connectors.status import connector_status
 from metrics.importers.common import ImportFailed
@@ -37,7 +37,6 @@ from metrics.models import (
     Snapshot,
     SnapshotKind,
 )
-from strategy_tracker import api_examples
 from teams import access
 from teams.api import TeamScopedViewSet, scoped
 from teams.models import Team

@@ -161,3 +161,21 @@ class ConnectorAdminForm(forms.ModelForm):  # type: ignore[type-arg]
                         f"A {spec.label} connector needs the {field.label}.",
                     )
         return data
+
+
+class WaitingFilterForm(forms.Form):
+    """The people-waiting page's filters; choices limited to the user's own accounts."""
+
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(), required=False, empty_label="All my teams"
+    )
+    account = forms.ModelChoiceField(
+        queryset=Account.objects.none(), required=False, empty_label="All own accounts"
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = access.visible_teams(user).order_by("name")  # type: ignore[attr-defined]
+        self.fields["account"].queryset = access.visible_to(  # type: ignore[attr-defined]
+            user, Account.objects.own().select_related("team")
+        )

@@ -4,9 +4,7 @@ oldest first, with how the team has been answering lately."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -19,28 +17,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from metrics import mentions, selectors
 from metrics.connectors.status import connectors_needing_attention
+from metrics.forms import WaitingFilterForm
 from metrics.models import Account, Connector, InboundMention
 from metrics.responses import answer_limit
 from teams import access
-from teams.models import Team
 
 RECENT_DAYS = 28
-
-
-class WaitingFilterForm(forms.Form):
-    team = forms.ModelChoiceField(
-        queryset=Team.objects.none(), required=False, empty_label="All my teams"
-    )
-    account = forms.ModelChoiceField(
-        queryset=Account.objects.none(), required=False, empty_label="All own accounts"
-    )
-
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = access.visible_teams(user).order_by("name")  # type: ignore[attr-defined]
-        self.fields["account"].queryset = access.visible_to(  # type: ignore[attr-defined]
-            user, Account.objects.own().select_related("team")
-        )
 
 
 @login_required

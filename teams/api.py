@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -10,8 +12,7 @@ from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 
-from strategy_tracker import api_examples
-from teams import access
+from teams import access, api_examples
 from teams.models import Team
 
 
@@ -46,12 +47,24 @@ def scoped(serializer: serializers.Serializer[Any], field: str, qs: models.Query
     target.queryset = access.editable_by(request.user, qs)
 
 
+@contextmanager
+def model_errors_as_400() -> Iterator[None]:
+    """Django's ValidationError (the model's rules, from full_clean in a service or here) as
+    DRF's: a 400 naming the fields, never a 500."""
+    try:
+        yield
+    except DjangoValidationError as exc:
+        raise ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        ) from exc
+
+
 def validated_save(instance: models.Model, user: Any, m2m: dict[str, Any] | None = None) -> None:
     """Model validation (the same as the admin's), the team check, then save — as one unit."""
     team = access.team_of(instance)
     if not access.can_edit(user, team):
         raise PermissionDenied("You may not change this team's rows.")
-    try:
+    with model_errors_as_400():
         instance.full_clean()
         with transaction.atomic():
             instance.save()
@@ -60,10 +73,6 @@ def validated_save(instance: models.Model, user: Any, m2m: dict[str, Any] | None
                 if validate is not None:
                     validate(values)
                 getattr(instance, name).set(values)
-    except DjangoValidationError as exc:
-        raise ValidationError(
-            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        ) from exc
 
 
 class TeamScopedViewSet(viewsets.ModelViewSet):  # type: ignore[type-arg]

@@ -7,8 +7,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from goals import periods, services
+from goals import periods
 from goals.models import Strategy, SummaryFormat, SummaryStatus
+from goals.summaries import services
 from teams.models import Team
 
 

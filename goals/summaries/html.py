@@ -1,34 +1,37 @@
-"""The quarterly summary as a document: HTML (Plotly charts) and PDF (WeasyPrint, static charts).
+"""The quarterly summary as an HTML document: interactive Plotly charts in the browser, or
+PNG images (`goals.summaries.static_charts`) when the page is printed to PDF
+(`goals.summaries.pdf`).
 
-Both are rendered from a snapshot (`goals.summary_types.Summary`) only: nothing here reads
-the database, so a summary downloaded again later is the same document. The snapshot's
-strings reach the page through Django's autoescaping only; links only from http(s)
-permalinks (the `http_url` filter).
+Rendered from a snapshot (`goals.summaries.types.Summary`) only: nothing here reads the
+database, so a summary downloaded again later is the same document. The snapshot's strings
+reach the page through Django's autoescaping only; links only from http(s) permalinks (the
+`http_url` filter).
 
-Charts: in the HTML, Plotly figures (the JSON in `<script type="application/json">`, drawn
-by plotly.min.js from the static files); in the PDF, PNG images drawn by matplotlib's
-object-oriented API (no pyplot: no global figure registry, safe in threads) and embedded as
-`data:` URIs. The PDF renderer fetches nothing but `data:` URIs (`pdf_url_fetcher`).
+Charts: Plotly figures (the JSON in `<script type="application/json">`, drawn by
+plotly.min.js from the static files); for the PDF, `data:` URI images, since no script runs
+there.
 """
 
 from __future__ import annotations
 
-import base64
-import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any, Final, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import matplotlib.dates as mdates
-from django.conf import settings
 from django.template.loader import render_to_string
-from matplotlib.figure import Figure
 
 from goals import charts
-from goals.health import MIX_LABELS, MIX_RULE
-from goals.summary_types import (
+from goals.conversation import MIX_LABELS, MIX_RULE
+from goals.summaries.static_charts import (
+    ProgressRow,
+    followers_chart_png,
+    mix_chart_png,
+    png_uri,
+    progress_chart_png,
+)
+from goals.summaries.types import (
     CheckInInfo,
     ConversationNumbers,
     KeyResultSummary,
@@ -42,15 +45,9 @@ TEMPLATE: Final = "goals/summary.html"
 _STATUSES: Final = frozenset(
     {"achieved", "on_track", "at_risk", "off_track", "no_data", "stale", "not_started"}
 )
-_DPI: Final = 120
 _PROGRESS_ROWS_PER_IMAGE: Final = 20  # at most 7.1 in high: fits on an A4 page with a heading
-_CHART_WIDTH_IN: Final = 7.0  # A4 less the page margins, about 180 mm
-_INK: Final = "#1d2433"
-_MUTED: Final = "#5d6678"
-_GRID: Final = "#eef0f4"
 _PLANNED: Final = "#8a94a6"
 _QUARTER_COLOURS: Final = ("#2f5bd3", "#b7c5ee")  # this quarter, the previous one
-_LINE_COLOURS: Final = ("#2f5bd3", "#c2410c", "#1f7a4d", "#7c3aed", "#0e7490", "#a16207")
 
 
 # --- snapshot values as the template shows them ---------------------------------------------
@@ -179,9 +176,6 @@ class Chart:
     figure_json: str = ""
     image_uri: str = ""
     height: int = 320
-
-
-ProgressRow = tuple[str, float | None, float | None, str]  # label, %, expected %, status
 
 
 @dataclass
@@ -370,7 +364,7 @@ def _progress_charts(number: int, strategy: StrategyBlock, *, for_pdf: bool) -> 
             f"progress-{number}-{i}",
             title if len(chunks) == 1 else f"{title} ({i} of {len(chunks)})",
             description,
-            image_uri=_png_uri(progress_chart_png(chunk)),
+            image_uri=png_uri(progress_chart_png(chunk)),
         )
         for i, chunk in enumerate(chunks, start=1)
     ]
@@ -385,8 +379,8 @@ def _charts(data: _Charts, *, for_pdf: bool) -> dict[str, Chart]:
     followers = Chart("followers", "Follower growth", "Followers per account, day by day.")
     categories = list(MIX_LABELS.values())
     if for_pdf:
-        mix.image_uri = _png_uri(mix_chart_png(categories, data.mix_groups, data.mix_colours))
-        followers.image_uri = _png_uri(followers_chart_png(data.followers))
+        mix.image_uri = png_uri(mix_chart_png(categories, data.mix_groups, data.mix_colours))
+        followers.image_uri = png_uri(followers_chart_png(data.followers))
     else:
         nan = float("nan")  # Plotly writes NaN as null: no bar, rather than a zero
         groups: dict[str, Sequence[float]] = {
@@ -450,184 +444,3 @@ def summary_html(summary: Summary, *, for_pdf: bool = False) -> str:
     for_pdf=True: the charts as PNG `data:` URIs and no script, for WeasyPrint.
     """
     return render_to_string(TEMPLATE, summary_context(summary, for_pdf=for_pdf))
-
-
-# --- PDF ------------------------------------------------------------------------------------
-
-
-class PdfUnavailable(RuntimeError):
-    """WeasyPrint cannot run on this machine."""
-
-
-def pdf_url_fetcher() -> Any:
-    """WeasyPrint's fetcher limited to `data:` URIs: anything else (http, https, file,
-    relative URLs resolved against the base URL) is refused before any connection, so the
-    PDF never reaches the network or the file system. A refused resource is left out
-    (WeasyPrint logs a warning)."""
-    from weasyprint import URLFetcher
-
-    return URLFetcher(allowed_protocols=frozenset({"data"}), allow_redirects=False, timeout=1)
-
-
-def summary_pdf(summary: Summary) -> bytes:
-    """The summary as a PDF (A4, page numbers), its charts as embedded images.
-
-    WeasyPrint is imported here, not at start-up: it needs the system's Pango libraries,
-    and a machine without them should still run everything but PDF summaries."""
-    try:
-        from weasyprint import HTML
-    except OSError as exc:
-        raise PdfUnavailable(
-            "PDF summaries need the system's Pango libraries (Debian/Ubuntu: apt install "
-            "libpango-1.0-0 libpangoft2-1.0-0); the other formats work without them."
-        ) from exc
-
-    html = HTML(
-        string=summary_html(summary, for_pdf=True),
-        base_url=settings.BASE_DIR.as_uri() + "/",
-        url_fetcher=pdf_url_fetcher(),
-    )
-    pdf: bytes = html.write_pdf()
-    return pdf
-
-
-# --- static charts (matplotlib): numbers in, PNG bytes out ------------------------------------
-
-
-def _png_uri(png: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-
-
-def _text(label: str, limit: int = 48) -> str:
-    """A label as matplotlib should print it: shortened, with `$` kept literal (no mathtext)."""
-    if len(label) > limit:
-        label = label[: limit - 1].rstrip() + "…"
-    return label.replace("$", r"\$")
-
-
-def _figure(height_in: float) -> tuple[Figure, Any]:
-    fig = Figure(figsize=(_CHART_WIDTH_IN, height_in), dpi=_DPI, layout="constrained")
-    ax = fig.subplots()
-    ax.set_facecolor("white")
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    ax.tick_params(colors=_MUTED, labelsize=8)
-    return fig, ax
-
-
-def _png(fig: Figure) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=_DPI, facecolor="white")
-    fig.clear()
-    return buffer.getvalue()
-
-
-def _empty(ax: Any, message: str) -> None:
-    ax.text(0.5, 0.5, message, ha="center", va="center", color=_MUTED, transform=ax.transAxes)
-    ax.set_xticks([])
-    ax.set_yticks([])
-
-
-def progress_chart_png(rows: Sequence[ProgressRow]) -> bytes:
-    """Horizontal bars, one per key result from the top: progress in percent (the bar clamped
-    to 0–100, the label unclamped), a black mark at the expected percent, status colours.
-
-    `rows` is (label, percent, expected percent, status), as `charts.progress_bars_figure`.
-    """
-    fig, ax = _figure(0.7 + 0.32 * max(len(rows), 1))
-    if not rows:
-        _empty(ax, "No key results in this quarter")
-        return _png(fig)
-    positions = list(range(len(rows)))
-    widths = [0.0 if p is None else max(0.0, min(100.0, p)) for _, p, _, _ in rows]
-    ax.barh(
-        positions,
-        widths,
-        height=0.6,
-        color=[charts.status_colour(status) for _, _, _, status in rows],
-    )
-    for y, (width, (_, percent, expected, _)) in enumerate(zip(widths, rows, strict=True)):
-        label = "—" if percent is None else f"{percent:.0f}%"
-        ax.text(width + 1.5, y, label, va="center", fontsize=8, color=_INK)
-        if expected is not None:
-            x = max(0.0, min(100.0, expected))
-            ax.plot([x, x], [y - 0.42, y + 0.42], color=_INK, linewidth=2, solid_capstyle="butt")
-    ax.set_yticks(positions, [_text(label) for label, _, _, _ in rows], fontsize=8, color=_INK)
-    ax.set_ylim(len(rows) - 0.5, -0.5)
-    ax.set_xlim(0, 112)
-    ax.set_xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
-    ax.grid(axis="x", color=_GRID)
-    ax.set_axisbelow(True)
-    ax.tick_params(axis="y", length=0)
-    ax.set_xlabel("Progress toward target; black mark: expected at quarter end", fontsize=8)
-    return _png(fig)
-
-
-def mix_chart_png(
-    categories: Sequence[str],
-    groups: Mapping[str, Sequence[float | None]],
-    colours: Sequence[str] = (),
-) -> bytes:
-    """Grouped bars: one group per category, one bar per series (planned, quarters), in %,
-    the series coloured in order by `colours` (then Matplotlib's cycle). A missing value has
-    no bar (not a zero)."""
-    fig, ax = _figure(2.6)
-    padded = [*colours, *[None] * max(0, len(groups) - len(colours))]
-    drawn = [
-        (name, values, colour)
-        for (name, values), colour in zip(groups.items(), padded, strict=False)
-        if any(v is not None for v in values)
-    ]
-    if not drawn:
-        _empty(ax, "No posts in these quarters")
-        return _png(fig)
-    width = 0.8 / len(drawn)
-    for i, (name, values, colour) in enumerate(drawn):
-        xs = [c - 0.4 + width * (i + 0.5) for c in range(len(categories))]
-        bars = ax.bar(
-            [x for x, v in zip(xs, values, strict=True) if v is not None],
-            [v for v in values if v is not None],
-            width=width * 0.92,
-            color=colour,
-            label=_text(name),
-        )
-        ax.bar_label(bars, fmt="%.0f%%", fontsize=7, color=_MUTED, padding=1)
-    ax.set_xticks(range(len(categories)), [_text(c) for c in categories], fontsize=8)
-    ax.set_ylabel("% of posts", fontsize=8, color=_MUTED)
-    ax.grid(axis="y", color=_GRID)
-    ax.set_axisbelow(True)
-    ax.margins(y=0.15)
-    fig.legend(fontsize=8, frameon=False, ncols=len(drawn), loc="outside upper right")
-    return _png(fig)
-
-
-def followers_chart_png(series: Mapping[str, Sequence[tuple[date, float]]]) -> bytes:
-    """One line per account (followers by day), each named in the legend."""
-    fig, ax = _figure(2.8)
-    drawn = {name: points for name, points in series.items() if points}
-    if not drawn:
-        _empty(ax, "No follower data for these accounts")
-        return _png(fig)
-    for i, (name, points) in enumerate(drawn.items()):
-        ax.plot(
-            [d for d, _ in points],
-            [v for _, v in points],
-            color=_LINE_COLOURS[i % len(_LINE_COLOURS)],
-            linewidth=1.6,
-            marker="o" if len(points) < 20 else None,
-            markersize=3,
-            label=_text(name, 40),
-        )
-    days = [d for points in drawn.values() for d, _ in points]
-    if min(days) == max(days):  # one day only: give the axis some width around it
-        ax.set_xlim(min(days) - timedelta(days=3), max(days) + timedelta(days=3))
-    locator = mdates.AutoDateLocator(maxticks=8)  # type: ignore[no-untyped-call]
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
-    ax.yaxis.set_major_formatter(lambda value, _pos: f"{value:,.0f}")
-    ax.set_ylabel("Followers", fontsize=8, color=_MUTED)
-    ax.grid(color=_GRID)
-    ax.set_axisbelow(True)
-    ax.xaxis.get_offset_text().set_fontsize(7)
-    fig.legend(fontsize=7, frameon=False, ncols=min(len(drawn), 3), loc="outside upper left")
-    return _png(fig)

@@ -5,7 +5,13 @@ from datetime import date, datetime
 import pytest
 from openpyxl import load_workbook
 
-from goals.exporters import CSV_COLUMNS, key_result_rows, neutralise, summary_csv, summary_xlsx
+from goals.summaries.tabular import (
+    CSV_COLUMNS,
+    key_result_rows,
+    neutralise,
+    summary_csv,
+    summary_xlsx,
+)
 
 DANGEROUS = [
     '=HYPERLINK("http://evil.example","x")',

@@ -20,9 +20,11 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from goals import documents
+from goals.summaries.html import expected_percent, summary_html
+from goals.summaries.pdf import pdf_url_fetcher, summary_pdf
+from goals.summaries.static_charts import followers_chart_png, mix_chart_png, progress_chart_png
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 SCRIPT = "<script>alert(1)</script>"
 
 
@@ -394,7 +396,7 @@ def summary():
 
 
 def test_html_holds_the_key_results_and_their_numbers(summary):
-    html = documents.summary_html(summary)
+    html = summary_html(summary)
 
     assert html.startswith("<!doctype html>")
     assert "2026 Q3" in html and "Loomwell Roasters" in html
@@ -412,7 +414,7 @@ def test_html_holds_the_key_results_and_their_numbers(summary):
 
 
 def test_html_escapes_snapshot_strings_and_links_only_http(summary):
-    html = documents.summary_html(summary)
+    html = summary_html(summary)
 
     assert SCRIPT not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -423,7 +425,7 @@ def test_html_escapes_snapshot_strings_and_links_only_http(summary):
 
 
 def test_html_charts_are_plotly_figures(summary):
-    html = documents.summary_html(summary)
+    html = summary_html(summary)
 
     assert 'src="/static/plotly/plotly.min.js"' in html
     figures = re.findall(
@@ -446,7 +448,7 @@ def empty_quarter(summary):
 
 
 def test_html_without_planned_mix_or_data(summary):
-    html = documents.summary_html(empty_quarter(summary))
+    html = summary_html(empty_quarter(summary))
 
     assert "No strategy was active in this quarter." in html
     assert "No strategy in this quarter sets a planned mix." in html
@@ -459,7 +461,7 @@ def test_html_without_planned_mix_or_data(summary):
 
 
 def test_pdf_of_an_empty_quarter(summary):
-    pdf = documents.summary_pdf(empty_quarter(summary))
+    pdf = summary_pdf(empty_quarter(summary))
 
     reader = PdfReader(io.BytesIO(pdf))
     assert len(reader.pages) >= 1
@@ -468,10 +470,10 @@ def test_pdf_of_an_empty_quarter(summary):
 
 
 def test_expected_percent():
-    assert documents.expected_percent(KEY_RESULTS[0]) == pytest.approx(50.0)  # 3650 of 3000→4300
-    assert documents.expected_percent(KEY_RESULTS[4]) == pytest.approx(100.0)  # a decrease
-    assert documents.expected_percent(KEY_RESULTS[2]) is None  # a band
-    assert documents.expected_percent(KEY_RESULTS[3]) is None  # no expected value
+    assert expected_percent(KEY_RESULTS[0]) == pytest.approx(50.0)  # 3650 of 3000→4300
+    assert expected_percent(KEY_RESULTS[4]) == pytest.approx(100.0)  # a decrease
+    assert expected_percent(KEY_RESULTS[2]) is None  # a band
+    assert expected_percent(KEY_RESULTS[3]) is None  # no expected value
 
 
 # --- PDF --------------------------------------------------------------------------------------
@@ -479,7 +481,7 @@ def test_expected_percent():
 
 @pytest.fixture(scope="module")
 def pdf():
-    return documents.summary_pdf(make_summary())
+    return summary_pdf(make_summary())
 
 
 def pdf_text(reader):
@@ -512,7 +514,7 @@ def test_pdf_pages_text_and_charts(pdf):
 
 
 def test_pdf_html_references_nothing_remote(summary):
-    html = documents.summary_html(summary, for_pdf=True)
+    html = summary_html(summary, for_pdf=True)
 
     assert "<script" not in html.replace("&lt;script", "")
     sources = re.findall(r'<img src="([^"]*)"', html)
@@ -552,7 +554,7 @@ def test_pdf_splits_a_long_progress_chart_into_page_sized_images(summary):
     ]
     summary["strategies"] = summary["strategies"][1:]
 
-    reader = PdfReader(io.BytesIO(documents.summary_pdf(summary)))
+    reader = PdfReader(io.BytesIO(summary_pdf(summary)))
 
     assert len(pdf_images(reader)) == 4  # 15 + 15 key results, mix, followers
     text = pdf_text(reader)
@@ -591,12 +593,12 @@ def http_server():
 
 
 def test_url_fetcher_refuses_anything_but_data_uris(http_server):
-    fetcher = documents.pdf_url_fetcher()
+    fetcher = pdf_url_fetcher()
 
     for url in (f"{http_server}/logo.png", "https://example.com/logo.png", "file:///etc/passwd"):
         with pytest.raises(ValueError, match="disallowed protocol"):
             fetcher(url)
-    png = documents.mix_chart_png(["A", "B"], {"Planned": [50.0, 50.0]})
+    png = mix_chart_png(["A", "B"], {"Planned": [50.0, 50.0]})
     response = fetcher("data:image/png;base64," + base64.b64encode(png).decode())
     assert response.read() == png
     assert _Recorder.requests == []
@@ -606,7 +608,7 @@ def test_pdf_renderer_does_not_fetch_an_http_image(http_server, caplog):
     from weasyprint import HTML
 
     html = f'<p>Logo</p><img src="{http_server}/logo.png"><img src="/static/x.png">'
-    pdf = HTML(string=html, base_url="file:///nowhere/", url_fetcher=documents.pdf_url_fetcher())
+    pdf = HTML(string=html, base_url="file:///nowhere/", url_fetcher=pdf_url_fetcher())
     assert pdf.write_pdf().startswith(b"%PDF")
 
     assert _Recorder.requests == []
@@ -618,11 +620,11 @@ def test_pdf_renderer_does_not_fetch_an_http_image(http_server, caplog):
 
 def test_chart_functions_return_png_also_without_data():
     pngs = [
-        documents.progress_chart_png([("A $5 and $6 goal", 40.0, 50.0, "at_risk")]),
-        documents.progress_chart_png([]),
-        documents.mix_chart_png(["A", "B"], {"Planned": [None, None]}),
-        documents.followers_chart_png({}),
-        documents.followers_chart_png({"@a": [(date(2026, 7, 1), 10.0)]}),
+        progress_chart_png([("A $5 and $6 goal", 40.0, 50.0, "at_risk")]),
+        progress_chart_png([]),
+        mix_chart_png(["A", "B"], {"Planned": [None, None]}),
+        followers_chart_png({}),
+        followers_chart_png({"@a": [(date(2026, 7, 1), 10.0)]}),
     ]
     for png in pngs:
         assert png.startswith(b"\x89PNG")

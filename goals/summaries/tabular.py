@@ -1,6 +1,6 @@
 """The quarterly summary as CSV and XLSX: rows from a snapshot, one writer per format.
 
-Everything here is a pure function of a `Summary` snapshot (goals.summary_types); nothing
+Everything here is a pure function of a `Summary` snapshot (goals.summaries.types); nothing
 reads the database, so a document downloaded again later is the same document.
 
 Every text cell that a spreadsheet could read as a formula (it starts with =, +, -, @, a tab
@@ -26,7 +26,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from goals.summary_types import (
+from goals.summaries.types import (
     ConversationNumbers,
     Mix,
     PostSummary,

@@ -1,12 +1,13 @@
-"""Request and response examples for every API resource, attached to the OpenAPI schema."""
+"""OpenAPI request and response examples for accounts, posts, observations, import jobs,
+connectors and mentions."""
 
 from __future__ import annotations
 
-from typing import Any
+from teams.api_examples import crud, read
 
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+__all__ = ["ACCOUNT", "CONNECTOR", "IMPORT_JOB", "MENTION", "OBSERVATION", "POST", "crud", "read"]
 
-TEAM = {"id": 1, "name": "Loomwell Roasters", "slug": "loomwell", "time_zone": "Europe/London"}
+
 ACCOUNT = {
     "id": 3,
     "team": 1,
@@ -16,60 +17,7 @@ ACCOUNT = {
     "own_domains": "loomwell.example",
     "is_competitor": False,
 }
-STRATEGY = {
-    "id": 2,
-    "team": 1,
-    "name": "Conversation first — 2026 Q3",
-    "period_start": "2026-07-01",
-    "period_end": "2026-09-30",
-    "status": "active",
-    "purpose": "Be the roaster people talk with.",
-    "audience": "Home brewers",
-    "voice": "Warm, curious",
-    "mix_conversation": 40,
-    "mix_sharing": 25,
-    "mix_helpful": 20,
-    "mix_promotional": 15,
-    "at_risk_tolerance": "10.00",
-    "stale_after_days": 7,
-}
-OBJECTIVE = {
-    "id": 5,
-    "strategy": 2,
-    "title": "Talk with people, not at them",
-    "description": "",
-    "owner": 4,
-    "order": 1,
-    "weight": "2.00",
-}
-KEY_RESULT = {
-    "id": 8,
-    "objective": 5,
-    "name": "Reply share reaches 8%",
-    "metric_key": "reply_share",
-    "accounts": [3],
-    "window": "period",
-    "direction": "increase",
-    "baseline": "5.0000",
-    "target": "8.0000",
-    "band_low": None,
-    "band_high": None,
-    "unit": "%",
-    "start_date": "2026-07-01",
-    "due_date": "2026-09-30",
-    "weight": "1.00",
-    "order": 1,
-}
-CHECK_IN = {
-    "id": 9,
-    "key_result": 8,
-    "date": "2026-08-01",
-    "value": "1.0000",
-    "confidence": "high",
-    "note": "First Q&A done",
-    "author": 4,
-    "created_at": "2026-08-01T10:00:00Z",
-}
+
 POST = {
     "id": 11,
     "account": 3,
@@ -96,6 +44,7 @@ POST = {
     "saves": None,
     "video_views": None,
 }
+
 OBSERVATION = {
     "id": 12,
     "account": 3,
@@ -104,6 +53,7 @@ OBSERVATION = {
     "value": "1520.0000",
     "source": "file",
 }
+
 CONNECTOR = {
     "id": 2,
     "account": 5,
@@ -174,41 +124,3 @@ IMPORT_JOB = {
         "percent": 100,
     },
 }
-SUMMARY = {
-    "id": 4,
-    "team": 1,
-    "strategy": None,
-    "quarter": "2026-Q3",
-    "format": "pdf",
-    "version": 1,
-    "status": "ready",
-    "message": "",
-    "created_at": "2026-10-01T06:00:00Z",
-    "finished_at": "2026-10-01T06:00:03Z",
-    "file_url": "https://tracker.example/api/v1/summaries/4/file/",
-}
-
-
-def _example(name: str, value: Any, **kwargs: Any) -> OpenApiExample:
-    return OpenApiExample(name, value=value, **kwargs)
-
-
-def crud(resource: str, example: dict[str, Any]) -> Any:
-    """Examples for list, retrieve, create, update and partial update of one resource."""
-    body = {k: v for k, v in example.items() if k not in ("id", "author", "created_at")}
-    response = _example(resource, example, response_only=True)
-    request = _example(f"New {resource.lower()}", body, request_only=True)
-    return extend_schema_view(
-        list=extend_schema(examples=[response]),
-        retrieve=extend_schema(examples=[response]),
-        create=extend_schema(examples=[request, response]),
-        update=extend_schema(examples=[request, response]),
-        partial_update=extend_schema(examples=[request, response]),
-    )
-
-
-def read(resource: str, example: dict[str, Any]) -> Any:
-    response = _example(resource, example, response_only=True)
-    return extend_schema_view(
-        list=extend_schema(examples=[response]), retrieve=extend_schema(examples=[response])
-    )

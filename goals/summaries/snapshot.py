@@ -1,6 +1,6 @@
 """Quarterly summaries: the snapshot of numbers a summary document is made from.
 
-`build_summary` reads the database once and returns plain data (goals.summary_types):
+`build_summary` reads the database once and returns plain data (goals.summaries.types):
 every format (HTML, PDF, XLSX, CSV) renders from it, and it is stored with the document,
 so a summary downloaded later is the same document even if the data changed since.
 Key results are assessed with the same selectors and engine as the progress pages, as of
@@ -15,11 +15,10 @@ from typing import Any
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
-from goals import health, progress
+from goals import progress, selectors
 from goals.models import CheckIn, KeyResult, Status, Strategy
 from goals.periods import Period, quarter_of
-from goals.selectors import assess_key_results, key_results_with_relations
-from goals.summary_types import (
+from goals.summaries.types import (
     CheckInInfo,
     CompetitorRow,
     ConversationNumbers,
@@ -166,11 +165,11 @@ def _strategies(
     strategies: list[Strategy], quarter: Period, previous: Period, as_of: date
 ) -> list[StrategySummary]:
     krs = list(
-        key_results_with_relations(
+        selectors.key_results_with_relations(
             KeyResult.objects.filter(objective__strategy__in=strategies)
         ).order_by("objective__order", "objective__pk", "order", "pk")
     )
-    assessed = assess_key_results(krs, today=as_of)
+    assessed = selectors.assess_key_results(krs, today=as_of)
     before = _previous_values(krs, previous)
     result: list[StrategySummary] = []
     for strategy in strategies:
@@ -271,8 +270,8 @@ def _kr_summary(
     }
 
 
-def _numbers(selection: health.Selection) -> ConversationNumbers:
-    report = health.conversation_health(selection)
+def _numbers(selection: selectors.Selection) -> ConversationNumbers:
+    report = selectors.conversation_health(selection)
     shares = {m.key: m for m in report.mix}
     weeks = report.weeks
     replies = sum(w.replies for w in weeks)
@@ -306,8 +305,8 @@ def _conversation(
 ) -> Any:
     plan = strategies[0] if strategies else None
 
-    def selection(period: Period) -> health.Selection:
-        return health.Selection(
+    def selection(period: Period) -> selectors.Selection:
+        return selectors.Selection(
             team=team,
             strategy=plan,
             start=period.start,
@@ -350,7 +349,7 @@ def _posts(own: list[Account], quarter: Period, *, order: str) -> list[PostSumma
 def _competitors(
     summary: Summary, team: Team, accounts: list[Account], quarter: Period, today: date
 ) -> None:
-    selection = health.Selection(
+    selection = selectors.Selection(
         team=team,
         strategy=None,
         start=quarter.start,
@@ -359,7 +358,7 @@ def _competitors(
         choices=tuple(accounts),
     )
     rows: list[CompetitorRow] = []
-    for row in health.benchmark(selection, today=today):
+    for row in selectors.benchmark(selection, today=today):
         rows.append(
             {
                 "account": str(row.account),

@@ -8,9 +8,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from goals import periods, services
+from goals import periods
 from goals.forms import SummaryRequestForm
 from goals.models import SummaryExport, SummaryFormat, SummaryStatus
+from goals.summaries import services
 from teams import access
 
 

@@ -14,12 +14,12 @@ from django_celery_beat.models import PeriodicTask
 from goals import periods
 from goals.models import SummaryExport, SummaryFormat, SummaryStatus
 from goals.selectors import dashboard
-from goals.services import (
+from goals.summaries.services import (
     summaries_for_previous_quarter,
     summary_export_create,
     summary_export_run,
 )
-from goals.summaries import build_summary
+from goals.summaries.snapshot import build_summary
 from teams.models import Team
 
 Q3 = periods.parse("2026Q3")

@@ -1,0 +1,133 @@
+"""The competitor benchmark: each account's numbers over a period, own accounts and
+competitors alike.
+
+Pure functions over what the selectors counted (goals.selectors.benchmark): each account's
+posts, replies and engagements in the period, and its daily `followers` levels. Posts per
+week divide by the weeks of the period gone so far, so a running quarter is not understated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from metrics.models import Account
+
+
+@dataclass(frozen=True)
+class PostCounts:
+    """One account's posts in the period, as counted in the database."""
+
+    posts: int = 0
+    replies: int = 0
+    engagements: int = 0  # the sum over the posts whose engagements are known
+    engaged_posts: int = 0  # posts whose engagements are known
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """One account's numbers over the period. None where there is nothing to count from."""
+
+    account: Account
+    posts: int = 0
+    replies: int = 0
+    engagements: int = 0
+    engaged_posts: int = 0  # posts whose engagements are known
+    levels: tuple[tuple[date, Decimal], ...] = ()  # followers, by day, in the period
+    weeks: float | None = None  # how many weeks of the period have passed
+
+    @property
+    def first_followers(self) -> Decimal | None:
+        return self.levels[0][1] if self.levels else None
+
+    @property
+    def last_followers(self) -> Decimal | None:
+        return self.levels[-1][1] if self.levels else None
+
+    @property
+    def follower_growth(self) -> float | None:
+        """(last level − first level) / first level, from two levels at least."""
+        if len(self.levels) < 2 or not self.first_followers:
+            return None
+        first, last = self.levels[0][1], self.levels[-1][1]
+        return float((last - first) / first)
+
+    @property
+    def posts_per_week(self) -> float | None:
+        if not self.posts or not self.weeks:
+            return None
+        return self.posts / self.weeks
+
+    @property
+    def engagement_per_post(self) -> float | None:
+        return self.engagements / self.engaged_posts if self.engaged_posts else None
+
+    @property
+    def engagement_per_follower(self) -> float | None:
+        per_post = self.engagement_per_post
+        if per_post is None or not self.last_followers:
+            return None
+        return per_post / float(self.last_followers)
+
+    @property
+    def reply_share(self) -> float | None:
+        return self.replies / self.posts if self.posts else None
+
+    # As shown: percentages, and engagement per 1,000 followers (per follower is tiny).
+    @property
+    def follower_growth_percent(self) -> float | None:
+        growth = self.follower_growth
+        return None if growth is None else growth * 100
+
+    @property
+    def engagement_per_1000_followers(self) -> float | None:
+        value = self.engagement_per_follower
+        return None if value is None else value * 1000
+
+    @property
+    def reply_share_percent(self) -> float | None:
+        share = self.reply_share
+        return None if share is None else share * 100
+
+    def growth_series(self) -> list[tuple[date, float]]:
+        """Followers as % growth since the first level in the period, for the line chart."""
+        first = self.first_followers
+        if not first:
+            return []
+        return [(day, float((value - first) / first) * 100) for day, value in self.levels]
+
+
+def weeks_elapsed(start: date, end: date, today: date) -> float | None:
+    """Weeks of the period up to today (a period still running counts its days so far)."""
+    days = (min(end, today) - start).days + 1
+    return days / 7 if days > 0 else None
+
+
+def benchmark(
+    accounts: Iterable[Account],
+    *,
+    counts: Mapping[int, PostCounts],
+    levels: Mapping[int, Sequence[tuple[date, Decimal]]],
+    weeks: float | None,
+) -> list[Benchmark]:
+    """Own accounts, then competitors, each with its numbers over the period. `counts` and
+    `levels` are by account id; an account missing from them has nothing to count."""
+    rows = []
+    for account in sorted(accounts, key=lambda a: (a.is_competitor, a.platform, a.handle)):
+        found = counts.get(account.pk, PostCounts())
+        rows.append(
+            Benchmark(
+                account=account,
+                posts=found.posts,
+                replies=found.replies,
+                engagements=found.engagements,
+                engaged_posts=found.engaged_posts,
+                levels=tuple(levels.get(account.pk, ())),
+                weeks=weeks,
+            )
+        )
+    return rows
