@@ -41,12 +41,15 @@ from metrics.ingest.writer import UpsertCounts
 from metrics.models import Account, ImportJob, ImportStatus, SnapshotKind
 from metrics.platforms import Platform
 from metrics.platforms.identity import same_person
+from strategy_tracker.celery import enqueue as enqueue_task
 from teams import access
 from teams.models import Team
 
 logger = logging.getLogger(__name__)
 
 MAX_ERRORS_KEPT = 50
+# Queued by name (metrics.tasks registers it): services never import tasks modules.
+IMPORT_JOB_RUN_TASK = "metrics.import_job_run"
 ProgressCallback = Callable[[int, int], None]
 
 
@@ -428,16 +431,12 @@ def import_job_create(
     job.file.save(name, upload, save=False)
     job.save()
     if enqueue:
-        from metrics.tasks import import_job_run_task
-
         # The task id is chosen here and stored with the job, so a worker that picks the
         # task up at once never races with us writing it.
         job.task_id = str(uuid.uuid4())
         job.save(update_fields=["task_id"])
-        task_id = job.task_id
-        transaction.on_commit(
-            lambda: import_job_run_task.apply_async(args=(job.pk,), task_id=task_id)
-        )
+        args, task_id = (job.pk,), job.task_id
+        transaction.on_commit(lambda: enqueue_task(IMPORT_JOB_RUN_TASK, args=args, task_id=task_id))
     return job
 
 

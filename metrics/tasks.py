@@ -11,12 +11,13 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from metrics import services
+from metrics.connectors import services as connector_services
 from metrics.connectors.status import sync_blocker
 from metrics.connectors.sync import SyncOutcome, connector_sync
 from metrics.models import Connector
 
 
-@shared_task(name="metrics.import_job_run", acks_late=True)
+@shared_task(name=services.IMPORT_JOB_RUN_TASK, acks_late=True)
 def import_job_run_task(job_id: int) -> str:
     """Run an import job; safe to run twice (a finished job is not run again)."""
     return services.import_job_run(job_id=job_id).status
@@ -25,7 +26,9 @@ def import_job_run_task(job_id: int) -> str:
 SYNC_MAX_RETRIES = 5
 
 
-@shared_task(name="metrics.connector_sync", bind=True, acks_late=True, max_retries=SYNC_MAX_RETRIES)
+@shared_task(
+    name=connector_services.TASK_NAME, bind=True, acks_late=True, max_retries=SYNC_MAX_RETRIES
+)
 def connector_sync_task(self: Task[Any, str], connector_id: int, manual: bool = False) -> str:
     """Sync one connector (scheduled by django-celery-beat, or 'sync now').
 

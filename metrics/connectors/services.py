@@ -12,8 +12,10 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from metrics.connectors import credentials as vault
 from metrics.models import Connector
+from strategy_tracker.celery import enqueue
 from teams import access
 
+# Queued and scheduled by name (metrics.tasks registers it): services never import tasks.
 TASK_NAME = "metrics.connector_sync"
 
 
@@ -80,10 +82,8 @@ def connector_delete(*, user: User | AnonymousUser | None, connector: Connector)
 def connector_sync_enqueue(*, user: User | AnonymousUser | None, connector: Connector) -> None:
     """'Sync now': queue a run, even if the connector is not due or was refused."""
     _check_rights(user, connector)
-    from metrics.tasks import connector_sync_task
-
     connector_id = connector.pk
-    transaction.on_commit(lambda: connector_sync_task.delay(connector_id, manual=True))
+    transaction.on_commit(lambda: enqueue(TASK_NAME, args=(connector_id, True)))
 
 
 def credentials_reencrypt() -> int:
