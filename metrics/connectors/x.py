@@ -73,14 +73,7 @@ from metrics.connectors.base import (
     need,
     parse_time,
 )
-from metrics.importers.common import normalise_handle, unescape
-from metrics.importers.x import (
-    _RETWEET_RE,
-    _SHORTLINK_RE,
-    _dedupe,
-    _snowflake_time,
-    _status_author,
-)
+from metrics.importers.common import normalise_handle
 from metrics.ingest.precedence import KindEvidence, SourceProfile, TextEvidence
 from metrics.ingest.records import (
     AccountInfo,
@@ -88,6 +81,15 @@ from metrics.ingest.records import (
     ObservationRecord,
     PostKind,
     PostRecord,
+)
+from metrics.platforms.identity import people
+from metrics.platforms.x import (
+    PLATFORM,
+    outbound_links,
+    post_text,
+    post_url,
+    retweeted_handle,
+    snowflake_time,
 )
 
 PAGE_SIZE = 100  # the most a timeline page holds
@@ -288,29 +290,14 @@ def _text_and_entities(tweet: dict[str, Any]) -> tuple[str, list[dict[str, Any]]
             for m in _dicts(section.get("mentions"))
             if isinstance(m.get("username"), str)
         ]
-    return unescape(text), urls, mentions
+    return post_text(text), urls, mentions
 
 
 def _links(urls: list[dict[str, Any]]) -> tuple[str, ...]:
-    """Expanded URLs that lead off X. Left out: the t.co link of the post's own photo or
-    video (it has a media_key, and points back at the post) and links to posts on X (the
-    quoted post), as the archive importer does."""
-    links: dict[str, None] = {}
-    for entity in urls:
-        url = entity.get("expanded_url")
-        if entity.get("media_key") or not isinstance(url, str) or not url.strip():
-            continue
-        url = url.strip()
-        if _SHORTLINK_RE.match(url) or _status_author(url) is not None:
-            continue
-        links.setdefault(url, None)
-    return tuple(links)
-
-
-def _permalink(username: str, post_id: str) -> str:
-    if username:
-        return f"https://x.com/{username}/status/{post_id}"
-    return f"https://x.com/i/web/status/{post_id}"
+    """Expanded URLs that lead off X, as for the archive; the t.co link of the post's own
+    photo or video (it has a media_key, and points back at the post) is left out too."""
+    expanded = [entity.get("expanded_url") for entity in urls if not entity.get("media_key")]
+    return outbound_links(url.strip() for url in expanded if isinstance(url, str))
 
 
 # --- mapping -----------------------------------------------------------------------------------
@@ -326,8 +313,7 @@ def _post(tweet: dict[str, Any], includes: _Includes, username: str) -> PostReco
         kind = PostKind.RESHARE
         reshared = includes.author_of(refs["retweeted"])
         if not reshared:
-            retweet = _RETWEET_RE.match(text)
-            reshared = retweet.group(1) if retweet else ""
+            reshared = retweeted_handle(text) or ""
         typed = []  # the "RT @author:" prefix is X's, not a mention the account wrote
     else:
         if "replied_to" in refs:
@@ -353,12 +339,12 @@ def _post(tweet: dict[str, Any], includes: _Includes, username: str) -> PostReco
         platform_id=post_id,
         published_at=_published(tweet),
         text=text,
-        permalink=_permalink(username, post_id),
+        permalink=post_url(username, post_id),
         kind=kind,
         in_reply_to_handle=normalise_handle(reply_to),
         in_reply_to_id=reply_id,
         reshared_handle=normalise_handle(reshared),
-        mentions=_dedupe(typed),
+        mentions=people(PLATFORM, typed),
         links=_links(urls),
         impressions=count(metrics.get("impression_count")),
         likes=count(metrics.get("like_count")),
@@ -385,7 +371,7 @@ def _mention(tweet: dict[str, Any], includes: _Includes, account_id: str) -> Men
         author_handle=normalise_handle(username),
         author_name=includes.name(author_id),
         text=text,
-        permalink=_permalink(username, post_id),
+        permalink=post_url(username, post_id),
         in_reply_to_id=refs.get("replied_to", ""),
         is_reply=tweet.get("in_reply_to_user_id") == account_id,
     )
@@ -415,7 +401,10 @@ def _posts_lower_bound(ctx: SyncContext, since_id: str | None) -> dict[str, str]
     if since_id is None:
         return {"start_time": _iso(ctx.since)}
     refresh_from = max(ctx.since, days_ago(ctx.today, REFRESH_DAYS, ctx.tz))
-    newest = _snowflake_time(since_id)
+    try:
+        newest = snowflake_time(since_id)
+    except ValueError:
+        newest = None  # a mark that is no real post id: read from it, not from a time
     if newest is not None and newest >= refresh_from:
         # start_time is at or before the mark, so everything newer is read as well.
         return {"start_time": _iso(refresh_from)}

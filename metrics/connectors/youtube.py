@@ -75,9 +75,9 @@ from metrics.connectors.base import (
     need,
     parse_time,
 )
-from metrics.importers.youtube import _links
 from metrics.ingest.precedence import KindEvidence, SourceProfile, TextEvidence
 from metrics.ingest.records import AccountInfo, ObservationRecord, PostRecord
+from metrics.platforms.youtube import title_links, watch_url
 
 DEFAULT_BASE_URL = "https://www.googleapis.com/youtube/v3"
 PAGE_SIZE = 50  # the most playlistItems and videos accept per call
@@ -221,8 +221,8 @@ def _video(item: object) -> PostRecord:
         platform_id=video_id,
         published_at=parse_time(snippet.get("publishedAt"), field_name="video publish time"),
         text=text,
-        permalink=f"https://www.youtube.com/watch?v={video_id}",
-        links=_links(text),
+        permalink=watch_url(video_id),
+        links=title_links(text),
         likes=count(statistics.get("likeCount")),
         replies=count(statistics.get("commentCount")),
         video_views=count(statistics.get("viewCount")),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import html
 import io
 import re
 import zipfile
@@ -17,13 +16,16 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import IO
 from zoneinfo import ZoneInfo
 
 from metrics.ingest.precedence import NUMBERS_ONLY, SourceProfile
 from metrics.ingest.records import Record
+
+# The write path (metrics.mentions) reads HTML mention text with this; it lives with the
+# other platform text conventions.
+from metrics.platforms.text import html_to_text as html_to_text
 
 csv.field_size_limit(16 * 1024 * 1024)
 
@@ -423,62 +425,6 @@ def localize(naive: datetime, tz: ZoneInfo) -> datetime:
     if naive.tzinfo is not None:
         return naive.astimezone(UTC)
     return naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
-
-
-def parse_iso_utc(raw: str) -> datetime:
-    """'2026-04-02T09:15:00Z' / '...000Z' / '+00:00' -> aware UTC; refuses naive values."""
-    value = raw.strip()
-    if value.endswith("Z"):
-        value = value[:-1] + "+00:00"
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        raise ValueError(f"“{raw}” has no time zone")
-    return parsed.astimezone(UTC)
-
-
-# --- HTML --------------------------------------------------------------------------------
-
-
-class _TextExtractor(HTMLParser):
-    _BLOCK = frozenset({"p", "div", "li", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6"})
-    _SKIP = frozenset({"script", "style", "template", "iframe", "object", "noscript"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._SKIP:
-            self._skipping += 1
-        elif tag == "br":
-            self.parts.append("\n")
-        elif tag in self._BLOCK and self.parts and not self.parts[-1].endswith("\n"):
-            self.parts.append("\n\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._SKIP and self._skipping:
-            self._skipping -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self._skipping:
-            self.parts.append(data)
-
-
-def html_to_text(markup: str) -> str:
-    """Safe plain text from post HTML (Mastodon): tags dropped, scripts and styles
-    dropped with their content, entities decoded, paragraphs as blank lines."""
-    extractor = _TextExtractor()
-    extractor.feed(markup or "")
-    extractor.close()
-    text = "".join(extractor.parts)
-    text = re.sub(r"[ \t]+\n", "\n", text)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
-
-
-def unescape(text: str) -> str:
-    """Decode the HTML entities some platforms leave in plain-text exports (&amp;)."""
-    return html.unescape(text or "")
 
 
 def normalise_handle(raw: str) -> str:

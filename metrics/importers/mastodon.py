@@ -23,9 +23,8 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
-from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 from metrics.importers.common import (
@@ -35,18 +34,9 @@ from metrics.importers.common import (
     ParseContext,
     Source,
     head_text,
-    html_to_text,
     read_text,
 )
-from metrics.importers.jsonutil import (
-    BadValue,
-    as_dict,
-    as_str,
-    count,
-    dedupe,
-    load_json,
-    time,
-)
+from metrics.importers.jsonutil import load_json
 from metrics.ingest.precedence import KindEvidence, SourceProfile, TextEvidence
 from metrics.ingest.records import (
     AccountInfo,
@@ -56,8 +46,15 @@ from metrics.ingest.records import (
     Record,
     RowError,
 )
-
-PLATFORM = "mastodon"
+from metrics.platforms.jsonvalues import BadValue, as_dict, as_str, count, dedupe, time
+from metrics.platforms.mastodon import (
+    PLATFORM,
+    account_handle,
+    links_in_html,
+    qualified_handle,
+    status_post,
+)
+from metrics.platforms.text import html_to_text
 
 _PUBLIC = frozenset({"https://www.w3.org/ns/activitystreams#Public", "as:Public", "Public"})
 _POST_TYPES = frozenset({"Note", "Question", "Article", "Page"})
@@ -97,62 +94,6 @@ def _head(member: Member) -> str:
         return ""
 
 
-# --- HTML links --------------------------------------------------------------------------
-
-
-class _LinkCollector(HTMLParser):
-    """The hrefs of <a> elements that are links, not @mentions or #hashtags."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.links: list[str] = []
-        self._open: dict[str, str] | None = None  # the <a> being read
-        self._first_text = ""
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag != "a":
-            return
-        self._close()
-        values = {name: value or "" for name, value in attrs}
-        self._open = values
-        self._first_text = ""
-
-    def handle_data(self, data: str) -> None:
-        if self._open is not None and not self._first_text:
-            self._first_text = data.strip()
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "a":
-            self._close()
-
-    def close(self) -> None:
-        super().close()
-        self._close()
-
-    def _close(self) -> None:
-        anchor, self._open = self._open, None
-        if anchor is None:
-            return
-        href = anchor.get("href", "").strip()
-        classes = anchor.get("class", "").lower().split()
-        rels = anchor.get("rel", "").lower().split()
-        if not href.lower().startswith(("http://", "https://")):
-            return
-        if "mention" in classes or "hashtag" in classes or "tag" in rels:
-            return
-        if self._first_text.startswith(("@", "#")):
-            return  # a mention or hashtag written by software that adds no class
-        self.links.append(href)
-
-
-def _links_from_html(markup: str, exclude: Iterable[str] = ()) -> tuple[str, ...]:
-    collector = _LinkCollector()
-    collector.feed(markup or "")
-    collector.close()
-    skip = {e for e in exclude if e}
-    return dedupe(link for link in collector.links if link not in skip)
-
-
 # --- handles -----------------------------------------------------------------------------
 
 _USERS_PATH = re.compile(r"^/(?:users/|@)([A-Za-z0-9_.-]+)(?:/|$)")
@@ -165,15 +106,6 @@ def _handle_from_uri(uri: str) -> str:
     if not match or not parts.hostname:
         return ""
     return f"{match.group(1)}@{parts.hostname}".lower()
-
-
-def _qualify(acct: str, url: str) -> str:
-    """`user@domain` as is; a local `user` gets the host of its profile URL."""
-    name = acct.strip().lstrip("@").lower()
-    if not name or "@" in name:
-        return name
-    host = urlsplit(url).hostname
-    return f"{name}@{host}" if host else name
 
 
 def _is_public(to: list[str], cc: list[str]) -> bool:
@@ -390,7 +322,7 @@ def _archive_note(item: dict[str, object], owner: _Owner) -> PostRecord | None:
     tag_field = note.get("tag")
     tags = [t for t in tag_field if isinstance(t, dict)] if isinstance(tag_field, list) else []
     mention_tags = [
-        (_qualify(as_str(t.get("name")), as_str(t.get("href"))), as_str(t.get("href")))
+        (qualified_handle(as_str(t.get("name")), as_str(t.get("href"))), as_str(t.get("href")))
         for t in tags
         if t.get("type") == "Mention" and as_str(t.get("name"))
     ]
@@ -422,7 +354,7 @@ def _archive_note(item: dict[str, object], owner: _Owner) -> PostRecord | None:
         in_reply_to_handle=reply_to,
         reshared_handle=reshared,
         mentions=mentions,
-        links=_links_from_html(content, exclude=[quoted]),
+        links=links_in_html(content, exclude=[quoted]),
         likes=_total(note, "likes"),
         reshares=_total(note, "shares"),
     )
@@ -462,8 +394,6 @@ def _total(note: dict[str, object], key: str) -> int | None:
 _STATUS_KEYS = ("created_at", "in_reply_to_account_id", "reblogs_count", "favourites_count")
 _EMPTY_ARRAY = re.compile(r"^\[\s*\]\s*$")
 _SNIFF_MAX_BYTES = 8 * 1024 * 1024
-_SHARED_VISIBILITY = frozenset({"public", "unlisted"})
-_PRIVATE_VISIBILITY = frozenset({"private", "direct", "limited"})
 
 
 def _looks_like_page(member: Member) -> bool:
@@ -524,12 +454,6 @@ def _account_key(status: dict[str, object]) -> str:
     return as_str(account.get("id")) or as_str(account.get("url"))
 
 
-def _acct(account: dict[str, object]) -> str:
-    return _qualify(
-        as_str(account.get("acct")), as_str(account.get("url")) or as_str(account.get("uri"))
-    )
-
-
 def parse_api(source: Source, ctx: ParseContext) -> Iterator[Record]:
     # First pass: whose statuses these are (every status of /accounts/:id/statuses, boosts
     # included, carries that account), and its latest profile numbers.
@@ -544,14 +468,14 @@ def parse_api(source: Source, ctx: ParseContext) -> Iterator[Record]:
         raise ImportFailed(f"{source.name}: the pages hold no statuses.")
     ranked = owners.most_common(2)
     if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+        first, second = (account_handle(profiles[key]) for key, _n in ranked)
         raise ImportFailed(
-            f"{source.name}: the pages mix the statuses of two accounts "
-            f"({_acct(profiles[ranked[0][0]])}, {_acct(profiles[ranked[1][0]])}); "
+            f"{source.name}: the pages mix the statuses of two accounts ({first}, {second}); "
             "import each account separately."
         )
     owner_key = ranked[0][0]
     account = profiles[owner_key]
-    handle = _acct(account)
+    handle = account_handle(account)
     if handle:
         yield AccountInfo(PLATFORM, handle, as_str(account.get("display_name")).strip())
     # The Account in each status is a snapshot taken when the page was fetched: a lifetime
@@ -574,7 +498,7 @@ def parse_api(source: Source, ctx: ParseContext) -> Iterator[Record]:
             if _account_key(status) != owner_key:
                 continue
             try:
-                post = _api_status(status, owner_key, handle)
+                post = status_post(status, owner_key, handle)
             except BadValue as exc:
                 label = as_str(status.get("id"))
                 where = f"status {row} (id {label})" if label else f"status {row}"
@@ -585,80 +509,6 @@ def parse_api(source: Source, ctx: ParseContext) -> Iterator[Record]:
             seen.add(post.platform_id)
             post.row = row
             yield post
-
-
-def _api_status(status: dict[str, object], owner_key: str, handle: str) -> PostRecord | None:
-    status_id = status.get("id")
-    if isinstance(status_id, int) and not isinstance(status_id, bool):
-        status_id = str(status_id)
-    if not isinstance(status_id, str) or not status_id:
-        raise BadValue("no “id”")
-    visibility = status.get("visibility")
-    if visibility in _PRIVATE_VISIBILITY:
-        return None
-    if visibility is not None and visibility not in _SHARED_VISIBILITY:
-        raise BadValue(f"“visibility”: unknown value “{visibility}”")
-    published = time(status, "created_at")
-    permalink = as_str(status.get("url")) or as_str(status.get("uri"))
-
-    reblog = status.get("reblog")
-    if isinstance(reblog, dict):
-        # A boost: a wrapper with empty content and zero counts; the numbers inside
-        # `reblog` belong to someone else's post.
-        return PostRecord(
-            platform_id=status_id,
-            published_at=published,
-            permalink=permalink,
-            kind=PostKind.RESHARE,
-            reshared_handle=_acct(as_dict(reblog.get("account"))),
-        )
-
-    content = as_str(status.get("content"))
-    mentions_raw = status.get("mentions")
-    mention_list = (
-        [m for m in mentions_raw if isinstance(m, dict)] if isinstance(mentions_raw, list) else []
-    )
-    mentions = dedupe(_acct(m) for m in mention_list)
-
-    kind: PostKind | None = None
-    reply_to = ""
-    reshared = ""
-    quoted_urls: list[str] = []
-    quote = status.get("quote")
-    if isinstance(quote, dict):
-        kind = PostKind.QUOTE
-        quoted = as_dict(quote.get("quoted_status"))
-        reshared = _acct(as_dict(quoted.get("account")))
-        quoted_urls = [as_str(quoted.get("url")), as_str(quoted.get("uri"))]
-    if status.get("in_reply_to_id"):
-        kind = PostKind.REPLY
-        parent_account = status.get("in_reply_to_account_id")
-        parent_key = str(parent_account) if parent_account is not None else ""
-        if parent_key and parent_key == owner_key:
-            reply_to = handle
-        else:
-            reply_to = next(
-                (_acct(m) for m in mention_list if parent_key and str(m.get("id")) == parent_key),
-                "",
-            )
-
-    reblogs = count(status, "reblogs_count")
-    quotes = count(status, "quotes_count")
-    return PostRecord(
-        platform_id=status_id,
-        published_at=published,
-        text=html_to_text(content),
-        permalink=permalink,
-        kind=kind,
-        in_reply_to_handle=reply_to,
-        reshared_handle=reshared,
-        mentions=mentions,
-        links=_links_from_html(content, exclude=quoted_urls),
-        likes=count(status, "favourites_count"),
-        replies=count(status, "replies_count"),
-        # Quotes also put the post in front of another audience: counted as reshares.
-        reshares=None if reblogs is None else reblogs + (quotes or 0),
-    )
 
 
 FORMATS: list[Format] = [

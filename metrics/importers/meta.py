@@ -48,33 +48,18 @@ from metrics.ingest.records import (
     Record,
     RowError,
 )
-
-FACEBOOK = "facebook"  # metrics.models.Platform values (no Django imports here)
-INSTAGRAM = "instagram"
+from metrics.platforms.meta import (
+    FACEBOOK,
+    INSTAGRAM,
+    instagram_caption,
+    interactions,
+    links_in_text,
+    mentions_in_text,
+    split_post_id,
+)
 
 # --- text helpers ------------------------------------------------------------------------
 
-# A URL with a scheme, or a bare `host.tld/path` / `www.host.tld` as Instagram captions write
-# them ("Link in bio → loomwell.example/shop"), since Instagram makes no caption link clickable.
-# A bare host needs a path or `www.` so that "e.g." or "v2.0" never count as links.
-_URL = re.compile(
-    r"https?://[^\s<>\"'`]+"
-    r"|(?<![\w@./-])(?:www\.(?:[a-z0-9-]+\.)+[a-z]{2,}(?:/[^\s<>\"'`]*)?"
-    r"|(?:[a-z0-9-]+\.)+[a-z]{2,}/[^\s<>\"'`]*)",
-    re.IGNORECASE,
-)
-_URL_TRAILING = ".,;:!?)]}'\"…"
-# @handles as typed: letters, digits, `_` and inner dots (Instagram, Facebook usernames); not
-# part of an e-mail address or of a longer word.
-_MENTION = re.compile(r"(?<![\w@.])@([a-z0-9_](?:[a-z0-9_.]*[a-z0-9_])?)", re.IGNORECASE)
-# How brands credit a reposted Instagram post at the very start of the caption:
-# "📸 @user", "📷: @user", "📸 by @user", "Repost @user", "#repost from @user", "Regram: @user".
-_IG_CREDIT = re.compile(
-    r"^\s*(?:[\U0001f4f8\U0001f4f7]\ufe0f?\s*(?:(?:by|credit|credits|via)\b\s*)?:?"
-    r"|#?(?:repost|regram)(?:ed)?\b\s*(?:(?:from|by|via)\b\s*)?:?)"
-    r"\s*@([a-z0-9_](?:[a-z0-9_.]*[a-z0-9_])?)",
-    re.IGNORECASE,
-)
 # https://www.facebook.com/<page>/posts/…, /<page>/videos/…, /<page>/photos/…
 _FB_PAGE_PATH = re.compile(
     r"^https?://(?:www\.|m\.|web\.)?facebook\.com/([A-Za-z0-9.\-]+)/"
@@ -86,27 +71,6 @@ _FB_ROUTES = frozenset(
     {"reel", "reels", "watch", "photo", "photos", "story.php", "permalink.php", "groups", "events"}
     | {"share", "profile.php", "media", "video.php", "pages", "people", "hashtag", "stories"}
 )
-
-
-def _links(text: str) -> tuple[str, ...]:
-    found: list[str] = []
-    for match in _URL.finditer(text):
-        url = match.group(0).rstrip(_URL_TRAILING)
-        if not url.lower().startswith(("http://", "https://")):
-            url = "https://" + url
-        if url not in found:
-            found.append(url)
-    return tuple(found)
-
-
-def _mentions(text: str, *, exclude: Sequence[str] = ()) -> tuple[str, ...]:
-    skip = {normalise_handle(h) for h in exclude if h}
-    found: list[str] = []
-    for match in _MENTION.finditer(text):
-        handle = normalise_handle(match.group(1))
-        if handle not in skip and handle not in found:
-            found.append(handle)
-    return tuple(found)
 
 
 def _facebook_page_handle(permalink: str) -> str:
@@ -223,13 +187,6 @@ class _RowReader:
 
     def fail(self, message: str) -> None:
         self.errors.append(RowError(self.line, message, self.rows.member.name))
-
-
-def _sum_known(*values: int | None) -> int | None:
-    """The sum when every part is known, else None (never a partial sum)."""
-    if any(v is None for v in values):
-        return None
-    return sum(v for v in values if v is not None)
 
 
 @dataclass
@@ -355,8 +312,8 @@ def _parse_facebook_content(source: Source, ctx: ParseContext) -> Iterator[Recor
                 text=text,
                 permalink=permalink,
                 kind=PostKind.RESHARE if is_share else None,
-                mentions=_mentions(text, exclude=[handle]),
-                links=_links(text),
+                mentions=mentions_in_text(FACEBOOK, text, exclude=[handle]),
+                links=links_in_text(text),
                 impressions=c["impressions"],
                 reach=c["reach"],
                 engagements=c["engagements"],
@@ -430,20 +387,18 @@ def _parse_instagram_content(source: Source, ctx: ParseContext) -> Iterator[Reco
             if engagements is None:
                 # The export has no total: interactions = likes + comments + shares + saves,
                 # only when all four are known.
-                engagements = _sum_known(c["likes"], c["replies"], c["reshares"], c["saves"])
+                engagements = interactions(c["likes"], c["replies"], c["reshares"], c["saves"])
             text = reader.text("description")
-            credit = _IG_CREDIT.match(text)
-            reshared = normalise_handle(credit.group(1)) if credit else ""
-            own_text = text[credit.end() :] if credit else text
+            caption = instagram_caption(text, handle)
             yield PostRecord(
                 platform_id=post_id,
                 published_at=published,
                 text=text,
                 permalink=reader.text("permalink"),
-                kind=PostKind.RESHARE if credit else None,
-                reshared_handle=reshared,
-                mentions=_mentions(own_text, exclude=[handle, reshared]),
-                links=_links(text),
+                kind=caption.kind,
+                reshared_handle=caption.reshared_handle,
+                mentions=caption.mentions,
+                links=caption.links,
                 impressions=c["impressions"],
                 reach=c["reach"],
                 engagements=engagements,
@@ -659,7 +614,7 @@ def _parse_facebook_legacy(source: Source, ctx: ParseContext) -> Iterator[Record
             reader = _RowReader(rows, cells, line)
             raw_id = reader.text("post_id")
             # "<page id>_<post id>": the post id alone is the id the current export uses.
-            page_id, _, post_id = raw_id.rpartition("_")
+            page_id, post_id = split_post_id(raw_id)
             if not post_id:
                 reader.fail(f"column “{rows.name('post_id')}” is empty.")
             account.check(reader, page_id)
@@ -684,8 +639,8 @@ def _parse_facebook_legacy(source: Source, ctx: ParseContext) -> Iterator[Record
                 published_at=published,
                 text=text,
                 permalink=permalink,
-                mentions=_mentions(text, exclude=[handle]),
-                links=_links(text),
+                mentions=mentions_in_text(FACEBOOK, text, exclude=[handle]),
+                links=links_in_text(text),
                 impressions=c["impressions"],
                 reach=c["reach"],
                 engagements=c["engagements"],

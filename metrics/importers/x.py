@@ -33,9 +33,7 @@ from metrics.importers.common import (
     normalise_header,
     open_text,
     parse_int,
-    parse_iso_utc,
     read_text,
-    unescape,
 )
 from metrics.ingest.precedence import KindEvidence, SourceProfile, TextEvidence, TimeEvidence
 from metrics.ingest.records import (
@@ -46,27 +44,24 @@ from metrics.ingest.records import (
     Record,
     RowError,
 )
-
-PLATFORM = "x"
-
-# Twitter's snowflake ids carry their creation time: ms = (id >> 22) + this epoch.
-_SNOWFLAKE_EPOCH_MS = 1288834974657
-
-# X caps new handles at 15 characters, but older (and invented) ones can be longer.
-_HANDLE = r"[A-Za-z0-9_]+"
-# An @handle as X links it: not inside a word, an e-mail address or a URL path.
-_MENTION_RE = re.compile(rf"(?<![A-Za-z0-9_!#$%&*@/])@({_HANDLE})(?![A-Za-z0-9_@])")
-_LEADING_MENTION_RE = re.compile(rf"@({_HANDLE})(?![A-Za-z0-9_@])")
-_RETWEET_RE = re.compile(rf"RT @({_HANDLE}):")
-_URL_RE = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
-_SHORTLINK_RE = re.compile(r"https?://t\.co/", re.IGNORECASE)
-# A link to a post: https://twitter.com/<user>/status/<id> (also x.com, mobile., /statuses/).
-_STATUS_URL_RE = re.compile(
-    rf"https?://(?:www\.|mobile\.)?(?:twitter|x)\.com/(?:i/web/|({_HANDLE})/)status(?:es)?/(\d+)",
-    re.IGNORECASE,
+from metrics.platforms.jsonvalues import parse_iso_utc
+from metrics.platforms.x import (
+    HANDLE,
+    PLATFORM,
+    is_shortlink,
+    outbound_links,
+    post_text,
+    post_url,
+    quoted_author,
+    retweeted_handle,
+    snowflake_time,
+    status_link,
 )
-# twitter.com/i/web/status/<id> and x.com/i/status/<id> name no author.
-_ANONYMOUS_PATH_USERS = frozenset({"i"})
+
+# An @handle as X links it: not inside a word, an e-mail address or a URL path.
+_MENTION_RE = re.compile(rf"(?<![A-Za-z0-9_!#$%&*@/])@({HANDLE})(?![A-Za-z0-9_@])")
+_LEADING_MENTION_RE = re.compile(rf"@({HANDLE})(?![A-Za-z0-9_@])")
+_URL_RE = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
 
 _MONTHS = {
     name: number
@@ -125,19 +120,9 @@ def _text_links(text: str) -> tuple[str, ...]:
     links: dict[str, None] = {}
     for raw in _URL_RE.findall(text):
         url = raw.rstrip(".,;:!?)]}'’”…")
-        if url and not _SHORTLINK_RE.match(url):
+        if url and not is_shortlink(url):
             links.setdefault(url, None)
     return tuple(links)
-
-
-def _status_author(url: str) -> tuple[str, str] | None:
-    """(author handle or '', post id) when the URL points to a post on X, else None."""
-    match = _STATUS_URL_RE.match(url.strip())
-    if not match:
-        return None
-    user = match.group(1) or ""
-    handle = "" if user.lower() in _ANONYMOUS_PATH_USERS else normalise_handle(user)
-    return handle, match.group(2)
 
 
 def _classify_text(text: str) -> tuple[PostKind | None, str, str, tuple[str, ...]]:
@@ -146,9 +131,9 @@ def _classify_text(text: str) -> tuple[PostKind | None, str, str, tuple[str, ...
     A text starting with `RT @user:` is a plain retweet (no mentions of its own); a text
     starting with an @handle is a reply to that handle (the analytics exports have no other
     reply marker); mentions are every @handle the author typed."""
-    retweet = _RETWEET_RE.match(text)
-    if retweet:
-        return PostKind.RESHARE, "", normalise_handle(retweet.group(1)), ()
+    retweeted = retweeted_handle(text)
+    if retweeted is not None:
+        return PostKind.RESHARE, "", retweeted, ()
     mentions = _text_mentions(text)
     leading = _LEADING_MENTION_RE.match(text)
     if leading:
@@ -162,17 +147,6 @@ def _post_id(raw: str, label: str, *, where: str = "column") -> str:
         shown = value or "(empty)"
         raise _RowProblem(f"{where} “{label}”: “{shown}” is not a post id (digits only)")
     return value
-
-
-def _snowflake_time(post_id: str) -> datetime | None:
-    """The exact UTC time encoded in a snowflake id, or None for pre-2010 sequential ids."""
-    offset_ms = int(post_id) >> 22
-    if offset_ms < 86_400_000:  # within a day of the epoch: an old sequential id
-        return None
-    try:
-        return datetime.fromtimestamp((offset_ms + _SNOWFLAKE_EPOCH_MS) / 1000, tz=UTC)
-    except (OverflowError, OSError, ValueError):
-        raise _RowProblem(f"“{post_id}” is not a post id (it encodes no valid time)") from None
 
 
 def _parse_day(raw: str) -> date:
@@ -300,7 +274,7 @@ class _AccountTracker:
 
 def _permalink_handle(permalink: str, post_id: str, label: str) -> str:
     """The author from a post link, checking that the link is for this post."""
-    found = _status_author(permalink)
+    found = status_link(permalink)
     if found is None:
         shown = permalink or "(empty)"
         raise _RowProblem(f"column “{label}”: “{shown}” is not a link to a post on X")
@@ -375,7 +349,7 @@ def parse_tweet_activity(source: Source, ctx: ParseContext) -> Iterator[Record]:
                     published = _parse_legacy_time(table.get(row, "time"))
                 except ValueError as exc:
                     raise _RowProblem(f"column “{table.label('time')}”: {exc}") from None
-                text = unescape(table.get(row, "text"))
+                text = post_text(table.get(row, "text"))
                 kind, reply_to, reshared, mentions = _classify_text(text)
                 post = PostRecord(
                     platform_id=post_id,
@@ -456,7 +430,7 @@ def parse_content(source: Source, ctx: ParseContext) -> Iterator[Record]:
                 permalink = table.get(row, "link")
                 handle = _permalink_handle(permalink, post_id, table.label("link"))
                 published = _content_time(table, row, post_id, ctx)
-                text = unescape(table.get(row, "text"))
+                text = post_text(table.get(row, "text"))
                 kind, reply_to, reshared, mentions = _classify_text(text)
                 post = PostRecord(
                     platform_id=post_id,
@@ -495,7 +469,10 @@ def _content_time(
         day = _parse_day(raw_day)
     except ValueError as exc:
         raise _RowProblem(f"column “{table.label('date')}”: {exc}") from None
-    exact = _snowflake_time(post_id)
+    try:
+        exact = snowflake_time(post_id)
+    except ValueError as exc:
+        raise _RowProblem(str(exc)) from None
     if exact is None:
         return localize(datetime.combine(day, time()), ctx.tz)
     # The Date is a calendar day in some zone (UTC-12 … UTC+14): at most a day off.
@@ -848,7 +825,7 @@ def _archive_post(tweet: dict[str, Any], handle: str, notes: _Notes, line: int) 
         published = _parse_archive_time(_str(tweet.get("created_at")))
     except ValueError as exc:
         raise _RowProblem(f"field “created_at”: {exc}") from None
-    text = unescape(_str(tweet.get("full_text") or tweet.get("text")))
+    text = post_text(_str(tweet.get("full_text") or tweet.get("text")))
     entities = tweet.get("entities")
     entities = entities if isinstance(entities, dict) else {}
     typed = [_str(m.get("screen_name")) for m in _list_of_dicts(entities.get("user_mentions"))]
@@ -857,9 +834,9 @@ def _archive_post(tweet: dict[str, Any], handle: str, notes: _Notes, line: int) 
 
     kind: PostKind | None = None
     reply_to = reply_id = reshared = ""
-    retweet = _RETWEET_RE.match(text)
-    if retweet:
-        kind, reshared, typed = PostKind.RESHARE, normalise_handle(retweet.group(1)), []
+    retweeted = retweeted_handle(text)
+    if retweeted is not None:
+        kind, reshared, typed = PostKind.RESHARE, retweeted, []
     else:
         note = notes.find(post_id, text, published)
         if note is not None:
@@ -873,32 +850,23 @@ def _archive_post(tweet: dict[str, Any], handle: str, notes: _Notes, line: int) 
         if reply_to or reply_id:
             kind = PostKind.REPLY
             typed = [reply_to, *typed]
-    links: list[str] = []
-    for url in urls:
-        quoted = _status_author(url)
-        if quoted is None:
-            if url and url not in links and not _SHORTLINK_RE.match(url):
-                links.append(url)
-        elif not retweet:
-            # A link to a post makes a quote; it names the quoted post, it is not a link out.
-            kind = kind or PostKind.QUOTE
-            reshared = reshared or quoted[0]
+    quoted = quoted_author(urls)
+    if quoted is not None and retweeted is None:
+        # A link to a post makes a quote; it names the quoted post, it is not a link out.
+        kind = kind or PostKind.QUOTE
+        reshared = reshared or quoted
     return PostRecord(
         platform_id=post_id,
         published_at=published,
         text=text,
-        permalink=(
-            f"https://x.com/{handle}/status/{post_id}"
-            if handle
-            else f"https://x.com/i/web/status/{post_id}"
-        ),
+        permalink=post_url(handle, post_id),
         kind=kind,
         in_reply_to_handle=reply_to,
         # The archive's id of the post answered: links the reply to an inbound mention.
         in_reply_to_id=reply_id,
         reshared_handle=reshared,
         mentions=_dedupe(typed),
-        links=tuple(links),
+        links=outbound_links(urls),
         likes=_int_field(_str(tweet.get("favorite_count")), "favorite_count", where="field"),
         reshares=_int_field(_str(tweet.get("retweet_count")), "retweet_count", where="field"),
         row=line,

@@ -71,8 +71,7 @@ from metrics.ingest.records import (
     Record,
     RowError,
 )
-
-PLATFORM = "youtube"
+from metrics.platforms.youtube import PLATFORM, title_links, watch_url
 
 # Metrics YouTube Studio offers, by normalised header -> catalogue key (None: not stored).
 _METRICS: dict[str, str | None] = {
@@ -144,7 +143,6 @@ _MONTHS = {
     )
     for name in names
 }
-_URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 _FOLDER = re.compile(
     r"^content\s+\d{4}-\d{2}-\d{2}_\d{4}-\d{2}-\d{2}\s+(?P<channel>.+?)(?:\.zip)?$", re.IGNORECASE
 )
@@ -381,8 +379,8 @@ def _videos(member: Member, ctx: ParseContext, summary: ParseSummary) -> Iterato
             platform_id=video_id,
             published_at=localize(datetime(day.year, day.month, day.day), ctx.tz),
             text=title,
-            permalink=f"https://www.youtube.com/watch?v={video_id}",
-            links=_links(title),
+            permalink=watch_url(video_id),
+            links=title_links(title),
             impressions=counts["impressions"],
             likes=counts["likes"],
             replies=counts["comments"],
@@ -410,15 +408,6 @@ def _publish_day(raw: str) -> date:
         return date(int(match.group(3)), month, int(match.group(2)))
     except ValueError:
         raise ValueError(f"“{raw}” is not a date like “Sep 27, 2024”") from None
-
-
-def _links(text: str) -> tuple[str, ...]:
-    found: list[str] = []
-    for match in _URL.finditer(text):
-        url = match.group(0).rstrip(".,;:!?)]}…")
-        if url not in found:
-            found.append(url)
-    return tuple(found)
 
 
 def _iso_day(raw: str) -> date:
