@@ -64,10 +64,10 @@ from metrics.connectors.base import (
     need,
     parse_time,
 )
-from metrics.importers.common import normalise_handle
 from metrics.ingest.precedence import KindEvidence, SourceProfile, TextEvidence
 from metrics.ingest.records import AccountInfo, MentionRecord, ObservationRecord, PostRecord
 from metrics.platforms.bluesky import (
+    PLATFORM,
     REASON_REPOST,
     Account,
     did_of,
@@ -76,6 +76,7 @@ from metrics.platforms.bluesky import (
     handle_or_did,
     post_url,
 )
+from metrics.platforms.identity import canonical_handle
 from metrics.platforms.jsonvalues import BadValue, as_dict, as_str
 
 DEFAULT_PDS = "https://bsky.social"
@@ -282,7 +283,7 @@ def _walk_stream(
 
 
 def _profile(ctx: SyncContext) -> tuple[Account, AccountInfo, list[ObservationRecord]]:
-    actor = normalise_handle(ctx.handle)
+    actor = canonical_handle(PLATFORM, ctx.handle)
     if not actor:
         raise NotFound("The account has no Bluesky handle: enter it, e.g. brand.bsky.social.")
     body = ctx.http.get(_PROFILE, params={"actor": actor})

@@ -66,9 +66,9 @@ from metrics.connectors.base import (
     need,
     parse_time,
 )
-from metrics.importers.common import normalise_handle
 from metrics.ingest.precedence import KindEvidence, SourceProfile, TextEvidence
 from metrics.ingest.records import AccountInfo, MentionRecord, ObservationRecord, PostRecord
+from metrics.platforms.identity import canonical_handle
 from metrics.platforms.jsonvalues import BadValue, as_dict, as_str
 from metrics.platforms.mastodon import (
     PLATFORM,
@@ -89,7 +89,7 @@ _HOST = re.compile(r"^[a-z0-9-]+(?:\.[a-z0-9-]+)+$")
 
 def base_url_for_handle(handle: str) -> str | None:
     """`user@instance.example` (or `@user@instance.example`) → `https://instance.example`."""
-    name = normalise_handle(handle)
+    name = canonical_handle(PLATFORM, handle)
     if "@" not in name:
         return None
     host = name.rsplit("@", 1)[1].rstrip(".")
@@ -197,7 +197,7 @@ def fetch(ctx: SyncContext) -> Iterator[Page]:
 
 
 def _lookup(ctx: SyncContext) -> tuple[_Account, AccountInfo, list[ObservationRecord]]:
-    acct = normalise_handle(ctx.handle)
+    acct = canonical_handle(PLATFORM, ctx.handle)
     if not acct:
         raise NotFound("The account has no Mastodon handle; enter it as user@instance.example.")
     try:

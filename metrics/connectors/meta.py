@@ -113,9 +113,9 @@ from metrics.connectors.base import (
     need,
     parse_time,
 )
-from metrics.importers.common import normalise_handle
 from metrics.ingest.precedence import KindEvidence, SourceProfile, TextEvidence
 from metrics.ingest.records import AccountInfo, ObservationRecord, PostKind, PostRecord
+from metrics.platforms.identity import canonical_handle
 from metrics.platforms.jsonvalues import dedupe
 from metrics.platforms.meta import (
     FACEBOOK,
@@ -466,8 +466,8 @@ class _Facebook(_Source):
     def profile(self) -> Page:
         body = self.ctx.http.get(f"/{self.node}", params={"fields": FB_PAGE_FIELDS})
         need(body, "id", str, what="the Facebook Page")
-        username = normalise_handle(_text(body, "username"))
-        self.handle = username or normalise_handle(self.ctx.handle) or body["id"]
+        username = canonical_handle(FACEBOOK, _text(body, "username"))
+        self.handle = username or canonical_handle(FACEBOOK, self.ctx.handle) or body["id"]
         followers = count(body.get("followers_count"))
         if followers is None:
             followers = count(body.get("fan_count"))
@@ -545,7 +545,8 @@ class _Instagram(_Source):
     def profile(self) -> Page:
         body = self.ctx.http.get(f"/{self.node}", params={"fields": IG_USER_FIELDS})
         need(body, "id", str, what="the Instagram account")
-        self.handle = normalise_handle(need(body, "username", str, what="the Instagram account"))
+        username = need(body, "username", str, what="the Instagram account")
+        self.handle = canonical_handle(INSTAGRAM, username)
         observations = []
         for metric, key in (("followers", "followers_count"), ("following", "follows_count")):
             value = count(body.get(key))
@@ -738,7 +739,7 @@ def fetch(ctx: SyncContext) -> Iterator[Page]:
         node = object_id
         source = _Instagram(ctx, node)
     elif ctx.platform == FACEBOOK:
-        node = object_id or normalise_handle(ctx.handle)
+        node = object_id or canonical_handle(FACEBOOK, ctx.handle)
         if not node:
             raise AuthFailed("Enter the Facebook Page ID to sync this Page.")
         source = _Facebook(ctx, node)

@@ -73,7 +73,6 @@ from metrics.connectors.base import (
     need,
     parse_time,
 )
-from metrics.importers.common import normalise_handle
 from metrics.ingest.precedence import KindEvidence, SourceProfile, TextEvidence
 from metrics.ingest.records import (
     AccountInfo,
@@ -82,7 +81,7 @@ from metrics.ingest.records import (
     PostKind,
     PostRecord,
 )
-from metrics.platforms.identity import people
+from metrics.platforms.identity import canonical_handle, people
 from metrics.platforms.x import (
     PLATFORM,
     outbound_links,
@@ -341,9 +340,9 @@ def _post(tweet: dict[str, Any], includes: _Includes, username: str) -> PostReco
         text=text,
         permalink=post_url(username, post_id),
         kind=kind,
-        in_reply_to_handle=normalise_handle(reply_to),
+        in_reply_to_handle=canonical_handle(PLATFORM, reply_to),
         in_reply_to_id=reply_id,
-        reshared_handle=normalise_handle(reshared),
+        reshared_handle=canonical_handle(PLATFORM, reshared),
         mentions=people(PLATFORM, typed),
         links=_links(urls),
         impressions=count(metrics.get("impression_count")),
@@ -368,7 +367,7 @@ def _mention(tweet: dict[str, Any], includes: _Includes, account_id: str) -> Men
     return MentionRecord(
         platform_id=post_id,
         published_at=_published(tweet),
-        author_handle=normalise_handle(username),
+        author_handle=canonical_handle(PLATFORM, username),
         author_name=includes.name(author_id),
         text=text,
         permalink=post_url(username, post_id),
@@ -496,6 +495,8 @@ _STREAM_KEYS = tuple(
 
 
 def _handle(raw: str) -> str:
+    """The handle to look up, in the case the account stores it (X matches usernames in
+    any case); the people a sync names are canonical_handle()'s."""
     handle = raw.strip().lstrip("@").strip()
     if not _HANDLE_RE.fullmatch(handle):
         raise NotFound(
@@ -531,7 +532,9 @@ def _profile(ctx: SyncContext, handle: str) -> tuple[str, str, Page]:
     ]
     page = Page(
         profile=AccountInfo(
-            platform=ctx.platform, handle=normalise_handle(username), display_name=name
+            platform=ctx.platform,
+            handle=canonical_handle(PLATFORM, username),
+            display_name=name,
         ),
         observations=observations,
         cursor={"user_id": user_id},

@@ -167,6 +167,7 @@ def classify_error(response: httpx.Response) -> ConnectorError | None:
 
 def _channel(ctx: SyncContext, key: str) -> tuple[Page, str]:
     """The first page's profile and followers, and the id of the uploads playlist."""
+    # Not canonical_handle(): a channel id (UC…) is case-sensitive, so the case is kept.
     handle = ctx.handle.strip().lstrip("@").strip()
     params: dict[str, str] = {"part": "snippet,statistics,contentDetails", "key": key}
     if _CHANNEL_ID.match(handle):

@@ -28,7 +28,6 @@ from metrics.importers.common import (
     ParseContext,
     Source,
     head_text,
-    normalise_handle,
     read_text,
 )
 from metrics.importers.jsonutil import load_json
@@ -40,6 +39,7 @@ from metrics.ingest.records import (
     RowError,
 )
 from metrics.platforms.bluesky import PLATFORM, Account, feed_post, item_owner, named_profiles
+from metrics.platforms.identity import canonical_handle
 from metrics.platforms.jsonvalues import BadValue, as_dict, as_str, count
 
 _PROFILE_MAX_BYTES = 1024 * 1024
@@ -185,7 +185,7 @@ def parse_profile(source: Source, ctx: ParseContext) -> Iterator[Record]:
     member, profile = profiles[0]
     yield AccountInfo(
         PLATFORM,
-        normalise_handle(as_str(profile.get("handle"))),
+        canonical_handle(PLATFORM, as_str(profile.get("handle"))),
         as_str(profile.get("displayName")).strip(),
     )
     yield from _profile_levels(profile, member, ctx)
@@ -222,7 +222,7 @@ def _feed_account(source: Source, ctx: ParseContext) -> Account:
                 owners[owner] += 1
     if not owners:
         raise ImportFailed(f"{source.name}: the feed holds no posts.")
-    wanted = normalise_handle(ctx.handle)
+    wanted = canonical_handle(PLATFORM, ctx.handle)
     chosen = next((did for did in owners if wanted and handles.get(did) == wanted), "")
     if not chosen:
         ranked = owners.most_common(2)

@@ -427,10 +427,6 @@ def localize(naive: datetime, tz: ZoneInfo) -> datetime:
     return naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
 
 
-def normalise_handle(raw: str) -> str:
-    return raw.strip().lstrip("@").strip().lower()
-
-
 # --- the parser interface ---------------------------------------------------------------
 
 

@@ -53,7 +53,6 @@ from metrics.importers.common import (
     Source,
     head_text,
     localize,
-    normalise_handle,
     normalise_header,
     parse_int,
 )
@@ -66,8 +65,10 @@ from metrics.ingest.records import (
     Record,
     RowError,
 )
+from metrics.platforms import Platform
+from metrics.platforms.identity import canonical_handle
 
-PLATFORM = "linkedin"
+PLATFORM = Platform.LINKEDIN
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CONTENT_SHEETS = ("All posts", "Metrics")
@@ -325,11 +326,11 @@ def _activity_time(number: int, created: date | None) -> datetime | None:
 
 def _handle(source: Source, member: Member, ctx: ParseContext) -> str:
     if ctx.handle.strip():
-        return normalise_handle(ctx.handle)
+        return canonical_handle(PLATFORM, ctx.handle)
     for name in (member.basename, source.name):
         match = _VANITY.match(name.strip())
         if match:
-            return normalise_handle(match.group("vanity"))
+            return canonical_handle(PLATFORM, match.group("vanity"))
     return ""
 
 

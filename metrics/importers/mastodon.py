@@ -46,6 +46,7 @@ from metrics.ingest.records import (
     Record,
     RowError,
 )
+from metrics.platforms.identity import canonical_handle
 from metrics.platforms.jsonvalues import BadValue, as_dict, as_str, count, dedupe, time
 from metrics.platforms.mastodon import (
     PLATFORM,
@@ -105,7 +106,7 @@ def _handle_from_uri(uri: str) -> str:
     match = _USERS_PATH.match(parts.path)
     if not match or not parts.hostname:
         return ""
-    return f"{match.group(1)}@{parts.hostname}".lower()
+    return canonical_handle(PLATFORM, match.group(1), home=parts.hostname)
 
 
 def _is_public(to: list[str], cc: list[str]) -> bool:
@@ -186,7 +187,7 @@ def _archive_owner(source: Source, outbox: Member, items: list[object]) -> _Owne
             raise ImportFailed(f"{actors[0].name}: the account file has no “id”.")
         username = as_str(actor.get("preferredUsername"))
         host = urlsplit(actor_id).hostname or ""
-        handle = f"{username}@{host}".lower() if username and host else ""
+        handle = canonical_handle(PLATFORM, username, home=host) if username and host else ""
         if counts and actor_id not in counts:
             raise ImportFailed(
                 f"{actors[0].name} describes {handle or actor_id}, but {outbox.name} holds "

@@ -34,7 +34,6 @@ from metrics.importers.common import (
     header_matches,
     iter_csv,
     localize,
-    normalise_handle,
     normalise_header,
     parse_decimal,
     parse_int,
@@ -48,6 +47,7 @@ from metrics.ingest.records import (
     Record,
     RowError,
 )
+from metrics.platforms.identity import canonical_handle
 from metrics.platforms.meta import (
     FACEBOOK,
     INSTAGRAM,
@@ -77,7 +77,7 @@ def _facebook_page_handle(permalink: str) -> str:
     match = _FB_PAGE_PATH.match(permalink.strip())
     if not match or match.group(1).lower() in _FB_ROUTES:
         return ""
-    return match.group(1).lower()
+    return canonical_handle(FACEBOOK, match.group(1))
 
 
 # --- CSV helpers -------------------------------------------------------------------------
@@ -380,7 +380,7 @@ def _parse_instagram_content(source: Source, ctx: ParseContext) -> Iterator[Reco
             if reader.errors or published is None:
                 yield from reader.errors
                 continue
-            handle = normalise_handle(reader.text("username"))
+            handle = canonical_handle(INSTAGRAM, reader.text("username"))
             if handle and not account.announced:
                 account.announced = True
                 yield AccountInfo(INSTAGRAM, handle, reader.text("account_name"))

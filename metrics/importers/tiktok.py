@@ -58,8 +58,10 @@ from metrics.ingest.records import (
     Record,
     RowError,
 )
+from metrics.platforms import Platform
+from metrics.platforms.identity import canonical_handle
 
-PLATFORM = "tiktok"
+PLATFORM = Platform.TIKTOK
 
 # --- headers -----------------------------------------------------------------------------
 
@@ -394,7 +396,7 @@ def _overview_name(part: str, ctx: ParseContext) -> tuple[date, str] | None:
     # the name TikTok gave, and says nothing reliable.
     if exported < _EARLIEST or not timedelta(0) <= export_day - start <= timedelta(days=400):
         return None
-    return export_day, match[3].lower()
+    return export_day, canonical_handle(PLATFORM, match[3])
 
 
 def _anchor(source: Source, member: Member, ctx: ParseContext) -> tuple[date, str]:
@@ -442,7 +444,7 @@ def _handle_from_names(source: Source, member: Member, ctx: ParseContext) -> str
             return found[1]
         match = _FOLLOWERS_NAME.fullmatch(part)
         if match and not match[1].endswith("."):
-            return match[1].lower()
+            return canonical_handle(PLATFORM, match[1])
     return ""
 
 
@@ -728,7 +730,7 @@ def _handles(text: str) -> tuple[str, ...]:
     for match in _MENTION.finditer(body):
         if cut and match.end() == len(body):
             continue
-        handle = match[1].rstrip(".").lower()
+        handle = canonical_handle(PLATFORM, match[1])
         if handle and handle not in found:
             found.append(handle)
     return tuple(found)
@@ -774,7 +776,7 @@ def parse_content(source: Source, ctx: ParseContext) -> Iterator[Record]:
             match = _VIDEO_LINK.fullmatch(link)
             if match is None:  # pragma: no cover - the reader only yields matching links
                 continue
-            handle, video_id = match[1].lower(), int(match[2])
+            handle, video_id = canonical_handle(PLATFORM, match[1]), int(match[2])
             published = _video_time(video_id) if video_id < 2**64 else _EARLIEST
             if not _EARLIEST < published <= latest:
                 yield RowError(
@@ -823,9 +825,9 @@ def _post(
     in_reply_to = reshared = ""
     own = title
     if m := _REPLY_PREFIX.match(title):
-        kind, in_reply_to, own = PostKind.REPLY, m[1].rstrip(".").lower(), title[m.end() :]
+        kind, in_reply_to, own = PostKind.REPLY, canonical_handle(PLATFORM, m[1]), title[m.end() :]
     elif m := _QUOTE_PREFIX.match(title):
-        kind, reshared, own = PostKind.QUOTE, m[1].rstrip(".").lower(), title[m.end() :]
+        kind, reshared, own = PostKind.QUOTE, canonical_handle(PLATFORM, m[1]), title[m.end() :]
     return PostRecord(
         platform_id=str(video_id),
         published_at=published,

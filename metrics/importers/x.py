@@ -29,7 +29,6 @@ from metrics.importers.common import (
     head_text,
     iter_csv,
     localize,
-    normalise_handle,
     normalise_header,
     open_text,
     parse_int,
@@ -44,6 +43,7 @@ from metrics.ingest.records import (
     Record,
     RowError,
 )
+from metrics.platforms.identity import canonical_handle, people
 from metrics.platforms.jsonvalues import parse_iso_utc
 from metrics.platforms.x import (
     HANDLE,
@@ -100,18 +100,9 @@ class _RowProblem(Exception):
 # --- shared helpers --------------------------------------------------------------------------
 
 
-def _dedupe(handles: Sequence[str]) -> tuple[str, ...]:
-    seen: dict[str, None] = {}
-    for handle in handles:
-        handle = normalise_handle(handle)
-        if handle:
-            seen.setdefault(handle, None)
-    return tuple(seen)
-
-
 def _text_mentions(text: str) -> tuple[str, ...]:
     """Every @handle typed in the text, leading and inline, in order, lowercase."""
-    return _dedupe(_MENTION_RE.findall(text))
+    return people(PLATFORM, _MENTION_RE.findall(text))
 
 
 def _text_links(text: str) -> tuple[str, ...]:
@@ -137,7 +128,7 @@ def _classify_text(text: str) -> tuple[PostKind | None, str, str, tuple[str, ...
     mentions = _text_mentions(text)
     leading = _LEADING_MENTION_RE.match(text)
     if leading:
-        return PostKind.REPLY, normalise_handle(leading.group(1)), "", mentions
+        return PostKind.REPLY, canonical_handle(PLATFORM, leading.group(1)), "", mentions
     return None, "", "", mentions
 
 
@@ -843,7 +834,7 @@ def _archive_post(tweet: dict[str, Any], handle: str, notes: _Notes, line: int) 
             text = note.text
             typed += note.mentions
             urls += [u for u in note.links if u not in urls]
-        reply_to = normalise_handle(_str(tweet.get("in_reply_to_screen_name")))
+        reply_to = canonical_handle(PLATFORM, _str(tweet.get("in_reply_to_screen_name")))
         reply_id = _str(
             tweet.get("in_reply_to_status_id_str") or tweet.get("in_reply_to_status_id")
         )
@@ -865,7 +856,7 @@ def _archive_post(tweet: dict[str, Any], handle: str, notes: _Notes, line: int) 
         # The archive's id of the post answered: links the reply to an inbound mention.
         in_reply_to_id=reply_id,
         reshared_handle=reshared,
-        mentions=_dedupe(typed),
+        mentions=people(PLATFORM, typed),
         links=outbound_links(urls),
         likes=_int_field(_str(tweet.get("favorite_count")), "favorite_count", where="field"),
         reshares=_int_field(_str(tweet.get("retweet_count")), "retweet_count", where="field"),
@@ -918,16 +909,17 @@ def parse_archive(source: Source, ctx: ParseContext) -> Iterator[Record]:
     for member in archive.members("account"):
         for line, item in _iter_js_items(member):
             account = _wrapped(item, "account", member, line)
-            handle = normalise_handle(_str(account.get("username")))
+            handle = canonical_handle(PLATFORM, _str(account.get("username")))
             display_name = _str(account.get("accountDisplayName"))
     if not handle:
         user = _section(manifest, "userInfo")
-        handle = normalise_handle(_str(user.get("userName")))
+        handle = canonical_handle(PLATFORM, _str(user.get("userName")))
         display_name = display_name or _str(user.get("displayName"))
     if handle:
         yield AccountInfo(platform=PLATFORM, handle=handle, display_name=display_name)
     else:
-        handle = normalise_handle(ctx.handle)  # a lone tweets.js: links use the named account
+        # A lone tweets.js: links use the named account.
+        handle = canonical_handle(PLATFORM, ctx.handle)
 
     notes = _load_notes(archive)
     for member in tweet_parts:

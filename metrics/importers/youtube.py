@@ -57,7 +57,6 @@ from metrics.importers.common import (
     head_text,
     iter_csv,
     localize,
-    normalise_handle,
     normalise_header,
     parse_decimal,
     parse_int,
@@ -71,6 +70,7 @@ from metrics.ingest.records import (
     Record,
     RowError,
 )
+from metrics.platforms.identity import canonical_handle
 from metrics.platforms.youtube import PLATFORM, title_links, watch_url
 
 # Metrics YouTube Studio offers, by normalised header -> catalogue key (None: not stored).
@@ -289,7 +289,7 @@ def parse_content(source: Source, ctx: ParseContext) -> Generator[Record, None, 
         match = _FOLDER.match(source.name.strip())
         yield AccountInfo(
             platform=PLATFORM,
-            handle=normalise_handle(ctx.handle),
+            handle=canonical_handle(PLATFORM, ctx.handle),
             display_name=match.group("channel").strip() if match else "",
         )
     if "table" in parts:
