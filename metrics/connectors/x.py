@@ -84,6 +84,7 @@ from metrics.ingest.records import (
 from metrics.platforms.identity import canonical_handle, people
 from metrics.platforms.x import (
     PLATFORM,
+    is_post_id,
     outbound_links,
     post_text,
     post_url,
@@ -104,7 +105,6 @@ EXPANSIONS = "author_id,referenced_tweets.id,referenced_tweets.id.author_id,in_r
 USER_FIELDS = "username,name"
 
 _HANDLE_RE = re.compile(r"[A-Za-z0-9_]{1,50}")
-_ID_RE = re.compile(r"[0-9]{1,20}")
 
 
 # --- credentials and errors -----------------------------------------------------------------
@@ -250,7 +250,7 @@ def _fail(body: dict[str, Any], what: str) -> None:
 
 def _tweet_id(tweet: dict[str, Any]) -> str:
     post_id: str = need(tweet, "id", what="a post")
-    if not _ID_RE.fullmatch(post_id):
+    if not is_post_id(post_id):
         raise BadResponse(f"X sent a post id that is not a number: {post_id[:30]!r}.")
     return post_id
 
@@ -380,7 +380,7 @@ def _mention(tweet: dict[str, Any], includes: _Includes, account_id: str) -> Men
 
 
 def _stored_id(value: object) -> str | None:
-    return value if isinstance(value, str) and _ID_RE.fullmatch(value) else None
+    return value if isinstance(value, str) and is_post_id(value) else None
 
 
 def _newest(a: str | None, b: str) -> str:
@@ -520,7 +520,7 @@ def _profile(ctx: SyncContext, handle: str) -> tuple[str, str, Page]:
     user = need(body, "data", dict, what="the X account lookup")
     user_id: str = need(user, "id", what="the X account")
     username: str = need(user, "username", what="the X account")
-    if not _ID_RE.fullmatch(user_id):
+    if not is_post_id(user_id):  # user ids are snowflakes too
         raise BadResponse(f"X sent an account id that is not a number: {user_id[:30]!r}.")
     name = user.get("name") if isinstance(user.get("name"), str) else ""
     metrics = user.get("public_metrics")

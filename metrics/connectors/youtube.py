@@ -77,7 +77,8 @@ from metrics.connectors.base import (
 )
 from metrics.ingest.precedence import KindEvidence, SourceProfile, TextEvidence
 from metrics.ingest.records import AccountInfo, ObservationRecord, PostRecord
-from metrics.platforms.youtube import title_links, watch_url
+from metrics.platforms.text import typed_links
+from metrics.platforms.youtube import watch_url
 
 DEFAULT_BASE_URL = "https://www.googleapis.com/youtube/v3"
 PAGE_SIZE = 50  # the most playlistItems and videos accept per call
@@ -223,7 +224,7 @@ def _video(item: object) -> PostRecord:
         published_at=parse_time(snippet.get("publishedAt"), field_name="video publish time"),
         text=text,
         permalink=watch_url(video_id),
-        links=title_links(text),
+        links=typed_links(text),
         likes=count(statistics.get("likeCount")),
         replies=count(statistics.get("commentCount")),
         video_views=count(statistics.get("viewCount")),

@@ -21,16 +21,10 @@ from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
 
-from metrics.importers.common import (
-    Format,
-    ImportFailed,
-    Member,
-    ParseContext,
-    Source,
-    head_text,
-    read_text,
-)
-from metrics.importers.jsonutil import load_json
+from metrics.importers.accounts import main_account
+from metrics.importers.common import Format, ImportFailed, Member, ParseContext, Source
+from metrics.importers.jsonutil import load_json, read_items
+from metrics.importers.text import head_text, read_text
 from metrics.ingest.precedence import KindEvidence, SourceProfile, TextEvidence
 from metrics.ingest.records import (
     AccountInfo,
@@ -117,15 +111,11 @@ def _is_profile(member: Member) -> bool:
         return False
 
 
-def _members(source: Source) -> list[Member]:
-    return [m for m in source.members if not m.basename.startswith(".")]
-
-
 def sniff_feed(source: Source) -> bool:
     """getAuthorFeed pages of one account; anything else in the source must be a profile."""
     try:
         owners: set[str | None] = set()
-        for member in _members(source):
+        for member in source.members:
             if _looks_like_feed(member):
                 owners.add(_feed_owner(member))
             elif not _is_profile(member):
@@ -138,7 +128,7 @@ def sniff_feed(source: Source) -> bool:
 
 def sniff_profile(source: Source) -> bool:
     try:
-        members = _members(source)
+        members = source.members
         return bool(members) and all(_is_profile(m) for m in members)
     except Exception:  # sniffing never raises
         return False
@@ -171,7 +161,7 @@ def _profile_levels(
 
 
 def parse_profile(source: Source, ctx: ParseContext) -> Iterator[Record]:
-    members = _members(source)
+    members = source.members
     if not members:
         raise ImportFailed(f"{source.name}: no profile file.")
     profiles = [(m, _load_profile(m)) for m in members]
@@ -195,7 +185,7 @@ def parse_profile(source: Source, ctx: ParseContext) -> Iterator[Record]:
 
 
 def _pages(source: Source) -> Iterator[tuple[Member, list[object]]]:
-    for member in _members(source):
+    for member in source.members:
         if _is_profile(member):
             continue
         data = load_json(member)
@@ -225,13 +215,13 @@ def _feed_account(source: Source, ctx: ParseContext) -> Account:
     wanted = canonical_handle(PLATFORM, ctx.handle)
     chosen = next((did for did in owners if wanted and handles.get(did) == wanted), "")
     if not chosen:
-        ranked = owners.most_common(2)
-        if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
-            raise ImportFailed(
-                f"{source.name}: the pages mix the feeds of {handles.get(ranked[0][0])} and "
-                f"{handles.get(ranked[1][0])}; import each account separately."
-            )
-        chosen = ranked[0][0]
+        chosen = main_account(
+            owners,
+            lambda first, second: (
+                f"{source.name}: the pages mix the feeds of {handles.get(first)} and "
+                f"{handles.get(second)}; import each account separately."
+            ),
+        )
     return Account(chosen, handles.get(chosen, ""), names.get(chosen, ""), handles)
 
 
@@ -239,7 +229,7 @@ def parse_feed(source: Source, ctx: ParseContext) -> Iterator[Record]:
     account = _feed_account(source, ctx)
     if account.handle:
         yield AccountInfo(PLATFORM, account.handle, account.display_name)
-    for member in _members(source):
+    for member in source.members:
         if _is_profile(member):
             profile = _load_profile(member)
             if as_str(profile.get("did")) != account.did:
@@ -251,23 +241,13 @@ def parse_feed(source: Source, ctx: ParseContext) -> Iterator[Record]:
 
     seen: set[str] = set()
     for member, feed in _pages(source):
-        for row, item in enumerate(feed, start=1):
-            if not isinstance(item, dict):
-                yield RowError(row, f"item {row} is not an object.", member.name)
-                continue
-            try:
-                post = feed_post(item, account)
-            except BadValue as exc:
-                uri = as_str(as_dict(item.get("post")).get("uri"))
-                where = f"item {row} ({uri})" if uri else f"item {row}"
-                yield RowError(row, f"{where}: {exc}.", member.name)
-                continue
-            # Pages saved twice, or a pinned post shown again at the top, repeat a post.
-            if post is None or post.platform_id in seen:
-                continue
-            seen.add(post.platform_id)
-            post.row = row
-            yield post
+        yield from read_items(
+            feed,
+            lambda item: feed_post(item, account),
+            member=member.name,
+            seen=seen,
+            name=lambda item: as_str(as_dict(item.get("post")).get("uri")),
+        )
 
 
 FORMATS: list[Format] = [

@@ -44,21 +44,14 @@ from typing import Any
 
 import xlrd  # type: ignore[import-untyped]
 
-from metrics.importers.common import (
-    Columns,
-    Format,
-    ImportFailed,
-    Member,
-    ParseContext,
-    Source,
-    head_text,
-    localize,
-    normalise_header,
-    parse_int,
-)
+from metrics.importers.accounts import OneAccount
+from metrics.importers.common import Format, ImportFailed, Member, ParseContext, Source
+from metrics.importers.dates import month_day_year, start_of_day
+from metrics.importers.numbers import parse_int
+from metrics.importers.tables import Columns, normalise_header
+from metrics.importers.text import head_text
 from metrics.ingest.precedence import KindEvidence, SourceProfile, TextEvidence, TimeEvidence
 from metrics.ingest.records import (
-    AccountInfo,
     ObservationRecord,
     ParseSummary,
     PostRecord,
@@ -67,6 +60,7 @@ from metrics.ingest.records import (
 )
 from metrics.platforms import Platform
 from metrics.platforms.identity import canonical_handle
+from metrics.platforms.text import typed_links
 
 PLATFORM = Platform.LINKEDIN
 
@@ -74,7 +68,6 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CONTENT_SHEETS = ("All posts", "Metrics")
 _FOLLOWERS_SHEET = "New followers"
 
-_MDY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _URN = re.compile(r"urn:li:(activity|share|ugcPost):(\d{1,20})", re.IGNORECASE)
 _URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 _VANITY = re.compile(
@@ -281,14 +274,7 @@ def _day(value: Cell, datemode: int) -> date | None:
         if day is None or not _FIRST_YEAR <= day.year < _LAST_YEAR:
             raise ValueError(f"“{value:g}” is not a date")
         return day  # type: ignore[no-any-return]
-    match = _MDY.match(value.strip())
-    if not match:
-        raise ValueError(f"“{value}” is not a date written MM/DD/YYYY")
-    month, day_of_month, year = (int(g) for g in match.groups())
-    try:
-        return date(year, month, day_of_month)
-    except ValueError:
-        raise ValueError(f"“{value}” is not a date written MM/DD/YYYY") from None
+    return month_day_year(value)
 
 
 def _text(value: Cell) -> str:
@@ -299,15 +285,6 @@ def _text(value: Cell) -> str:
     if isinstance(value, datetime):
         return f"{value:%m/%d/%Y}"
     return value
-
-
-def _links(text: str) -> tuple[str, ...]:
-    found: list[str] = []
-    for match in _URL.finditer(text):
-        url = match.group(0).rstrip(".,;:!?)]}…")
-        if url not in found:
-            found.append(url)
-    return tuple(found)
 
 
 def _activity_time(number: int, created: date | None) -> datetime | None:
@@ -418,12 +395,10 @@ _POSTS_COLUMNS: dict[str, Sequence[str]] = {
 
 def parse_content(source: Source, ctx: ParseContext) -> Generator[Record, None, ParseSummary]:
     summary = ParseSummary()
-    announced = False
+    account = OneAccount(PLATFORM)
     for book in _workbooks(source, "content"):
-        handle = _handle(source, book.member, ctx)
-        if handle and not announced:
-            announced = True
-            yield AccountInfo(platform=PLATFORM, handle=handle)
+        if info := account.announce(_handle(source, book.member, ctx)):
+            yield info
         metrics = book.sheet("Metrics")
         posts = book.sheet("All posts")
         if metrics is None and posts is None:
@@ -510,7 +485,7 @@ def _posts(
                     member=member.name,
                 )
                 continue
-            published = localize(datetime(created.year, created.month, created.day), ctx.tz)
+            published = start_of_day(created, ctx.tz)
         parts = [clicks, likes, comments, reposts]
         if "follows" in reader.columns:
             parts.append(follows)
@@ -520,7 +495,7 @@ def _posts(
             published_at=published,
             text=text,
             permalink=link,
-            links=_links(text),
+            links=typed_links(text),
             impressions=impressions,
             engagements=engagements if all(p is not None for p in parts) else None,
             likes=likes,
@@ -544,12 +519,10 @@ _FOLLOWERS_COLUMNS: dict[str, Sequence[str]] = {
 
 def parse_followers(source: Source, ctx: ParseContext) -> Generator[Record, None, ParseSummary]:
     summary = ParseSummary()
-    announced = False
+    account = OneAccount(PLATFORM)
     for book in _workbooks(source, "followers"):
-        handle = _handle(source, book.member, ctx)
-        if handle and not announced:
-            announced = True
-            yield AccountInfo(platform=PLATFORM, handle=handle)
+        if info := account.announce(_handle(source, book.member, ctx)):
+            yield info
         sheet = book.sheet(_FOLLOWERS_SHEET)
         if sheet is None:
             raise ImportFailed(f"{book.member.name}: no sheet “{_FOLLOWERS_SHEET}”.")

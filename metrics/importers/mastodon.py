@@ -27,16 +27,10 @@ from collections.abc import Iterator
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-from metrics.importers.common import (
-    Format,
-    ImportFailed,
-    Member,
-    ParseContext,
-    Source,
-    head_text,
-    read_text,
-)
-from metrics.importers.jsonutil import load_json
+from metrics.importers.accounts import main_account
+from metrics.importers.common import Format, ImportFailed, Member, ParseContext, Source
+from metrics.importers.jsonutil import load_json, read_items
+from metrics.importers.text import head_text, read_text
 from metrics.ingest.precedence import KindEvidence, SourceProfile, TextEvidence
 from metrics.ingest.records import (
     AccountInfo,
@@ -84,8 +78,8 @@ def _first_uri(value: object) -> str:
 
 
 def _is_candidate(member: Member) -> bool:
-    base = member.basename.lower()
-    return not base.startswith(".") and not base.endswith(_MEDIA_SUFFIXES)
+    """A file that may be JSON: an archive's photos and videos are not even opened."""
+    return not member.basename.lower().endswith(_MEDIA_SUFFIXES)
 
 
 def _head(member: Member) -> str:
@@ -197,13 +191,13 @@ def _archive_owner(source: Source, outbox: Member, items: list[object]) -> _Owne
         return _Owner(actor_id, handle, as_str(actor.get("name")).strip())
     if not counts:
         raise ImportFailed(f"{outbox.name}: the outbox holds no activities to import.")
-    ranked = counts.most_common(2)
-    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
-        raise ImportFailed(
-            f"{outbox.name}: the outbox mixes the activities of {ranked[0][0]} and "
-            f"{ranked[1][0]}; it is not one account's archive."
-        )
-    actor_id = ranked[0][0]
+    actor_id = main_account(
+        counts,
+        lambda first, second: (
+            f"{outbox.name}: the outbox mixes the activities of {first} and {second}; it is "
+            "not one account's archive."
+        ),
+    )
     return _Owner(actor_id, _handle_from_uri(actor_id), "")
 
 
@@ -226,23 +220,14 @@ def parse_archive(source: Source, ctx: ParseContext) -> Iterator[Record]:
     if owner.handle:
         yield AccountInfo(PLATFORM, owner.handle, owner.display_name)
 
-    seen: set[str] = set()
-    for row, item in enumerate(items, start=1):
-        if not isinstance(item, dict):
-            yield RowError(row, f"item {row} is not an activity.", outbox.name)
-            continue
-        try:
-            post = _archive_item(item, owner)
-        except BadValue as exc:
-            label = as_str(item.get("id"))
-            where = f"item {row} ({label})" if label else f"item {row}"
-            yield RowError(row, f"{where}: {exc}.", outbox.name)
-            continue
-        if post is None or post.platform_id in seen:
-            continue
-        seen.add(post.platform_id)
-        post.row = row
-        yield post
+    yield from read_items(
+        items,
+        lambda item: _archive_item(item, owner),
+        member=outbox.name,
+        seen=set(),
+        expected="an activity",
+        name=lambda item: as_str(item.get("id")),
+    )
 
 
 def _archive_item(item: dict[str, object], owner: _Owner) -> PostRecord | None:
@@ -431,7 +416,7 @@ def _page_owner(member: Member) -> str | None:
 def sniff_api(source: Source) -> bool:
     """Every file is a page of statuses (or an empty page), all from one account."""
     try:
-        owners = {_page_owner(m) for m in source.members if not m.basename.startswith(".")}
+        owners = {_page_owner(m) for m in source.members}
     except Exception:  # sniffing never raises
         return False
     owners.discard("")
@@ -440,14 +425,17 @@ def sniff_api(source: Source) -> bool:
 
 def _pages(source: Source) -> Iterator[tuple[Member, list[object]]]:
     for member in source.members:
-        if member.basename.startswith("."):
-            continue
         data = load_json(member)
         if not isinstance(data, list):
             raise ImportFailed(
                 f"{member.name}: not a page of Mastodon statuses (expected a JSON array)."
             )
         yield member, data
+
+
+def _status_name(status: dict[str, object]) -> str:
+    status_id = as_str(status.get("id"))
+    return f"id {status_id}" if status_id else ""
 
 
 def _account_key(status: dict[str, object]) -> str:
@@ -467,14 +455,14 @@ def parse_api(source: Source, ctx: ParseContext) -> Iterator[Record]:
                 profiles.setdefault(key, as_dict(status.get("account")))
     if not owners:
         raise ImportFailed(f"{source.name}: the pages hold no statuses.")
-    ranked = owners.most_common(2)
-    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
-        first, second = (account_handle(profiles[key]) for key, _n in ranked)
-        raise ImportFailed(
-            f"{source.name}: the pages mix the statuses of two accounts ({first}, {second}); "
+    owner_key = main_account(
+        owners,
+        lambda first, second: (
+            f"{source.name}: the pages mix the statuses of two accounts "
+            f"({account_handle(profiles[first])}, {account_handle(profiles[second])}); "
             "import each account separately."
-        )
-    owner_key = ranked[0][0]
+        ),
+    )
     account = profiles[owner_key]
     handle = account_handle(account)
     if handle:
@@ -490,26 +478,21 @@ def parse_api(source: Source, ctx: ParseContext) -> Iterator[Record]:
         if value is not None:
             yield ObservationRecord(metric, ctx.today, Decimal(value))
 
+    def read(status: dict[str, object]) -> PostRecord | None:
+        if _account_key(status) != owner_key:
+            return None
+        return status_post(status, owner_key, handle)
+
     seen: set[str] = set()
     for member, statuses in _pages(source):
-        for row, status in enumerate(statuses, start=1):
-            if not isinstance(status, dict):
-                yield RowError(row, f"status {row} is not an object.", member.name)
-                continue
-            if _account_key(status) != owner_key:
-                continue
-            try:
-                post = status_post(status, owner_key, handle)
-            except BadValue as exc:
-                label = as_str(status.get("id"))
-                where = f"status {row} (id {label})" if label else f"status {row}"
-                yield RowError(row, f"{where}: {exc}.", member.name)
-                continue
-            if post is None or post.platform_id in seen:
-                continue
-            seen.add(post.platform_id)
-            post.row = row
-            yield post
+        yield from read_items(
+            statuses,
+            read,
+            member=member.name,
+            seen=seen,
+            noun="status",
+            name=_status_name,
+        )
 
 
 FORMATS: list[Format] = [

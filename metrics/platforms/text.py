@@ -1,6 +1,7 @@
-"""Post text that platforms write as HTML (Mastodon's content, ActivityPub notes), read as
-the plain text a person sees. The importers, the connectors and the inbound mentions all
-turn such HTML into text here, so that a post reads the same whichever way it came in.
+"""Post text as platforms write it: HTML (Mastodon's content, ActivityPub notes) read as
+the plain text a person sees, and the links typed in plain text (YouTube titles, LinkedIn
+posts). The importers, the connectors and the inbound mentions all read post text here, so
+that a post reads the same whichever way it came in.
 
 Pure Python: no Django.
 """
@@ -35,6 +36,20 @@ class _TextExtractor(HTMLParser):
     def handle_data(self, data: str) -> None:
         if not self._skipping:
             self.parts.append(data)
+
+
+_URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
+
+
+def typed_links(text: str) -> tuple[str, ...]:
+    """The links typed in plain text, each once, without the punctuation that follows a
+    link in a sentence."""
+    found: list[str] = []
+    for match in _URL.finditer(text):
+        url = match.group(0).rstrip(".,;:!?)]}…")
+        if url not in found:
+            found.append(url)
+    return tuple(found)
 
 
 def html_to_text(markup: str) -> str:

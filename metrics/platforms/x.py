@@ -1,6 +1,7 @@
 """X (Twitter) conventions, the same in its exports, its archive and its API v2:
 
-- a post id is a snowflake: it carries its creation time, ms = (id >> 22) + 1288834974657;
+- a post id is a snowflake, digits only: it carries its creation time,
+  ms = (id >> 22) + 1288834974657;
 - a plain retweet's text starts with `RT @author:` (the archive has no other marker, and the
   API's text keeps it);
 - post text is HTML-escaped (`&amp;`, `&lt;`, `&gt;`) everywhere X writes it;
@@ -28,6 +29,7 @@ SNOWFLAKE_EPOCH_MS = 1288834974657
 # X caps new handles at 15 characters, but older (and invented) ones can be longer.
 HANDLE = r"[A-Za-z0-9_]+"
 
+_POST_ID_RE = re.compile(r"[0-9]{1,20}")
 _RETWEET_RE = re.compile(rf"RT @({HANDLE}):")
 _SHORTLINK_RE = re.compile(r"https?://t\.co/", re.IGNORECASE)
 # A link to a post: https://twitter.com/<user>/status/<id> (also x.com, mobile., /statuses/).
@@ -37,6 +39,11 @@ _STATUS_URL_RE = re.compile(
 )
 # twitter.com/i/web/status/<id> and x.com/i/status/<id> name no author.
 _ANONYMOUS_PATH_USERS = frozenset({"i"})
+
+
+def is_post_id(value: str) -> bool:
+    """A post id is digits (at most 20: a 64-bit snowflake)."""
+    return _POST_ID_RE.fullmatch(value) is not None
 
 
 def snowflake_time(post_id: str) -> datetime | None:

@@ -1,12 +1,12 @@
 """YouTube conventions (metrics.platforms.youtube) and post HTML (metrics.platforms.text)."""
 
-from metrics.platforms.text import html_to_text
-from metrics.platforms.youtube import title_links, watch_url
+from metrics.platforms.text import html_to_text, typed_links
+from metrics.platforms.youtube import watch_url
 
 
-def test_a_video_has_one_address_and_counts_the_links_of_its_title():
+def test_a_video_has_one_address_and_a_title_its_links_are_read_from():
     assert watch_url("-HHGH-TTqYM") == "https://www.youtube.com/watch?v=-HHGH-TTqYM"
-    assert title_links(
+    assert typed_links(
         "Brew guide (https://www.loomwell.example/brew). More: https://a.example/x…"
     ) == (
         "https://www.loomwell.example/brew",
