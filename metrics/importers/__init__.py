@@ -6,6 +6,9 @@ picks the Format whose sniff() recognises the upload by its content (never by it
 Format.parse(source, ctx) then streams records (metrics.ingest.records) to the one write
 path:
 
+- ExportInfo first, when the export itself says when it was made (a manifest, a column,
+  the name the platform gives its files; never the import day): the later export wins,
+  whatever the order of the imports;
 - AccountInfo: the account the file belongs to, when it names it;
 - PostRecord and ObservationRecord: the posts and the daily numbers;
 - RowError: a row that cannot be read, with its line and column (the import then fails
@@ -20,7 +23,7 @@ Where things live:
 - text.py (encodings), numbers.py (locale-tolerant numbers), dates.py (every date and time
   the exports write, TikTok's days without a year too), tables.py (CSV files as tables of
   named columns, rows read into RowErrors), accounts.py (one account per export),
-  jsonutil.py (saved JSON files);
+  exports.py (when an export was made), jsonutil.py (saved JSON files);
 - what a platform writes the same way in its exports and its API (how a retweet or a
   mention is written, how an API entity becomes a post) is in metrics.platforms, shared
   with the API connectors (metrics.connectors).

@@ -93,7 +93,7 @@ class Source:
             # Hidden files (.DS_Store) are not the user's export, as in a zip.
             files = (p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
             for file in sorted(files):
-                members.extend(_file_members(file, path, limits))
+                members.extend(_file_members(file, path, limits, in_folder=True))
                 if len(members) > limits.max_members:
                     raise ImportFailed(f"{path.name} holds more than {limits.max_members} files.")
             if not members:
@@ -108,7 +108,9 @@ def _mb(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
-def _file_members(file: Path, root: Path, limits: Limits) -> list[Member]:
+def _file_members(
+    file: Path, root: Path, limits: Limits, *, in_folder: bool = False
+) -> list[Member]:
     size = file.stat().st_size
     name = file.relative_to(root).as_posix()
     if size > limits.max_bytes:
@@ -116,12 +118,19 @@ def _file_members(file: Path, root: Path, limits: Limits) -> list[Member]:
     with file.open("rb") as fh:
         magic = fh.read(4)
     if magic in (b"PK\x03\x04", b"PK\x05\x06"):
-        return _zip_members(name, lambda: file.open("rb"), limits)
+        # A zip in a folder keeps its name in its members' names, as one in a zip does: a
+        # name such as TikTok's Overview_<date>_<time>_<handle>.zip says what it holds.
+        return _zip_members(name, lambda: file.open("rb"), limits, named=in_folder)
     return [Member(name, size, lambda: file.open("rb"))]
 
 
 def _zip_members(
-    name: str, opener: Callable[[], IO[bytes]], limits: Limits, depth: int = 0
+    name: str,
+    opener: Callable[[], IO[bytes]],
+    limits: Limits,
+    depth: int = 0,
+    *,
+    named: bool = False,
 ) -> list[Member]:
     """List a zip's files, refusing bombs before anything is decompressed."""
     try:
@@ -152,7 +161,7 @@ def _zip_members(
             "."
         ):
             continue
-        member_name = f"{name}/{info.filename}" if depth else info.filename
+        member_name = f"{name}/{info.filename}" if depth or named else info.filename
 
         def open_member(info: zipfile.ZipInfo = info) -> IO[bytes]:
             return io.BufferedReader(_LimitedZipMember(opener, info))

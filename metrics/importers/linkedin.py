@@ -25,6 +25,8 @@ Decisions where the spec left room:
 - The account handle: the handle the user named (`ctx.handle`) when given, else the page
   vanity from the file name (`<vanity>_content_<digits>.xls`). The file name is never used
   to decide the format.
+- When the export was made (ExportInfo): the epoch milliseconds LinkedIn puts in the file's
+  name (`<vanity>_content_<epoch ms>.xls`, `…_followers_…`); a renamed file says nothing.
 - `.xlsx`: LinkedIn exports `.xls`; a workbook re-saved as `.xlsx` is recognised (by its sheet
   names) and refused with a message asking for the original `.xls`, as no `.xlsx` reader is
   installed.
@@ -47,6 +49,7 @@ import xlrd  # type: ignore[import-untyped]
 from metrics.importers.accounts import OneAccount
 from metrics.importers.common import Format, ImportFailed, Member, ParseContext, Source
 from metrics.importers.dates import month_day_year, start_of_day
+from metrics.importers.exports import latest, time_in_name
 from metrics.importers.numbers import parse_int
 from metrics.importers.tables import Columns, normalise_header
 from metrics.importers.text import head_text
@@ -70,9 +73,11 @@ _FOLLOWERS_SHEET = "New followers"
 
 _URN = re.compile(r"urn:li:(activity|share|ugcPost):(\d{1,20})", re.IGNORECASE)
 _URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
-_VANITY = re.compile(
-    r"^(?P<vanity>[a-z0-9][a-z0-9_-]*?)_(?:content|followers|visitors)_\d{10,}"
-    r"(?:\s*\(\d+\))?\.xlsx?$",
+# `<page vanity>_content_<epoch ms>.xls` (and _followers_, _visitors_), as LinkedIn names
+# its downloads; a browser may add " (1)".
+_FILE_NAME = re.compile(
+    r"(?P<vanity>[a-z0-9][a-z0-9_-]*?)_(?:content|followers|visitors)_(?P<ms>\d{10,})"
+    r"(?:\s*\(\d+\))?\.xlsx?",
     re.IGNORECASE,
 )
 _XLSX_SHEET = re.compile(r"<(?:\w+:)?sheet\b[^>]*?\bname=\"([^\"]*)\"")
@@ -228,7 +233,8 @@ def _sniffer(kind: str) -> Callable[[Source], bool]:
     return sniff
 
 
-def _workbooks(source: Source, kind: str) -> Iterator[_Workbook]:
+def _exports(source: Source, kind: str) -> list[Member]:
+    """The source's LinkedIn .xls exports of this kind; ImportFailed when it has none."""
     if _xlsx_kind(source) is not None:
         raise ImportFailed(
             f"{source.name} is an .xlsx workbook. Strategy Tracker reads LinkedIn's original "
@@ -238,6 +244,19 @@ def _workbooks(source: Source, kind: str) -> Iterator[_Workbook]:
     members = [m for m in source.members if _xls_kind(m) == kind]
     if not members:
         raise ImportFailed(f"{source.name}: no LinkedIn {kind} export (.xls) found.")
+    return members
+
+
+def _exported(source: Source, member: Member) -> datetime | None:
+    """The time in the file's name: epoch milliseconds."""
+    return time_in_name(
+        [member.basename.strip(), source.name.strip()],
+        _FILE_NAME,
+        lambda match: datetime.fromtimestamp(int(match["ms"]) / 1000, tz=UTC),
+    )
+
+
+def _workbooks(members: list[Member]) -> Iterator[_Workbook]:
     for member in members:
         book = _open_workbook(member)
         try:
@@ -305,7 +324,7 @@ def _handle(source: Source, member: Member, ctx: ParseContext) -> str:
     if ctx.handle.strip():
         return canonical_handle(PLATFORM, ctx.handle)
     for name in (member.basename, source.name):
-        match = _VANITY.match(name.strip())
+        match = _FILE_NAME.fullmatch(name.strip())
         if match:
             return canonical_handle(PLATFORM, match.group("vanity"))
     return ""
@@ -395,8 +414,10 @@ _POSTS_COLUMNS: dict[str, Sequence[str]] = {
 
 def parse_content(source: Source, ctx: ParseContext) -> Generator[Record, None, ParseSummary]:
     summary = ParseSummary()
+    members = _exports(source, "content")
+    yield from latest(_exported(source, member) for member in members)
     account = OneAccount(PLATFORM)
-    for book in _workbooks(source, "content"):
+    for book in _workbooks(members):
         if info := account.announce(_handle(source, book.member, ctx)):
             yield info
         metrics = book.sheet("Metrics")
@@ -519,8 +540,10 @@ _FOLLOWERS_COLUMNS: dict[str, Sequence[str]] = {
 
 def parse_followers(source: Source, ctx: ParseContext) -> Generator[Record, None, ParseSummary]:
     summary = ParseSummary()
+    members = _exports(source, "followers")
+    yield from latest(_exported(source, member) for member in members)
     account = OneAccount(PLATFORM)
-    for book in _workbooks(source, "followers"):
+    for book in _workbooks(members):
         if info := account.announce(_handle(source, book.member, ctx)):
             yield info
         sheet = book.sheet(_FOLLOWERS_SHEET)

@@ -10,6 +10,10 @@
 * `mastodon_api_statuses`: the JSON arrays returned by `GET /api/v1/accounts/:id/statuses`,
   one file per page; a folder or zip of pages is one source.
 
+When the archive was made (ExportInfo) is in the name Mastodon gives it,
+`archive-<YYYYMMDDHHMMSS>-<32 hex>.zip` (UTC), kept by the folder it unpacks to. Saved API
+pages say nothing of when they were fetched.
+
 Handles are always `user@host` (lowercase): local accounts, which Mastodon writes without a
 domain, get the host of their profile URL, so the same person has one handle whichever
 export or server the post came from.
@@ -24,11 +28,13 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from decimal import Decimal
 from urllib.parse import urlsplit
 
 from metrics.importers.accounts import main_account
 from metrics.importers.common import Format, ImportFailed, Member, ParseContext, Source
+from metrics.importers.exports import latest, names_around, time_in_name
 from metrics.importers.jsonutil import load_json, read_items
 from metrics.importers.text import head_text, read_text
 from metrics.ingest.precedence import KindEvidence, SourceProfile, TextEvidence
@@ -111,6 +117,7 @@ def _is_public(to: list[str], cc: list[str]) -> bool:
 
 # --- the archive -------------------------------------------------------------------------
 
+_ARCHIVE_NAME = re.compile(r"archive-(\d{14})-[0-9a-f]{32}(?:\.zip|\.tar\.gz)?")
 _COLLECTION_RE = re.compile(r'"type"\s*:\s*"OrderedCollection"')
 _ITEMS_RE = re.compile(r'"orderedItems"\s*:\s*\[')
 _ACTIVITY_RE = re.compile(r'"type"\s*:\s*"(?:Create|Announce)"')
@@ -150,6 +157,15 @@ def sniff_archive(source: Source) -> bool:
         )
     except Exception:  # sniffing never raises
         return False
+
+
+def _archive_time(source: Source, outbox: Member) -> datetime | None:
+    """The time in the archive's own name (`archive-20261002081530-<32 hex>`), UTC."""
+    return time_in_name(
+        names_around(source, outbox),
+        _ARCHIVE_NAME,
+        lambda match: datetime.strptime(match[1], "%Y%m%d%H%M%S").replace(tzinfo=UTC),
+    )
 
 
 class _Owner:
@@ -209,6 +225,7 @@ def parse_archive(source: Source, ctx: ParseContext) -> Iterator[Record]:
         names = ", ".join(m.name for m in outboxes)
         raise ImportFailed(f"{source.name}: more than one outbox ({names}); import one at a time.")
     outbox = outboxes[0]
+    yield from latest([_archive_time(source, outbox)])
     data = load_json(outbox)
     if not isinstance(data, dict) or data.get("type") != "OrderedCollection":
         raise ImportFailed(f"{outbox.name}: not a Mastodon outbox (no OrderedCollection).")

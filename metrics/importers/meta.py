@@ -9,7 +9,11 @@ Facebook Page Insights post export (README sections 6 and 7).
   definitions.
 
 Per-post numbers in these exports are lifetime totals as of the export day; the writer
-upserts posts by id, so a later export simply refreshes them. What the exports and the Graph
+upserts posts by id, so a later export simply refreshes them. When the export was made
+(ExportInfo) is in the names Meta gives the per-post files: the content export
+`<Mon-DD-YYYY>_<Mon-DD-YYYY>_<16 digits>.csv` was made once the second day was over (in the
+team's zone), the legacy export `… - <YYYY-MM-DD>.csv` on that day. The daily files' names
+(`Follows.csv`) say nothing of it. What the exports and the Graph
 API write alike (caption links and mentions, Instagram's credits, post ids) is in
 metrics.platforms.meta.
 """
@@ -20,11 +24,19 @@ import csv
 import io
 import re
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from metrics.importers.accounts import OneAccount
 from metrics.importers.common import Format, ImportFailed, Member, ParseContext, Source
-from metrics.importers.dates import localize, midnight_day, month_day_year_time
+from metrics.importers.dates import (
+    MONTHS,
+    end_of_day,
+    localize,
+    midnight_day,
+    month_day_year_time,
+    start_of_day,
+)
+from metrics.importers.exports import latest, time_in_name
 from metrics.importers.tables import (
     Row,
     Table,
@@ -93,6 +105,35 @@ def _flag(row: Row, key: str) -> bool:
     return False
 
 
+# `Apr-01-2026_Jun-30-2026_5358321145085006.csv`: the range, then the export's number.
+_CONTENT_NAME = re.compile(r"[A-Z][a-z]{2}-\d{2}-\d{4}_([A-Z][a-z]{2})-(\d{2})-(\d{4})_\d{16}\.csv")
+# `Facebook Insights Data Export (Post Level) - <Page name> - <YYYY-MM-DD>.csv`.
+_LEGACY_NAME = re.compile(
+    r"Facebook Insights Data Export \(Post Level\) - .+ - (\d{4}-\d{2}-\d{2})\.csv"
+)
+
+
+def _content_exported(member: Member, ctx: ParseContext) -> datetime | None:
+    """The end of the range's last day, in the team's zone (Meta's days are local)."""
+
+    def read(match: re.Match[str]) -> datetime:
+        month = MONTHS.get(match[1].lower())
+        if month is None:
+            raise ValueError(f"no month “{match[1]}”")
+        return end_of_day(date(int(match[3]), month, int(match[2])), ctx.tz)
+
+    return time_in_name([member.basename], _CONTENT_NAME, read)
+
+
+def _legacy_exported(member: Member, ctx: ParseContext) -> datetime | None:
+    """The day in the file's name, from its start in the team's zone."""
+    return time_in_name(
+        [member.basename],
+        _LEGACY_NAME,
+        lambda match: start_of_day(date.fromisoformat(match[1]), ctx.tz),
+    )
+
+
 def _has_header(*names: str) -> Callable[[Source], bool]:
     return lambda source: every_csv_header(source, lambda header: header_matches(header, names))
 
@@ -131,6 +172,7 @@ _FB_CONTENT_COUNTS = (
 
 
 def _parse_facebook_content(source: Source, ctx: ParseContext) -> Iterator[Record]:
+    yield from latest(_content_exported(member, ctx) for member in source.members)
     account = OneAccount(FACEBOOK)
     for member in source.members:
         table = Table(
@@ -199,6 +241,7 @@ _IG_CONTENT_COUNTS = ("impressions", "reach", "likes", "reshares", "replies", "s
 
 
 def _parse_instagram_content(source: Source, ctx: ParseContext) -> Iterator[Record]:
+    yield from latest(_content_exported(member, ctx) for member in source.members)
     account = OneAccount(INSTAGRAM)
     required = ["post_id", "account_id", "username", "published", "permalink"]
     for member in source.members:
@@ -391,6 +434,7 @@ _PERMALINK_SUFFIX = re.compile(r":\d+$")
 
 
 def _parse_facebook_legacy(source: Source, ctx: ParseContext) -> Iterator[Record]:
+    yield from latest(_legacy_exported(member, ctx) for member in source.members)
     account = OneAccount(FACEBOOK)
     for member in source.members:
         table = Table(

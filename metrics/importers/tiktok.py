@@ -14,10 +14,11 @@ One download is four zips; three of them are imported, each on its own:
 Each format takes the zip, the unpacked folder or the CSV alone, and finds its file by its
 header, never by its name.
 
-Dates have no year and follow the UI language ("August 9", "9月13日"). The year comes from
-an anchor, the export day: the unix seconds in the Overview zip/folder name, else the
-``Time`` column of a Content.csv in the same upload, else the import day. A date later than
-the anchor belongs to the year before (December → January).
+When the export was made (ExportInfo) is the unix seconds in the Overview zip's (or folder's)
+name, else the ``Time`` column of a Content.csv in the same upload (that day, from its start
+in the team's zone). Dates have no year and follow the UI language ("August 9", "9月13日"):
+the year comes from that export day, else from the import day. A date later than it belongs
+to the year before (December → January).
 
 ``Content.csv`` does not escape quotes inside titles (``"Pumpkin spice: "yes", "no"…"``), so
 its lines are split on the ``","`` between fields, with the title taking whatever is left
@@ -37,7 +38,8 @@ from typing import IO
 
 from metrics.importers.accounts import OneAccount
 from metrics.importers.common import Format, ImportFailed, Member, ParseContext, Source
-from metrics.importers.dates import DayOrder, yearless_day
+from metrics.importers.dates import DayOrder, start_of_day, yearless_day
+from metrics.importers.exports import latest
 from metrics.importers.tables import (
     Columns,
     Row,
@@ -53,6 +55,7 @@ from metrics.importers.text import head_text, open_text
 from metrics.ingest.precedence import KindEvidence, SourceProfile, TextEvidence
 from metrics.ingest.records import (
     AccountInfo,
+    ExportInfo,
     ObservationRecord,
     PostKind,
     PostRecord,
@@ -208,8 +211,8 @@ def _own_parts(source: Source, member: Member) -> list[str]:
     return [*_parts(member.name)[:-1][::-1], *_parts(source.name)[-1:]]
 
 
-def _overview_name(part: str, ctx: ParseContext) -> tuple[date, str] | None:
-    """(export day, handle) from `Overview_<range start>_<unix seconds>_<handle>`."""
+def _overview_name(part: str, ctx: ParseContext) -> tuple[datetime, str] | None:
+    """(export time, handle) from `Overview_<range start>_<unix seconds>_<handle>`."""
     match = _OVERVIEW_NAME.fullmatch(part)
     if not match:
         return None
@@ -223,29 +226,43 @@ def _overview_name(part: str, ctx: ParseContext) -> tuple[date, str] | None:
     # the name TikTok gave, and says nothing reliable.
     if exported < _EARLIEST or not timedelta(0) <= export_day - start <= timedelta(days=400):
         return None
-    return export_day, canonical_handle(PLATFORM, match[3])
+    return exported, canonical_handle(PLATFORM, match[3])
 
 
-def _anchor(source: Source, member: Member, ctx: ParseContext) -> tuple[date, str]:
-    """The export day the year-less dates are read against, and where it came from."""
+def _export_time(source: Source, member: Member, ctx: ParseContext) -> tuple[datetime, str] | None:
+    """When the export was made, as TikTok's names or the Content.csv say, and which of them
+    says it; None when neither does."""
     for part in _own_parts(source, member):
         found = _overview_name(part, ctx)
         if found:
             return found[0], f"the export time in the name “{part}”"
     named = {
-        found
+        found[0]
         for m in source.members
         for part in _parts(m.name)[:-1]
         if (found := _overview_name(part, ctx)) is not None
     }
     if len(named) == 1:
-        return next(iter(named))[0], "the export time in the Overview file's name"
-    contents = _members(source, "content")
+        return next(iter(named)), "the export time in the Overview file's name"
+    contents = [member] if _is_content(_header(member)) else _members(source, "content")
     if len(contents) == 1:
         exported = _content_export_day(contents[0], ctx)
         if exported is not None:
-            return exported, "the “Time” column of Content.csv"
-    return ctx.today, "the import day"
+            return start_of_day(exported, ctx.tz), "the “Time” column of Content.csv"
+    return None
+
+
+def _exported(source: Source, members: list[Member], ctx: ParseContext) -> Iterator[ExportInfo]:
+    """ExportInfo for the latest of the members' export times, when any is known."""
+    return latest(found[0] for member in members if (found := _export_time(source, member, ctx)))
+
+
+def _anchor(source: Source, member: Member, ctx: ParseContext) -> tuple[date, str]:
+    """The export day the year-less dates are read against, and where it came from."""
+    found = _export_time(source, member, ctx)
+    if found is None:
+        return ctx.today, "the import day"
+    return found[0].astimezone(ctx.tz).date(), found[1]
 
 
 def _content_export_day(member: Member, ctx: ParseContext) -> date | None:
@@ -289,6 +306,7 @@ def _daily(
     members = _members(source, kind)
     if not members:
         raise ImportFailed(f"{source.name}: no TikTok {_FILE_NAMES[kind]} in it.")
+    yield from _exported(source, members, ctx)
     handles: set[str] = set()
     for member in members:
         handle = _handle_from_names(source, member, ctx)
@@ -522,6 +540,7 @@ def parse_content(source: Source, ctx: ParseContext) -> Iterator[Record]:
     members = _members(source, "content")
     if not members:
         raise ImportFailed(f"{source.name}: no TikTok {_FILE_NAMES['content']} in it.")
+    yield from _exported(source, members, ctx)
     account = OneAccount(PLATFORM)
     latest = datetime.combine(ctx.today + timedelta(days=2), datetime.min.time(), UTC)
     for member in members:

@@ -35,6 +35,10 @@ Decisions where the spec left room:
 - Table metric columns the posts use: Views -> video_views, Likes, Thumbnail impressions (or
   the pre-2025 `Impressions`) -> impressions, Comments added -> replies, Shares -> reshares.
   No kind is set (YouTube has no replies or reshares in this report).
+- When the export was made (ExportInfo): the name YouTube Studio gives the zip (and the
+  folder it unpacks to), `Content <from>_<to> <Channel>`, says the export was made once
+  `<to>` was over; the end of that day is taken in the team's zone, as the publish days
+  are. The files inside say nothing of it.
 """
 
 from __future__ import annotations
@@ -44,11 +48,12 @@ import io
 import re
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from metrics.importers.common import Format, ImportFailed, Member, ParseContext, Source
-from metrics.importers.dates import english_day, iso_day, start_of_day
+from metrics.importers.dates import end_of_day, english_day, iso_day, start_of_day
+from metrics.importers.exports import latest, names_around, time_in_name
 from metrics.importers.numbers import parse_decimal, parse_int
 from metrics.importers.tables import Row, Table, normalise_header
 from metrics.importers.text import head_text
@@ -112,8 +117,10 @@ _INTEGER_METRICS = frozenset(
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _VIDEO_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
+# `Content 2026-04-01_2026-09-30 Loomwell Roasters` (.zip), as YouTube Studio names it.
 _FOLDER = re.compile(
-    r"^content\s+\d{4}-\d{2}-\d{2}_\d{4}-\d{2}-\d{2}\s+(?P<channel>.+?)(?:\.zip)?$", re.IGNORECASE
+    r"content\s+\d{4}-\d{2}-\d{2}_(?P<to>\d{4}-\d{2}-\d{2})\s+(?P<channel>.+?)(?:\.zip)?",
+    re.IGNORECASE,
 )
 _CONTENT = "content"
 
@@ -253,9 +260,10 @@ def parse_content(source: Source, ctx: ParseContext) -> Generator[Record, None, 
     if not parts:
         raise ImportFailed(f"{source.name}: no YouTube Studio Content report found.")
 
+    yield from latest(_exported(source, report.member, ctx) for report in parts.values())
     summary = ParseSummary()
     if ctx.handle.strip():
-        match = _FOLDER.match(source.name.strip())
+        match = _FOLDER.fullmatch(source.name.strip())
         yield AccountInfo(
             platform=PLATFORM,
             handle=canonical_handle(PLATFORM, ctx.handle),
@@ -294,6 +302,15 @@ _TABLE_COLUMNS: dict[str, Sequence[str]] = {
     "comments": ["Comments added"],
     "shares": ["Shares"],
 }
+
+
+def _exported(source: Source, member: Member, ctx: ParseContext) -> datetime | None:
+    """The end of the report's last day, from the export's own name."""
+    return time_in_name(
+        names_around(source, member),
+        _FOLDER,
+        lambda match: end_of_day(date.fromisoformat(match["to"]), ctx.tz),
+    )
 
 
 def _is_total_row(row: Row) -> bool:

@@ -9,6 +9,11 @@ The per-post files have no reply or retweet marker of their own: a text starting
 `RT @user:` is a retweet, one starting with an @handle a reply to it. The content CSV's Date
 has no time: the exact time comes from the post id (a snowflake), which must agree with it.
 
+When the export was made (ExportInfo) comes from the names X gives the per-post files: the
+range they cover ends the day before, so a file was made once its last day was over (the
+legacy file's second date is already the day after its range). The overview's name says
+nothing of the kind.
+
 Pure Python: no Django, no database.
 """
 
@@ -16,12 +21,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from metrics.importers.accounts import OneAccount
-from metrics.importers.common import ParseContext, Source
-from metrics.importers.dates import english_day, minute_with_offset, start_of_day
+from metrics.importers.common import Member, ParseContext, Source
+from metrics.importers.dates import end_of_day, english_day, minute_with_offset, start_of_day
+from metrics.importers.exports import latest, time_in_name
 from metrics.importers.tables import Row, RowProblem, Table, every_csv_header, header_names
 from metrics.ingest.records import ObservationRecord, PostKind, PostRecord, Record
 from metrics.platforms.identity import canonical_handle, people
@@ -41,6 +48,7 @@ _MENTION_RE = re.compile(rf"(?<![A-Za-z0-9_!#$%&*@/])@({HANDLE})(?![A-Za-z0-9_@]
 _LEADING_MENTION_RE = re.compile(rf"@({HANDLE})(?![A-Za-z0-9_@])")
 _URL_RE = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
 _DAY_EXAMPLE = "Sat, Aug 22, 2026"
+_UTC = ZoneInfo("UTC")
 
 # --- the two per-post files ------------------------------------------------------------------
 
@@ -109,6 +117,31 @@ _POST_COUNTS = (
 # How a file gives a post's time: (row, post id, ctx) -> the time; RowProblem when it cannot.
 _Published = Callable[[Row, str, ParseContext], datetime]
 
+# `account_analytics_content_<from>_<to>.csv`, as X's web client names the download.
+_CONTENT_NAME = re.compile(r"account_analytics_content_\d{4}-\d{2}-\d{2}_(\d{4}-\d{2}-\d{2})\.csv")
+# `tweet_activity_metrics_<user>_<YYYYMMDD>_<YYYYMMDD>_<UI language>.csv`.
+_ACTIVITY_NAME = re.compile(
+    r"tweet_activity_metrics_[A-Za-z0-9_]+_\d{8}_(\d{8})_[a-z]{2}(?:-[a-z]{2,4})?\.csv"
+)
+
+
+def _content_exported(member: Member) -> datetime | None:
+    """The end (UTC) of the last day the file's name says it covers."""
+    return time_in_name(
+        [member.basename],
+        _CONTENT_NAME,
+        lambda match: end_of_day(date.fromisoformat(match[1]), _UTC),
+    )
+
+
+def _activity_exported(member: Member) -> datetime | None:
+    """The second date of the file's name (the day after its range), 00:00 UTC."""
+    return time_in_name(
+        [member.basename],
+        _ACTIVITY_NAME,
+        lambda match: datetime.strptime(match[1], "%Y%m%d").replace(tzinfo=UTC),
+    )
+
 
 def _is_legacy_header(header: list[str]) -> bool:
     names = header_names(header)
@@ -133,11 +166,15 @@ def sniff_content(source: Source) -> bool:
 
 
 def parse_tweet_activity(source: Source, ctx: ParseContext) -> Iterator[Record]:
-    return _parse_posts(source, ctx, _LEGACY_COLUMNS, _LEGACY_REQUIRED, _legacy_time)
+    return _parse_posts(
+        source, ctx, _LEGACY_COLUMNS, _LEGACY_REQUIRED, _legacy_time, _activity_exported
+    )
 
 
 def parse_content(source: Source, ctx: ParseContext) -> Iterator[Record]:
-    return _parse_posts(source, ctx, _CONTENT_COLUMNS, _CONTENT_REQUIRED, _content_time)
+    return _parse_posts(
+        source, ctx, _CONTENT_COLUMNS, _CONTENT_REQUIRED, _content_time, _content_exported
+    )
 
 
 def _parse_posts(
@@ -146,7 +183,9 @@ def _parse_posts(
     wanted: dict[str, Sequence[str]],
     required: Sequence[str],
     published: _Published,
+    exported: Callable[[Member], datetime | None],
 ) -> Iterator[Record]:
+    yield from latest(exported(member) for member in source.members)
     account = OneAccount(PLATFORM)
     for member in source.members:
         table = Table(member, wanted, required=required)

@@ -8,6 +8,10 @@ tweets.js and whole in note-tweet.js. The archive has likes and retweet counts, 
 impressions and no reply counts; the follower and following lists give the two levels on
 the day the archive was generated (manifest.js).
 
+When the archive was made (ExportInfo): manifest.js's generationDate, else the day in the
+name X gives the zip, `twitter-<YYYY-MM-DD>-<64 hex>` (that day, 00:00 UTC), kept by the
+folder it unpacks to.
+
 Pure Python: no Django, no database.
 """
 
@@ -16,16 +20,18 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from metrics.importers.common import ImportFailed, Member, ParseContext, Source
 from metrics.importers.dates import ctime_with_offset
+from metrics.importers.exports import latest, names_around, time_in_name
 from metrics.importers.tables import RowProblem
 from metrics.importers.text import head_text, open_text, read_text
 from metrics.ingest.records import (
     AccountInfo,
+    ExportInfo,
     ObservationRecord,
     PostKind,
     PostRecord,
@@ -47,6 +53,7 @@ from metrics.platforms.x import (
 _YTD_RE = re.compile(r"\s*window\.YTD\.([A-Za-z0-9_]+)\.part(\d+)\s*=\s*\[")
 _MANIFEST_RE = re.compile(r"\s*window\.__THAR_CONFIG\s*=\s*\{")
 _TWEET_TYPES = frozenset({"tweets", "tweet"})  # 'tweet' in archives from before 2022
+_ARCHIVE_NAME = re.compile(r"twitter-(\d{4}-\d{2}-\d{2})-[0-9a-f]{64}(?:\.zip)?")
 
 
 class _Archive:
@@ -354,6 +361,15 @@ def _read_manifest(archive: _Archive) -> dict[str, Any]:
     return manifest
 
 
+def _named_day(member: Member, source: Source) -> datetime | None:
+    """The day in the archive's own name (`twitter-2026-10-02-<64 hex>`), 00:00 UTC."""
+    return time_in_name(
+        names_around(source, member),
+        _ARCHIVE_NAME,
+        lambda match: datetime.fromisoformat(match[1]).replace(tzinfo=UTC),
+    )
+
+
 def _section(mapping: dict[str, Any], key: str) -> dict[str, Any]:
     value = mapping.get(key)
     return value if isinstance(value, dict) else {}
@@ -369,14 +385,20 @@ def parse_archive(source: Source, ctx: ParseContext) -> Iterator[Record]:
 
     generated = _str(_section(manifest, "archiveInfo").get("generationDate"))
     snapshot_day = ctx.today
+    exported: datetime | None = None
     if generated:
         try:
-            snapshot_day = parse_iso_utc(generated).astimezone(ctx.tz).date()
+            exported = parse_iso_utc(generated)
         except ValueError:
             raise ImportFailed(
                 f"{archive.manifest.name if archive.manifest else source.name}: "
                 f"“generationDate” “{generated}” is not a date and time."
             ) from None
+        snapshot_day = exported.astimezone(ctx.tz).date()
+    if exported is None:
+        yield from latest(_named_day(member, source) for member in tweet_parts)
+    else:
+        yield ExportInfo(exported)
 
     handle, display_name = "", ""
     for member in archive.members("account"):
