@@ -6,11 +6,11 @@ Endpoints:
 * `GET /xrpc/app.bsky.actor.getProfile?actor=<handle>` (public AppView, no credentials): the
   account's DID, handle and name, and its followers / following as levels dated today.
 * `GET /xrpc/app.bsky.feed.getAuthorFeed?actor=<did>&limit=100&filter=posts_with_replies`
-  (public AppView): posts, replies, quotes and reposts, newest first. Items are mapped by the
-  file importer's own code (metrics.importers.bluesky), so a post synced here and the same
-  post imported from a saved page get the same platform id: the post's at:// URI, and
-  `repost:<URI of the reposted post>` for a repost. `in_reply_to_id` is the at:// URI of the
-  parent post, the id the mentions below carry.
+  (public AppView): posts, replies, quotes and reposts, newest first. Items are mapped by
+  metrics.platforms.bluesky.feed_post, as the file importer maps saved pages, so a post
+  synced here and the same post imported from a saved page get the same platform id: the
+  post's at:// URI, and `repost:<URI of the reposted post>` for a repost. `in_reply_to_id`
+  is the at:// URI of the parent post, the id the mentions below carry.
 * With `identifier` and `app_password`: `POST {pds_url}/xrpc/com.atproto.server.createSession`
   for an access token, then `GET {pds_url}/xrpc/app.bsky.notification.listNotifications`
   (reasons mention, reply and quote), newest first. The session is opened only when mentions
@@ -64,18 +64,20 @@ from metrics.connectors.base import (
     need,
     parse_time,
 )
-from metrics.importers.bluesky import (
-    REASON_REPOST,
-    _Account,
-    _authors,
-    _did_of,
-    _feed_item,
-    _permalink,
-)
-from metrics.importers.common import normalise_handle
-from metrics.importers.jsonutil import BadValue, as_dict, as_str
 from metrics.ingest.precedence import KindEvidence, SourceProfile, TextEvidence
 from metrics.ingest.records import AccountInfo, MentionRecord, ObservationRecord, PostRecord
+from metrics.platforms.bluesky import (
+    PLATFORM,
+    REASON_REPOST,
+    Account,
+    did_of,
+    feed_post,
+    handle_of,
+    handle_or_did,
+    post_url,
+)
+from metrics.platforms.identity import canonical_handle
+from metrics.platforms.jsonvalues import BadValue, as_dict, as_str
 
 DEFAULT_PDS = "https://bsky.social"
 PAGE_SIZE = 100
@@ -155,10 +157,10 @@ def _next_cursor(body: dict[str, Any]) -> str | None:
     return raw if isinstance(raw, str) and raw else None
 
 
-def _mapped(item: dict[str, Any], account: _Account) -> PostRecord | None:
-    """The importer's mapping of a feed item, its BadValue read as a BadResponse."""
+def _mapped(item: dict[str, Any], account: Account) -> PostRecord | None:
+    """The shared mapping of a feed item, its BadValue read as a BadResponse."""
     try:
-        return _feed_item(item, account)  # in_reply_to_id included: the parent's at:// URI
+        return feed_post(item, account)  # in_reply_to_id included: the parent's at:// URI
     except BadValue as exc:
         raise BadResponse(f"Bluesky sent a feed item that cannot be read: {exc}.") from None
 
@@ -280,27 +282,26 @@ def _walk_stream(
 # --- the account and its posts -----------------------------------------------------------
 
 
-def _profile(ctx: SyncContext) -> tuple[_Account, AccountInfo, list[ObservationRecord]]:
-    actor = normalise_handle(ctx.handle)
+def _profile(ctx: SyncContext) -> tuple[Account, AccountInfo, list[ObservationRecord]]:
+    actor = canonical_handle(PLATFORM, ctx.handle)
     if not actor:
         raise NotFound("The account has no Bluesky handle: enter it, e.g. brand.bsky.social.")
     body = ctx.http.get(_PROFILE, params={"actor": actor})
     what = "the profile"
     did = need(body, "did", str, what=what)
-    handle = normalise_handle(need(body, "handle", str, what=what))
+    need(body, "handle", str, what=what)
+    handle = handle_of(body)  # '' when the AppView could not verify it
     name = as_str(body.get("displayName")).strip()
     observations = [
         ObservationRecord(metric, ctx.today, Decimal(value))
         for metric, key in (("followers", "followersCount"), ("following", "followsCount"))
         if (value := count(body.get(key))) is not None
     ]
-    if handle == "handle.invalid":  # the AppView could not verify the handle
-        handle = ""
-    account = _Account(did, handle, name, {did: handle} if handle else {})
+    account = Account(did, handle, name, {did: handle} if handle else {})
     return account, AccountInfo(ctx.platform, handle or actor, name), observations
 
 
-def _feed_reader(ctx: SyncContext, account: _Account) -> Callable[[str | None, datetime], _Batch]:
+def _feed_reader(ctx: SyncContext, account: Account) -> Callable[[str | None, datetime], _Batch]:
     seen: set[str] = set()  # a post twice in one run (pages shifting under new posts)
 
     def read(api_cursor: str | None, floor: datetime) -> _Batch:
@@ -318,13 +319,7 @@ def _feed_reader(ctx: SyncContext, account: _Account) -> Callable[[str | None, d
             moment = _item_time(item)
             batch.saw(moment)
             # Profile views anywhere in the item name DIDs the facets mention.
-            for author in _authors(item):
-                did, handle = (
-                    as_str(author.get("did")),
-                    normalise_handle(as_str(author.get("handle"))),
-                )
-                if did and handle and handle != "handle.invalid":
-                    account.handles.setdefault(did, handle)
+            account.learn(item)
             if moment < floor:
                 continue
             post = _mapped(item, account)
@@ -362,7 +357,7 @@ def _login(ctx: SyncContext) -> tuple[str, str] | None:
     return pds.rstrip("/"), identifier
 
 
-def _session(ctx: SyncContext, pds: str, identifier: str, account: _Account) -> str:
+def _session(ctx: SyncContext, pds: str, identifier: str, account: Account) -> str:
     """An access token for the account's own notifications."""
     body = ctx.http.post(
         f"{pds}{_CREATE_SESSION}",
@@ -380,7 +375,7 @@ def _session(ctx: SyncContext, pds: str, identifier: str, account: _Account) -> 
     return token
 
 
-def _mention(note: object, account: _Account) -> MentionRecord | None:
+def _mention(note: object, account: Account) -> MentionRecord | None:
     what = "a notification"
     reason = need(note, "reason", str, what=what)
     if reason not in MENTION_REASONS:
@@ -395,23 +390,22 @@ def _mention(note: object, account: _Account) -> MentionRecord | None:
     except BadResponse:
         published = parse_time(as_dict(note).get("indexedAt"), field_name="notification time")
     parent = as_str(as_dict(as_dict(record.get("reply")).get("parent")).get("uri"))
-    handle = normalise_handle(as_str(author.get("handle")))
     return MentionRecord(
         platform_id=uri,
         published_at=published,
-        author_handle=handle if handle != "handle.invalid" else as_str(author.get("did")),
+        author_handle=handle_or_did(author),
         author_name=as_str(author.get("displayName")).strip(),
         text=as_str(record.get("text")),
-        permalink=_permalink(author, uri),
+        permalink=post_url(author, uri),
         in_reply_to_id=parent,
         # A "reply" notification also reaches the author of the thread's root; a "mention"
         # may sit right under one of the account's posts: both answer the account.
-        is_reply=reason == "reply" or (bool(parent) and _did_of(parent) == account.did),
+        is_reply=reason == "reply" or (bool(parent) and did_of(parent) == account.did),
     )
 
 
 def _mentions_reader(
-    ctx: SyncContext, pds: str, token: str, account: _Account
+    ctx: SyncContext, pds: str, token: str, account: Account
 ) -> Callable[[str | None, datetime], _Batch]:
     headers = {"Authorization": f"Bearer {token}"}
 

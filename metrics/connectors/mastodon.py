@@ -34,11 +34,12 @@ stays contiguous and an interruption loses nothing; once the gap meets the lates
 that page is written with it. An unfinished backfill then continues with `max_id`.
 
 Handles are `user@host`, lowercase: a local account (an `acct` without a domain) takes the
-host of its profile URL, as the file importer does, so one person has one handle whichever
-source a post came from. Post ids, kinds, counts and links come from the importer's
-mapping of the same API's statuses (`metrics.importers.mastodon`), so importing saved pages
-and syncing never duplicate a post. Followers-only and direct posts are skipped, and so
-are followers-only and direct mentions: they are not part of the public conversation.
+host of its profile URL, so one person has one handle whichever source a post came from.
+Post ids, kinds, counts and links come from the one mapping of a Status entity
+(`metrics.platforms.mastodon.status_post`) that the file importer of saved pages uses too,
+so importing saved pages and syncing never duplicate a post. Followers-only and direct
+posts are skipped, and so are followers-only and direct mentions: they are not part of the
+public conversation.
 """
 
 from __future__ import annotations
@@ -65,16 +66,21 @@ from metrics.connectors.base import (
     need,
     parse_time,
 )
-from metrics.importers.common import html_to_text, normalise_handle
-from metrics.importers.jsonutil import BadValue, as_dict, as_str
-from metrics.importers.mastodon import _acct, _api_status
 from metrics.ingest.precedence import KindEvidence, SourceProfile, TextEvidence
 from metrics.ingest.records import AccountInfo, MentionRecord, ObservationRecord, PostRecord
+from metrics.platforms.identity import canonical_handle
+from metrics.platforms.jsonvalues import BadValue, as_dict, as_str
+from metrics.platforms.mastodon import (
+    PLATFORM,
+    PUBLIC_VISIBILITIES,
+    account_handle,
+    optional_id,
+    status_post,
+)
+from metrics.platforms.text import html_to_text
 
-PLATFORM = "mastodon"
 STATUSES_LIMIT = 40  # the endpoint's maximum
 NOTIFICATIONS_LIMIT = 80  # the maximum since 4.1; older servers cap it lower themselves
-_SHARED = frozenset({"public", "unlisted"})
 _HOST = re.compile(r"^[a-z0-9-]+(?:\.[a-z0-9-]+)+$")
 
 
@@ -83,7 +89,7 @@ _HOST = re.compile(r"^[a-z0-9-]+(?:\.[a-z0-9-]+)+$")
 
 def base_url_for_handle(handle: str) -> str | None:
     """`user@instance.example` (or `@user@instance.example`) → `https://instance.example`."""
-    name = normalise_handle(handle)
+    name = canonical_handle(PLATFORM, handle)
     if "@" not in name:
         return None
     host = name.rsplit("@", 1)[1].rstrip(".")
@@ -191,7 +197,7 @@ def fetch(ctx: SyncContext) -> Iterator[Page]:
 
 
 def _lookup(ctx: SyncContext) -> tuple[_Account, AccountInfo, list[ObservationRecord]]:
-    acct = normalise_handle(ctx.handle)
+    acct = canonical_handle(PLATFORM, ctx.handle)
     if not acct:
         raise NotFound("The account has no Mastodon handle; enter it as user@instance.example.")
     try:
@@ -202,11 +208,11 @@ def _lookup(ctx: SyncContext) -> tuple[_Account, AccountInfo, list[ObservationRe
             "(user@instance.example) and the server address."
         ) from None
     account_id = _id(need(body, "id", (str, int), what="the account"), "the account")
-    handle = _acct(body) or acct
+    handle = account_handle(body) or acct
     if body.get("suspended") is True:
         raise NotFound(f"The Mastodon account @{handle} is suspended; there is nothing to sync.")
     moved = body.get("moved")
-    if isinstance(moved, dict) and (new_handle := _acct(moved)):
+    if isinstance(moved, dict) and (new_handle := account_handle(moved)):
         ctx.notes.append(
             f"The Mastodon account @{handle} has moved to @{new_handle}; add the new account "
             "to keep following its posts."
@@ -227,13 +233,6 @@ def _id(raw: object, what: str) -> str:
     if isinstance(raw, str) and raw.strip():
         return raw.strip()
     raise BadResponse(f"Mastodon sent {what} without a usable “id”.")
-
-
-def _optional_id(raw: object) -> str:
-    """A nullable id (in_reply_to_id): '' when absent."""
-    if isinstance(raw, int) and not isinstance(raw, bool):
-        return str(raw)
-    return raw.strip() if isinstance(raw, str) else ""
 
 
 def _order(item_id: str) -> tuple[int, str]:
@@ -336,21 +335,19 @@ def _posts(ctx: SyncContext, items: list[dict[str, Any]], account: _Account) -> 
     seen: set[str] = set()
     for status in items:
         visibility = status.get("visibility")
-        if visibility is not None and visibility not in _SHARED:
+        if visibility is not None and visibility not in PUBLIC_VISIBILITIES:
             continue  # followers-only, direct, or a server's own private kind
         author = as_str(as_dict(status.get("account")).get("id"))
         if author and author != account.id:
             continue
         try:
-            post = _api_status(status, account.id, account.handle)
+            post = status_post(status, account.id, account.handle)
         except BadValue as exc:
             raise BadResponse(
                 f"Mastodon sent a status that cannot be read (id {status.get('id')}): {exc}."
             ) from None
         if post is None or post.platform_id in seen or post.published_at < ctx.since:
             continue
-        # The importer leaves the parent's id out; it links the answer to the mention.
-        post.in_reply_to_id = _optional_id(status.get("in_reply_to_id"))
         seen.add(post.platform_id)
         posts.append(post)
     return posts
@@ -370,7 +367,7 @@ def _mentions(
             continue  # the post was deleted
         if not isinstance(status, dict):
             raise BadResponse("Mastodon sent a mention notification whose status is unreadable.")
-        if status.get("visibility") not in (None, *_SHARED):
+        if status.get("visibility") not in (None, *PUBLIC_VISIBILITIES):
             continue
         author = need(status, "account", dict, what="a mentioning post")
         need(author, "acct", str, what="the author of a mentioning post")
@@ -393,11 +390,11 @@ def _mentions(
             MentionRecord(
                 platform_id=_id(status.get("id"), "a mentioning post"),
                 published_at=published,
-                author_handle=_acct(author),
+                author_handle=account_handle(author),
                 author_name=as_str(author.get("display_name")).strip(),
                 text=html_to_text(as_str(status.get("content"))),
                 permalink=as_str(status.get("url")) or as_str(status.get("uri")),
-                in_reply_to_id=_optional_id(status.get("in_reply_to_id")),
+                in_reply_to_id=optional_id(status.get("in_reply_to_id")),
                 is_reply=is_reply,
             )
         )

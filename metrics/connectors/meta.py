@@ -46,7 +46,8 @@ Cursor keys:
   The next run finishes that walk before starting a new one; `newest_published` only moves
   once a walk is finished, so an interruption never makes a later sync skip posts.
 
-Mapping, as the Meta Business Suite importer (metrics/importers/meta.py) does it:
+Mapping, as the Meta Business Suite importer (metrics/importers/meta.py) does it, with the
+rules both share in metrics/platforms/meta.py:
 - platform_id: Facebook's Graph id is "<page id>_<post id>"; the content export's "Post ID"
   is the part after the underscore (the legacy export's "<page id>_<post id>" is cut the
   same way by the importer), so the connector keeps that part. Instagram media ids are the
@@ -55,7 +56,7 @@ Mapping, as the Meta Business Suite importer (metrics/importers/meta.py) does it
 - kind: Facebook posts with a parent_id are reshares (the export's "Is share"); an Instagram
   caption opening with a credit ("📸 @user", "Repost @user") is a reshare of @user, as the
   importer reads it. Everything else is an original (None).
-- mentions: @handles typed in the text (the importer's rule); links: URLs in the text, and
+- mentions: @handles typed in the text; links: URLs in the text, and
   on Facebook the attachments' targets (unshimmed_url preferred), leaving out Facebook's
   own photo and video pages.
 - counts: Facebook reactions total -> likes, comments total -> replies, shares.count ->
@@ -65,7 +66,7 @@ Mapping, as the Meta Business Suite importer (metrics/importers/meta.py) does it
   comments_count -> replies, views -> impressions (the export's "Views" column, which the
   importer maps to impressions) and, for videos and reels, also video_views; reach -> reach,
   saved -> saves, shares -> reshares, likes + comments + shares + saves -> engagements when
-  all four are known (the importer's rule).
+  all four are known.
 - followers: followers_count (Facebook falls back to fan_count); following: Instagram's
   follows_count. Both dated ctx.today.
 
@@ -112,14 +113,21 @@ from metrics.connectors.base import (
     need,
     parse_time,
 )
-from metrics.importers.common import normalise_handle
-from metrics.importers.meta import _IG_CREDIT, _links, _mentions
 from metrics.ingest.precedence import KindEvidence, SourceProfile, TextEvidence
 from metrics.ingest.records import AccountInfo, ObservationRecord, PostKind, PostRecord
+from metrics.platforms.identity import canonical_handle
+from metrics.platforms.jsonvalues import dedupe
+from metrics.platforms.meta import (
+    FACEBOOK,
+    INSTAGRAM,
+    instagram_caption,
+    interactions,
+    links_in_text,
+    mentions_in_text,
+    split_post_id,
+)
 
 DEFAULT_BASE_URL = "https://graph.facebook.com/v26.0"
-FACEBOOK = "facebook"  # metrics.models.Platform values (no Django imports here)
-INSTAGRAM = "instagram"
 PAGE_SIZE = 100  # the most the /posts and /media edges return per call
 REFRESH = timedelta(days=3)  # recent posts whose counts are read again on every sync
 
@@ -291,12 +299,6 @@ def _summary_total(edge: object) -> int | None:
     return count(summary.get("total_count")) if isinstance(summary, dict) else None
 
 
-def _sum_known(*values: int | None) -> int | None:
-    """The sum when every part is known, else None (never a partial sum)."""
-    known = [v for v in values if v is not None]
-    return sum(known) if len(known) == len(values) else None
-
-
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
@@ -310,14 +312,6 @@ def _stored_time(value: object) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
-def _dedupe(urls: list[str]) -> tuple[str, ...]:
-    seen: list[str] = []
-    for url in urls:
-        if url and url not in seen:
-            seen.append(url)
-    return tuple(seen)
 
 
 def _unshim(url: str) -> str:
@@ -472,8 +466,8 @@ class _Facebook(_Source):
     def profile(self) -> Page:
         body = self.ctx.http.get(f"/{self.node}", params={"fields": FB_PAGE_FIELDS})
         need(body, "id", str, what="the Facebook Page")
-        username = normalise_handle(_text(body, "username"))
-        self.handle = username or normalise_handle(self.ctx.handle) or body["id"]
+        username = canonical_handle(FACEBOOK, _text(body, "username"))
+        self.handle = username or canonical_handle(FACEBOOK, self.ctx.handle) or body["id"]
         followers = count(body.get("followers_count"))
         if followers is None:
             followers = count(body.get("fan_count"))
@@ -512,14 +506,14 @@ class _Facebook(_Source):
         if "shares" not in item:
             reshares = 0
         return PostRecord(
-            platform_id=graph_id.rpartition("_")[2] or graph_id,
+            platform_id=split_post_id(graph_id)[1] or graph_id,
             published_at=published,
             text=text,
             permalink=_text(item, "permalink_url"),
             kind=PostKind.RESHARE if _text(item, "parent_id") else None,
-            mentions=_mentions(text, exclude=[self.handle]),
-            links=_dedupe([*_links(text), *_attachment_links(item)]),
-            engagements=_sum_known(likes, replies, reshares),
+            mentions=mentions_in_text(FACEBOOK, text, exclude=[self.handle]),
+            links=dedupe([*links_in_text(text), *_attachment_links(item)]),
+            engagements=interactions(likes, replies, reshares),
             likes=likes,
             replies=replies,
             reshares=reshares,
@@ -551,7 +545,8 @@ class _Instagram(_Source):
     def profile(self) -> Page:
         body = self.ctx.http.get(f"/{self.node}", params={"fields": IG_USER_FIELDS})
         need(body, "id", str, what="the Instagram account")
-        self.handle = normalise_handle(need(body, "username", str, what="the Instagram account"))
+        username = need(body, "username", str, what="the Instagram account")
+        self.handle = canonical_handle(INSTAGRAM, username)
         observations = []
         for metric, key in (("followers", "followers_count"), ("following", "follows_count")):
             value = count(body.get(key))
@@ -577,19 +572,17 @@ class _Instagram(_Source):
             need(item, "timestamp", str, what=f"Instagram media {media_id}"),
             field_name="media timestamp",
         )
-        caption = _text(item, "caption")
-        credit = _IG_CREDIT.match(caption)
-        reshared = normalise_handle(credit.group(1)) if credit else ""
-        own_text = caption[credit.end() :] if credit else caption
+        text = _text(item, "caption")
+        caption = instagram_caption(text, self.handle)
         return PostRecord(
             platform_id=media_id,
             published_at=published,
-            text=caption,
+            text=text,
             permalink=_text(item, "permalink"),
-            kind=PostKind.RESHARE if credit else None,
-            reshared_handle=reshared,
-            mentions=_mentions(own_text, exclude=[self.handle, reshared]),
-            links=_links(caption),
+            kind=caption.kind,
+            reshared_handle=caption.reshared_handle,
+            mentions=caption.mentions,
+            links=caption.links,
             likes=count(item.get("like_count")),
             replies=count(item.get("comments_count")),
         )
@@ -605,7 +598,9 @@ class _Instagram(_Source):
         record.reach = count(values.get("reach"))
         record.saves = count(values.get("saved"))
         record.reshares = count(values.get("shares"))
-        record.engagements = _sum_known(record.likes, record.replies, record.reshares, record.saves)
+        record.engagements = interactions(
+            record.likes, record.replies, record.reshares, record.saves
+        )
 
 
 # --- the walk ---------------------------------------------------------------------------------
@@ -744,7 +739,7 @@ def fetch(ctx: SyncContext) -> Iterator[Page]:
         node = object_id
         source = _Instagram(ctx, node)
     elif ctx.platform == FACEBOOK:
-        node = object_id or normalise_handle(ctx.handle)
+        node = object_id or canonical_handle(FACEBOOK, ctx.handle)
         if not node:
             raise AuthFailed("Enter the Facebook Page ID to sync this Page.")
         source = _Facebook(ctx, node)

@@ -73,14 +73,6 @@ from metrics.connectors.base import (
     need,
     parse_time,
 )
-from metrics.importers.common import normalise_handle, unescape
-from metrics.importers.x import (
-    _RETWEET_RE,
-    _SHORTLINK_RE,
-    _dedupe,
-    _snowflake_time,
-    _status_author,
-)
 from metrics.ingest.precedence import KindEvidence, SourceProfile, TextEvidence
 from metrics.ingest.records import (
     AccountInfo,
@@ -88,6 +80,16 @@ from metrics.ingest.records import (
     ObservationRecord,
     PostKind,
     PostRecord,
+)
+from metrics.platforms.identity import canonical_handle, people
+from metrics.platforms.x import (
+    PLATFORM,
+    is_post_id,
+    outbound_links,
+    post_text,
+    post_url,
+    retweeted_handle,
+    snowflake_time,
 )
 
 PAGE_SIZE = 100  # the most a timeline page holds
@@ -103,7 +105,6 @@ EXPANSIONS = "author_id,referenced_tweets.id,referenced_tweets.id.author_id,in_r
 USER_FIELDS = "username,name"
 
 _HANDLE_RE = re.compile(r"[A-Za-z0-9_]{1,50}")
-_ID_RE = re.compile(r"[0-9]{1,20}")
 
 
 # --- credentials and errors -----------------------------------------------------------------
@@ -249,7 +250,7 @@ def _fail(body: dict[str, Any], what: str) -> None:
 
 def _tweet_id(tweet: dict[str, Any]) -> str:
     post_id: str = need(tweet, "id", what="a post")
-    if not _ID_RE.fullmatch(post_id):
+    if not is_post_id(post_id):
         raise BadResponse(f"X sent a post id that is not a number: {post_id[:30]!r}.")
     return post_id
 
@@ -288,29 +289,14 @@ def _text_and_entities(tweet: dict[str, Any]) -> tuple[str, list[dict[str, Any]]
             for m in _dicts(section.get("mentions"))
             if isinstance(m.get("username"), str)
         ]
-    return unescape(text), urls, mentions
+    return post_text(text), urls, mentions
 
 
 def _links(urls: list[dict[str, Any]]) -> tuple[str, ...]:
-    """Expanded URLs that lead off X. Left out: the t.co link of the post's own photo or
-    video (it has a media_key, and points back at the post) and links to posts on X (the
-    quoted post), as the archive importer does."""
-    links: dict[str, None] = {}
-    for entity in urls:
-        url = entity.get("expanded_url")
-        if entity.get("media_key") or not isinstance(url, str) or not url.strip():
-            continue
-        url = url.strip()
-        if _SHORTLINK_RE.match(url) or _status_author(url) is not None:
-            continue
-        links.setdefault(url, None)
-    return tuple(links)
-
-
-def _permalink(username: str, post_id: str) -> str:
-    if username:
-        return f"https://x.com/{username}/status/{post_id}"
-    return f"https://x.com/i/web/status/{post_id}"
+    """Expanded URLs that lead off X, as for the archive; the t.co link of the post's own
+    photo or video (it has a media_key, and points back at the post) is left out too."""
+    expanded = [entity.get("expanded_url") for entity in urls if not entity.get("media_key")]
+    return outbound_links(url.strip() for url in expanded if isinstance(url, str))
 
 
 # --- mapping -----------------------------------------------------------------------------------
@@ -326,8 +312,7 @@ def _post(tweet: dict[str, Any], includes: _Includes, username: str) -> PostReco
         kind = PostKind.RESHARE
         reshared = includes.author_of(refs["retweeted"])
         if not reshared:
-            retweet = _RETWEET_RE.match(text)
-            reshared = retweet.group(1) if retweet else ""
+            reshared = retweeted_handle(text) or ""
         typed = []  # the "RT @author:" prefix is X's, not a mention the account wrote
     else:
         if "replied_to" in refs:
@@ -353,12 +338,12 @@ def _post(tweet: dict[str, Any], includes: _Includes, username: str) -> PostReco
         platform_id=post_id,
         published_at=_published(tweet),
         text=text,
-        permalink=_permalink(username, post_id),
+        permalink=post_url(username, post_id),
         kind=kind,
-        in_reply_to_handle=normalise_handle(reply_to),
+        in_reply_to_handle=canonical_handle(PLATFORM, reply_to),
         in_reply_to_id=reply_id,
-        reshared_handle=normalise_handle(reshared),
-        mentions=_dedupe(typed),
+        reshared_handle=canonical_handle(PLATFORM, reshared),
+        mentions=people(PLATFORM, typed),
         links=_links(urls),
         impressions=count(metrics.get("impression_count")),
         likes=count(metrics.get("like_count")),
@@ -382,10 +367,10 @@ def _mention(tweet: dict[str, Any], includes: _Includes, account_id: str) -> Men
     return MentionRecord(
         platform_id=post_id,
         published_at=_published(tweet),
-        author_handle=normalise_handle(username),
+        author_handle=canonical_handle(PLATFORM, username),
         author_name=includes.name(author_id),
         text=text,
-        permalink=_permalink(username, post_id),
+        permalink=post_url(username, post_id),
         in_reply_to_id=refs.get("replied_to", ""),
         is_reply=tweet.get("in_reply_to_user_id") == account_id,
     )
@@ -395,7 +380,7 @@ def _mention(tweet: dict[str, Any], includes: _Includes, account_id: str) -> Men
 
 
 def _stored_id(value: object) -> str | None:
-    return value if isinstance(value, str) and _ID_RE.fullmatch(value) else None
+    return value if isinstance(value, str) and is_post_id(value) else None
 
 
 def _newest(a: str | None, b: str) -> str:
@@ -415,7 +400,10 @@ def _posts_lower_bound(ctx: SyncContext, since_id: str | None) -> dict[str, str]
     if since_id is None:
         return {"start_time": _iso(ctx.since)}
     refresh_from = max(ctx.since, days_ago(ctx.today, REFRESH_DAYS, ctx.tz))
-    newest = _snowflake_time(since_id)
+    try:
+        newest = snowflake_time(since_id)
+    except ValueError:
+        newest = None  # a mark that is no real post id: read from it, not from a time
     if newest is not None and newest >= refresh_from:
         # start_time is at or before the mark, so everything newer is read as well.
         return {"start_time": _iso(refresh_from)}
@@ -507,6 +495,8 @@ _STREAM_KEYS = tuple(
 
 
 def _handle(raw: str) -> str:
+    """The handle to look up, in the case the account stores it (X matches usernames in
+    any case); the people a sync names are canonical_handle()'s."""
     handle = raw.strip().lstrip("@").strip()
     if not _HANDLE_RE.fullmatch(handle):
         raise NotFound(
@@ -530,7 +520,7 @@ def _profile(ctx: SyncContext, handle: str) -> tuple[str, str, Page]:
     user = need(body, "data", dict, what="the X account lookup")
     user_id: str = need(user, "id", what="the X account")
     username: str = need(user, "username", what="the X account")
-    if not _ID_RE.fullmatch(user_id):
+    if not is_post_id(user_id):  # user ids are snowflakes too
         raise BadResponse(f"X sent an account id that is not a number: {user_id[:30]!r}.")
     name = user.get("name") if isinstance(user.get("name"), str) else ""
     metrics = user.get("public_metrics")
@@ -542,7 +532,9 @@ def _profile(ctx: SyncContext, handle: str) -> tuple[str, str, Page]:
     ]
     page = Page(
         profile=AccountInfo(
-            platform=ctx.platform, handle=normalise_handle(username), display_name=name
+            platform=ctx.platform,
+            handle=canonical_handle(PLATFORM, username),
+            display_name=name,
         ),
         observations=observations,
         cursor={"user_id": user_id},

@@ -75,9 +75,10 @@ from metrics.connectors.base import (
     need,
     parse_time,
 )
-from metrics.importers.youtube import _links
 from metrics.ingest.precedence import KindEvidence, SourceProfile, TextEvidence
 from metrics.ingest.records import AccountInfo, ObservationRecord, PostRecord
+from metrics.platforms.text import typed_links
+from metrics.platforms.youtube import watch_url
 
 DEFAULT_BASE_URL = "https://www.googleapis.com/youtube/v3"
 PAGE_SIZE = 50  # the most playlistItems and videos accept per call
@@ -167,6 +168,7 @@ def classify_error(response: httpx.Response) -> ConnectorError | None:
 
 def _channel(ctx: SyncContext, key: str) -> tuple[Page, str]:
     """The first page's profile and followers, and the id of the uploads playlist."""
+    # Not canonical_handle(): a channel id (UC…) is case-sensitive, so the case is kept.
     handle = ctx.handle.strip().lstrip("@").strip()
     params: dict[str, str] = {"part": "snippet,statistics,contentDetails", "key": key}
     if _CHANNEL_ID.match(handle):
@@ -221,8 +223,8 @@ def _video(item: object) -> PostRecord:
         platform_id=video_id,
         published_at=parse_time(snippet.get("publishedAt"), field_name="video publish time"),
         text=text,
-        permalink=f"https://www.youtube.com/watch?v={video_id}",
-        links=_links(text),
+        permalink=watch_url(video_id),
+        links=typed_links(text),
         likes=count(statistics.get("likeCount")),
         replies=count(statistics.get("commentCount")),
         video_views=count(statistics.get("viewCount")),

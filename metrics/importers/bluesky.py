@@ -7,14 +7,10 @@
   followers / following as levels on the import day (the response carries no snapshot
   time; its `indexedAt` is when the AppView last indexed the profile, not when it was fetched).
 
-Reposts (`reason` = `#reasonRepost`) are the account's reshares: their platform id is
-`repost:<uri of the reposted post>` (one repost per post and account), their time the
-repost's `indexedAt`, and they carry no counts (the post's counts belong to its author).
-A post that embeds another post (`app.bsky.embed.record` / `recordWithMedia` pointing at an
-`app.bsky.feed.post`) is a quote; a reply that also quotes stays a reply and keeps the quoted
-author. Counts are current totals: likes = likeCount, replies = replyCount, reshares =
-repostCount + quoteCount (a quote, like a repost, shows the post to another audience).
-Bluesky has no impressions.
+Each feed item is read by metrics.platforms.bluesky.feed_post, the mapping the API connector
+uses too: reposts (`reason` = `#reasonRepost`) are the account's reshares, a post embedding
+another post is a quote, and a reply that also quotes stays a reply and keeps the quoted
+author.
 """
 
 from __future__ import annotations
@@ -25,67 +21,22 @@ from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
 
-from metrics.importers.common import (
-    Format,
-    ImportFailed,
-    Member,
-    ParseContext,
-    Source,
-    head_text,
-    normalise_handle,
-    read_text,
-)
-from metrics.importers.jsonutil import (
-    BadValue,
-    as_dict,
-    as_list,
-    as_str,
-    count,
-    dedupe,
-    load_json,
-    time,
-)
+from metrics.importers.accounts import main_account
+from metrics.importers.common import Format, ImportFailed, Member, ParseContext, Source
+from metrics.importers.jsonutil import load_json, read_items
+from metrics.importers.text import head_text, read_text
 from metrics.ingest.precedence import KindEvidence, SourceProfile, TextEvidence
 from metrics.ingest.records import (
     AccountInfo,
     ObservationRecord,
-    PostKind,
-    PostRecord,
     Record,
     RowError,
 )
+from metrics.platforms.bluesky import PLATFORM, Account, feed_post, item_owner, named_profiles
+from metrics.platforms.identity import canonical_handle
+from metrics.platforms.jsonvalues import BadValue, as_dict, as_str, count
 
-PLATFORM = "bluesky"
-
-REASON_REPOST = "app.bsky.feed.defs#reasonRepost"
-_POST_COLLECTION = "app.bsky.feed.post"
-_QUOTE_EMBEDS = frozenset({"app.bsky.embed.record", "app.bsky.embed.recordWithMedia"})
-_MENTION = "app.bsky.richtext.facet#mention"
-_LINK = "app.bsky.richtext.facet#link"
-_HANDLE_RE = re.compile(r"@([a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+)")
 _PROFILE_MAX_BYTES = 1024 * 1024
-
-
-def _did_of(at_uri: str) -> str:
-    """`at://did:plc:x/app.bsky.feed.post/rkey` -> `did:plc:x`."""
-    if not at_uri.startswith("at://"):
-        return ""
-    return at_uri[5:].split("/", 1)[0]
-
-
-def _collection_of(at_uri: str) -> str:
-    parts = at_uri[5:].split("/") if at_uri.startswith("at://") else []
-    return parts[1] if len(parts) > 2 else ""
-
-
-def _permalink(author: dict[str, object], at_uri: str) -> str:
-    """`https://bsky.app/profile/<handle>/post/<rkey>` (the DID when the handle is invalid)."""
-    rkey = at_uri.rstrip("/").rsplit("/", 1)[-1] if at_uri.startswith("at://") else ""
-    handle = normalise_handle(as_str(author.get("handle")))
-    who = handle if handle and handle != "handle.invalid" else as_str(author.get("did"))
-    if not rkey or not who:
-        return ""
-    return f"https://bsky.app/profile/{who}/post/{rkey}"
 
 
 # --- sniffing ----------------------------------------------------------------------------
@@ -131,7 +82,7 @@ def _feed_owner(member: Member) -> str | None:
     for item in feed:
         if not isinstance(item, dict) or not isinstance(item.get("post"), dict):
             return None
-        owners.add(_item_owner(item))
+        owners.add(item_owner(item))
     if not owners:
         return ""
     return owners.pop() if len(owners) == 1 and "" not in owners else None
@@ -160,15 +111,11 @@ def _is_profile(member: Member) -> bool:
         return False
 
 
-def _members(source: Source) -> list[Member]:
-    return [m for m in source.members if not m.basename.startswith(".")]
-
-
 def sniff_feed(source: Source) -> bool:
     """getAuthorFeed pages of one account; anything else in the source must be a profile."""
     try:
         owners: set[str | None] = set()
-        for member in _members(source):
+        for member in source.members:
             if _looks_like_feed(member):
                 owners.add(_feed_owner(member))
             elif not _is_profile(member):
@@ -181,7 +128,7 @@ def sniff_feed(source: Source) -> bool:
 
 def sniff_profile(source: Source) -> bool:
     try:
-        members = _members(source)
+        members = source.members
         return bool(members) and all(_is_profile(m) for m in members)
     except Exception:  # sniffing never raises
         return False
@@ -214,7 +161,7 @@ def _profile_levels(
 
 
 def parse_profile(source: Source, ctx: ParseContext) -> Iterator[Record]:
-    members = _members(source)
+    members = source.members
     if not members:
         raise ImportFailed(f"{source.name}: no profile file.")
     profiles = [(m, _load_profile(m)) for m in members]
@@ -228,7 +175,7 @@ def parse_profile(source: Source, ctx: ParseContext) -> Iterator[Record]:
     member, profile = profiles[0]
     yield AccountInfo(
         PLATFORM,
-        normalise_handle(as_str(profile.get("handle"))),
+        canonical_handle(PLATFORM, as_str(profile.get("handle"))),
         as_str(profile.get("displayName")).strip(),
     )
     yield from _profile_levels(profile, member, ctx)
@@ -238,7 +185,7 @@ def parse_profile(source: Source, ctx: ParseContext) -> Iterator[Record]:
 
 
 def _pages(source: Source) -> Iterator[tuple[Member, list[object]]]:
-    for member in _members(source):
+    for member in source.members:
         if _is_profile(member):
             continue
         data = load_json(member)
@@ -250,37 +197,7 @@ def _pages(source: Source) -> Iterator[tuple[Member, list[object]]]:
         yield member, feed
 
 
-def _authors(item: dict[str, object]) -> Iterator[dict[str, object]]:
-    """Every profile view an item carries, for resolving DIDs to handles."""
-    post = as_dict(item.get("post"))
-    yield as_dict(post.get("author"))
-    yield as_dict(as_dict(item.get("reason")).get("by"))
-    reply = as_dict(item.get("reply"))
-    for key in ("root", "parent"):
-        yield as_dict(as_dict(reply.get(key)).get("author"))
-    yield as_dict(reply.get("grandparentAuthor"))
-    view = as_dict(post.get("embed"))
-    for record in (as_dict(view.get("record")), as_dict(as_dict(view.get("record")).get("record"))):
-        yield as_dict(record.get("author"))
-
-
-def _item_owner(item: dict[str, object]) -> str:
-    """The DID of the account whose feed item this is: the reposter, else the author."""
-    reason = as_dict(item.get("reason"))
-    if reason.get("$type") == REASON_REPOST:
-        return as_str(as_dict(reason.get("by")).get("did"))
-    return as_str(as_dict(as_dict(item.get("post")).get("author")).get("did"))
-
-
-class _Account:
-    def __init__(self, did: str, handle: str, display_name: str, handles: dict[str, str]) -> None:
-        self.did = did
-        self.handle = handle
-        self.display_name = display_name
-        self.handles = handles  # did -> handle, from every profile view in the feed
-
-
-def _feed_account(source: Source, ctx: ParseContext) -> _Account:
+def _feed_account(source: Source, ctx: ParseContext) -> Account:
     owners: Counter[str] = Counter()
     handles: dict[str, str] = {}
     names: dict[str, str] = {}
@@ -288,36 +205,31 @@ def _feed_account(source: Source, ctx: ParseContext) -> _Account:
         for item in feed:
             if not isinstance(item, dict):
                 continue
-            for author in _authors(item):
-                did, handle = (
-                    as_str(author.get("did")),
-                    normalise_handle(as_str(author.get("handle"))),
-                )
-                if did and handle and handle != "handle.invalid":
-                    handles.setdefault(did, handle)
-                    names.setdefault(did, as_str(author.get("displayName")).strip())
-            if owner := _item_owner(item):
+            for did, handle, name in named_profiles(item):
+                handles.setdefault(did, handle)
+                names.setdefault(did, name)
+            if owner := item_owner(item):
                 owners[owner] += 1
     if not owners:
         raise ImportFailed(f"{source.name}: the feed holds no posts.")
-    wanted = normalise_handle(ctx.handle)
+    wanted = canonical_handle(PLATFORM, ctx.handle)
     chosen = next((did for did in owners if wanted and handles.get(did) == wanted), "")
     if not chosen:
-        ranked = owners.most_common(2)
-        if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
-            raise ImportFailed(
-                f"{source.name}: the pages mix the feeds of {handles.get(ranked[0][0])} and "
-                f"{handles.get(ranked[1][0])}; import each account separately."
-            )
-        chosen = ranked[0][0]
-    return _Account(chosen, handles.get(chosen, ""), names.get(chosen, ""), handles)
+        chosen = main_account(
+            owners,
+            lambda first, second: (
+                f"{source.name}: the pages mix the feeds of {handles.get(first)} and "
+                f"{handles.get(second)}; import each account separately."
+            ),
+        )
+    return Account(chosen, handles.get(chosen, ""), names.get(chosen, ""), handles)
 
 
 def parse_feed(source: Source, ctx: ParseContext) -> Iterator[Record]:
     account = _feed_account(source, ctx)
     if account.handle:
         yield AccountInfo(PLATFORM, account.handle, account.display_name)
-    for member in _members(source):
+    for member in source.members:
         if _is_profile(member):
             profile = _load_profile(member)
             if as_str(profile.get("did")) != account.did:
@@ -329,159 +241,13 @@ def parse_feed(source: Source, ctx: ParseContext) -> Iterator[Record]:
 
     seen: set[str] = set()
     for member, feed in _pages(source):
-        for row, item in enumerate(feed, start=1):
-            if not isinstance(item, dict):
-                yield RowError(row, f"item {row} is not an object.", member.name)
-                continue
-            try:
-                post = _feed_item(item, account)
-            except BadValue as exc:
-                uri = as_str(as_dict(item.get("post")).get("uri"))
-                where = f"item {row} ({uri})" if uri else f"item {row}"
-                yield RowError(row, f"{where}: {exc}.", member.name)
-                continue
-            # Pages saved twice, or a pinned post shown again at the top, repeat a post.
-            if post is None or post.platform_id in seen:
-                continue
-            seen.add(post.platform_id)
-            post.row = row
-            yield post
-
-
-def _feed_item(item: dict[str, object], account: _Account) -> PostRecord | None:
-    post = item.get("post")
-    if not isinstance(post, dict):
-        raise BadValue("no “post”")
-    uri = as_str(post.get("uri"))
-    if not uri.startswith("at://"):
-        raise BadValue(f"“uri”: “{post.get('uri')}” is not an at:// URI")
-    author = as_dict(post.get("author"))
-    reason = as_dict(item.get("reason"))
-
-    if reason.get("$type") == REASON_REPOST:
-        if as_str(as_dict(reason.get("by")).get("did")) != account.did:
-            return None
-        return PostRecord(
-            platform_id=f"repost:{uri}",
-            published_at=time(reason, "indexedAt", "the repost"),
-            permalink=_permalink(author, uri),
-            kind=PostKind.RESHARE,
-            reshared_handle=_handle_of(author, _did_of(uri), account),
+        yield from read_items(
+            feed,
+            lambda item: feed_post(item, account),
+            member=member.name,
+            seen=seen,
+            name=lambda item: as_str(as_dict(item.get("post")).get("uri")),
         )
-
-    # A plain post, or one shown again because it is pinned (reasonPin).
-    if as_str(author.get("did")) != account.did:
-        return None
-    record = post.get("record")
-    if not isinstance(record, dict):
-        raise BadValue("no “record”")
-    text = as_str(record.get("text"))
-    published = time(record, "createdAt", "the post")
-
-    kind: PostKind | None = None
-    reply_to = ""
-    parent_uri = ""
-    reshared = ""
-    quoted = _quoted_uri(as_dict(record.get("embed")))
-    if quoted:
-        kind = PostKind.QUOTE
-        reshared = _quoted_author(as_dict(post.get("embed")), quoted, account)
-    reply = record.get("reply")
-    if isinstance(reply, dict):
-        kind = PostKind.REPLY
-        parent_view = as_dict(as_dict(item.get("reply")).get("parent"))
-        parent_uri = as_str(as_dict(reply.get("parent")).get("uri"))
-        reply_to = _handle_of(as_dict(parent_view.get("author")), _did_of(parent_uri), account)
-
-    reposts = count(post, "repostCount")
-    quotes = count(post, "quoteCount")
-    return PostRecord(
-        platform_id=uri,
-        published_at=published,
-        text=text,
-        permalink=_permalink(author, uri),
-        kind=kind,
-        in_reply_to_handle=reply_to,
-        in_reply_to_id=parent_uri,
-        reshared_handle=reshared,
-        mentions=_mentions(record, text, account),
-        links=_links(record),
-        likes=count(post, "likeCount"),
-        replies=count(post, "replyCount"),
-        reshares=None if reposts is None else reposts + (quotes or 0),
-    )
-
-
-def _handle_of(view: dict[str, object], did: str, account: _Account) -> str:
-    """A profile view's handle; else the handle the feed gives this DID elsewhere."""
-    handle = normalise_handle(as_str(view.get("handle")))
-    if handle and handle != "handle.invalid":
-        return handle
-    return account.handles.get(as_str(view.get("did")) or did, "")
-
-
-def _quoted_uri(embed: dict[str, object]) -> str:
-    """The URI of the post a record embeds, when it embeds a post (not a feed or list)."""
-    kind = as_str(embed.get("$type"))
-    if kind not in _QUOTE_EMBEDS:
-        return ""
-    ref = as_dict(embed.get("record"))
-    if kind == "app.bsky.embed.recordWithMedia":
-        ref = as_dict(ref.get("record"))
-    uri = as_str(ref.get("uri"))
-    return uri if _collection_of(uri) == _POST_COLLECTION else ""
-
-
-def _quoted_author(view: dict[str, object], quoted: str, account: _Account) -> str:
-    record = as_dict(view.get("record"))
-    if as_str(view.get("$type")).startswith("app.bsky.embed.recordWithMedia"):
-        record = as_dict(record.get("record"))
-    return _handle_of(as_dict(record.get("author")), _did_of(quoted), account)
-
-
-def _mentions(record: dict[str, object], text: str, account: _Account) -> tuple[str, ...]:
-    """Handles of the #mention facets: the handle the feed gives the DID, else the @handle
-    the text shows at the facet's UTF-8 byte range; a mention neither names is left out."""
-    encoded = text.encode("utf-8")
-    handles: list[str] = []
-    for facet in as_list(record.get("facets")):
-        facet = as_dict(facet)
-        for feature in as_list(facet.get("features")):
-            feature = as_dict(feature)
-            if feature.get("$type") != _MENTION:
-                continue
-            handle = account.handles.get(as_str(feature.get("did")), "")
-            if not handle:
-                handle = _handle_in_text(encoded, as_dict(facet.get("index")))
-            handles.append(handle)
-    return dedupe(handles)
-
-
-def _handle_in_text(encoded: bytes, index: dict[str, object]) -> str:
-    start, end = index.get("byteStart"), index.get("byteEnd")
-    if not isinstance(start, int) or not isinstance(end, int) or not 0 <= start < end:
-        return ""
-    try:
-        shown = encoded[start:end].decode("utf-8")
-    except UnicodeDecodeError:
-        return ""  # offsets that cut a character: the facet does not match the text
-    match = _HANDLE_RE.fullmatch(shown.strip().lower())
-    return match.group(1) if match else ""
-
-
-def _links(record: dict[str, object]) -> tuple[str, ...]:
-    """Full URLs from #link facets (the text often shows them shortened) and link cards."""
-    links: list[str] = []
-    for facet in as_list(record.get("facets")):
-        for feature in as_list(as_dict(facet).get("features")):
-            feature = as_dict(feature)
-            if feature.get("$type") == _LINK:
-                links.append(as_str(feature.get("uri")).strip())
-    embed = as_dict(record.get("embed"))
-    for candidate in (embed, as_dict(embed.get("media"))):
-        if as_str(candidate.get("$type")) == "app.bsky.embed.external":
-            links.append(as_str(as_dict(candidate.get("external")).get("uri")).strip())
-    return dedupe(link for link in links if link.lower().startswith(("http://", "https://")))
 
 
 FORMATS: list[Format] = [

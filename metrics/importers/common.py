@@ -1,5 +1,6 @@
-"""Building blocks shared by every parser: sources (files, zips, folders), text decoding,
-CSV reading with header mapping, tolerant number parsing, local times, HTML to text.
+"""What every parser takes, gives and raises: the Source it reads (one file, a zip's
+members or a folder's files, within Limits that refuse oversized files and zip bombs), the
+ParseContext, the Format that names a parser, and ImportFailed.
 
 Pure Python: no Django, no database. Parsers raise ImportFailed for a file that cannot be
 read at all, and yield RowError for a single bad row.
@@ -7,25 +8,17 @@ read at all, and yield RowError for a single bad row.
 
 from __future__ import annotations
 
-import codecs
-import csv
-import html
 import io
-import re
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
-from html.parser import HTMLParser
+from datetime import date
 from pathlib import Path
 from typing import IO
 from zoneinfo import ZoneInfo
 
 from metrics.ingest.precedence import NUMBERS_ONLY, SourceProfile
 from metrics.ingest.records import Record
-
-csv.field_size_limit(16 * 1024 * 1024)
 
 
 class ImportFailed(Exception):
@@ -77,19 +70,6 @@ class Source:
     name: str
     members: list[Member]
 
-    def find(self, basename: str) -> Member | None:
-        """The member with this file name (case-insensitive), wherever it sits."""
-        wanted = basename.lower()
-        for member in self.members:
-            if member.basename.lower() == wanted:
-                return member
-        return None
-
-    def find_all(self, pattern: str) -> list[Member]:
-        """Members whose file name matches a regular expression (case-insensitive)."""
-        regex = re.compile(pattern, re.IGNORECASE)
-        return [m for m in self.members if regex.fullmatch(m.basename)]
-
     @classmethod
     def from_bytes(cls, name: str, data: bytes, limits: Limits | None = None) -> Source:
         limits = limits or Limits()
@@ -106,8 +86,10 @@ class Source:
         limits = limits or Limits()
         if path.is_dir():
             members = []
-            for file in sorted(p for p in path.rglob("*") if p.is_file()):
-                members.extend(_file_members(file, path, limits))
+            # Hidden files (.DS_Store) are not the user's export, as in a zip.
+            files = (p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+            for file in sorted(files):
+                members.extend(_file_members(file, path, limits, in_folder=True))
                 if len(members) > limits.max_members:
                     raise ImportFailed(f"{path.name} holds more than {limits.max_members} files.")
             if not members:
@@ -122,7 +104,9 @@ def _mb(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
-def _file_members(file: Path, root: Path, limits: Limits) -> list[Member]:
+def _file_members(
+    file: Path, root: Path, limits: Limits, *, in_folder: bool = False
+) -> list[Member]:
     size = file.stat().st_size
     name = file.relative_to(root).as_posix()
     if size > limits.max_bytes:
@@ -130,12 +114,19 @@ def _file_members(file: Path, root: Path, limits: Limits) -> list[Member]:
     with file.open("rb") as fh:
         magic = fh.read(4)
     if magic in (b"PK\x03\x04", b"PK\x05\x06"):
-        return _zip_members(name, lambda: file.open("rb"), limits)
+        # A zip in a folder keeps its name in its members' names, as one in a zip does: a
+        # name such as TikTok's Overview_<date>_<time>_<handle>.zip says what it holds.
+        return _zip_members(name, lambda: file.open("rb"), limits, named=in_folder)
     return [Member(name, size, lambda: file.open("rb"))]
 
 
 def _zip_members(
-    name: str, opener: Callable[[], IO[bytes]], limits: Limits, depth: int = 0
+    name: str,
+    opener: Callable[[], IO[bytes]],
+    limits: Limits,
+    depth: int = 0,
+    *,
+    named: bool = False,
 ) -> list[Member]:
     """List a zip's files, refusing bombs before anything is decompressed."""
     try:
@@ -166,7 +157,7 @@ def _zip_members(
             "."
         ):
             continue
-        member_name = f"{name}/{info.filename}" if depth else info.filename
+        member_name = f"{name}/{info.filename}" if depth or named else info.filename
 
         def open_member(info: zipfile.ZipInfo = info) -> IO[bytes]:
             return io.BufferedReader(_LimitedZipMember(opener, info))
@@ -205,286 +196,6 @@ class _LimitedZipMember(io.RawIOBase):
         super().close()
 
 
-# --- text ------------------------------------------------------------------------------
-
-
-def sniff_encoding(head: bytes) -> str:
-    """The codec for a file, from its first bytes: a BOM decides, else UTF-8.
-
-    UTF-16 without a BOM is recognised by its zero bytes (ASCII text in UTF-16 LE has a
-    NUL after every character).
-    """
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith(codecs.BOM_UTF16_LE) or head.startswith(codecs.BOM_UTF16_BE):
-        return "utf-16"
-    sample = head[:200]
-    if len(sample) >= 4 and sample[1::2].count(0) > len(sample) // 4:
-        return "utf-16-le"
-    if len(sample) >= 4 and sample[0::2].count(0) > len(sample) // 4:
-        return "utf-16-be"
-    return "utf-8"
-
-
-def head_text(member: Member, size: int = 8192) -> str:
-    """The start of a member as text, for format detection (undecodable bytes replaced)."""
-    head = member.head(size)
-    encoding = sniff_encoding(head)
-    if encoding.startswith("utf-16") and len(head) % 2:
-        head = head[:-1]
-    return head.decode(encoding, errors="replace").lstrip("\ufeff")
-
-
-def open_text(member: Member) -> IO[str]:
-    encoding = sniff_encoding(member.head())
-    return io.TextIOWrapper(member.open(), encoding=encoding, newline="", errors="strict")
-
-
-def read_text(member: Member) -> str:
-    with open_text(member) as fh:
-        try:
-            return fh.read().lstrip("\ufeff")
-        except UnicodeDecodeError as exc:
-            raise ImportFailed(_encoding_message(member, exc)) from None
-
-
-def _encoding_message(member: Member, exc: UnicodeDecodeError) -> str:
-    return (
-        f"{member.name} is not valid {exc.encoding.upper()} text (byte {exc.start}); the platform "
-        "exports UTF-8 or UTF-16, so the file was probably re-saved in another encoding. "
-        "Export it again, or save it as UTF-8."
-    )
-
-
-def iter_csv(member: Member, *, delimiter: str = ",") -> Iterator[tuple[int, list[str]]]:
-    """Rows of a CSV member with their line numbers; skips an Excel `sep=,` line."""
-    with open_text(member) as fh:
-        # strict: a file cut inside a quoted field is an error, not a shortened value.
-        reader = csv.reader(fh, delimiter=delimiter, strict=True)
-        first = True
-        try:
-            for row in reader:
-                if first:
-                    first = False
-                    if row and row[0].startswith("\ufeff"):
-                        row[0] = row[0][1:]
-                    if _is_sep_line(row):
-                        continue
-                yield reader.line_num, row
-        except UnicodeDecodeError as exc:
-            raise ImportFailed(_encoding_message(member, exc)) from None
-        except csv.Error as exc:
-            raise ImportFailed(
-                f"{member.name}, line {reader.line_num}: not valid CSV ({exc})."
-            ) from None
-
-
-def _is_sep_line(row: list[str]) -> bool:
-    """Excel's `sep=,` hint, which csv reads as ['sep=', '']."""
-    return bool(row) and row[0].strip().lower().startswith("sep=") and not any(row[1:])
-
-
-def normalise_header(name: str) -> str:
-    return " ".join(name.replace("\ufeff", "").strip().strip('"').lower().split())
-
-
-class Columns:
-    """Find columns by name, in any order, among extra columns.
-
-    `wanted` maps a canonical name to the header spellings accepted for it (compared after
-    normalise_header); a spelling ending in '*' matches by prefix.
-    """
-
-    def __init__(
-        self,
-        header: Sequence[str],
-        wanted: dict[str, Sequence[str]],
-        *,
-        required: Sequence[str],
-        where: str,
-    ) -> None:
-        self.header = [normalise_header(h) for h in header]
-        self.index: dict[str, int] = {}
-        for canonical, spellings in wanted.items():
-            for spelling in spellings:
-                spelling = normalise_header(spelling)
-                for i, name in enumerate(self.header):
-                    if name == spelling or (
-                        spelling.endswith("*") and name.startswith(spelling[:-1])
-                    ):
-                        self.index.setdefault(canonical, i)
-        missing = [c for c in required if c not in self.index]
-        if missing:
-            names = ", ".join(f"“{wanted[c][0]}”" for c in missing)
-            raise ImportFailed(f"{where}: missing column(s) {names}.")
-
-    def __contains__(self, canonical: str) -> bool:
-        return canonical in self.index
-
-    def get(self, row: Sequence[str], canonical: str) -> str:
-        i = self.index.get(canonical)
-        if i is None or i >= len(row):
-            return ""
-        return row[i].strip()
-
-
-def header_matches(header: Sequence[str], required: Sequence[str]) -> bool:
-    """Whether every required name is among the header's (normalised) names."""
-    names = {normalise_header(h) for h in header}
-    return all(normalise_header(r) in names for r in required)
-
-
-def first_csv_row(member: Member, *, skip_lines: int = 0) -> list[str]:
-    """The header row of a CSV member, read from its first bytes (for sniffing)."""
-    text = head_text(member)
-    lines = text.splitlines()
-    if lines and lines[0].strip().lower().startswith("sep="):
-        lines = lines[1:]  # Excel's separator hint
-    lines = lines[skip_lines:]
-    if not lines:
-        return []
-    try:
-        return next(csv.reader([lines[0]]))
-    except (csv.Error, StopIteration):
-        return []
-
-
-# --- numbers -----------------------------------------------------------------------------
-
-NULLS = frozenset({"", "-", "—", "–", "undefined", "n/a", "na", "null", "none", "nan"})
-_THOUSANDS_COMMA = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
-_THOUSANDS_DOT = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)$")
-_THOUSANDS_SPACE = re.compile(r"^[+-]?\d{1,3}([ \u00a0\u202f]\d{3})+([.,]\d+)?$")
-_PLAIN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-
-
-def parse_decimal(raw: str | None) -> Decimal | None:
-    """'1777.0', '1,520', '1.520,5', '1 520', '-3' -> Decimal; blanks and '-' -> None.
-
-    A lone decimal comma ('1,5') is ambiguous between locales and is refused.
-    """
-    if raw is None:
-        return None
-    if raw.isdigit():  # the common case, first: a plain count
-        return Decimal(raw)
-    value = raw.strip().strip('"').strip()
-    if value.lower() in NULLS:
-        return None
-    if _PLAIN.match(value):
-        text = value
-    elif _THOUSANDS_COMMA.match(value):
-        text = value.replace(",", "")
-    elif _THOUSANDS_DOT.match(value):
-        text = value.replace(".", "").replace(",", ".")
-    elif _THOUSANDS_SPACE.match(value):
-        text = re.sub(r"[ \u00a0\u202f]", "", value).replace(",", ".")
-    else:
-        raise ValueError(f"“{raw}” is not a number")
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        raise ValueError(f"“{raw}” is not a number") from None
-
-
-def parse_int(raw: str | None) -> int | None:
-    """A count: '12', '12.0', '1,520' -> int; '12.5' is refused."""
-    number = parse_decimal(raw)
-    if number is None:
-        return None
-    if number != number.to_integral_value():
-        raise ValueError(f"“{raw}” is not a whole number")
-    return int(number)
-
-
-def parse_percent(raw: str | None, *, fraction: bool) -> Decimal | None:
-    """A share as a fraction (0.034). '3.4%' is always a percent; a bare number is a
-    fraction when the format writes fractions (fraction=True), else a percent."""
-    if raw is None:
-        return None
-    value = raw.strip()
-    if value.endswith("%"):
-        number = parse_decimal(value[:-1])
-        return None if number is None else number / 100
-    number = parse_decimal(value)
-    if number is None:
-        return None
-    return number if fraction else number / 100
-
-
-# --- time --------------------------------------------------------------------------------
-
-
-def localize(naive: datetime, tz: ZoneInfo) -> datetime:
-    """A wall-clock time without offset, read in `tz`, as an aware UTC datetime.
-
-    In the autumn overlap the first occurrence is taken (fold=0); a time in the spring
-    gap, which no clock showed, is read with the offset before the change.
-    """
-    if naive.tzinfo is not None:
-        return naive.astimezone(UTC)
-    return naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
-
-
-def parse_iso_utc(raw: str) -> datetime:
-    """'2026-04-02T09:15:00Z' / '...000Z' / '+00:00' -> aware UTC; refuses naive values."""
-    value = raw.strip()
-    if value.endswith("Z"):
-        value = value[:-1] + "+00:00"
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        raise ValueError(f"“{raw}” has no time zone")
-    return parsed.astimezone(UTC)
-
-
-# --- HTML --------------------------------------------------------------------------------
-
-
-class _TextExtractor(HTMLParser):
-    _BLOCK = frozenset({"p", "div", "li", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6"})
-    _SKIP = frozenset({"script", "style", "template", "iframe", "object", "noscript"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._SKIP:
-            self._skipping += 1
-        elif tag == "br":
-            self.parts.append("\n")
-        elif tag in self._BLOCK and self.parts and not self.parts[-1].endswith("\n"):
-            self.parts.append("\n\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._SKIP and self._skipping:
-            self._skipping -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self._skipping:
-            self.parts.append(data)
-
-
-def html_to_text(markup: str) -> str:
-    """Safe plain text from post HTML (Mastodon): tags dropped, scripts and styles
-    dropped with their content, entities decoded, paragraphs as blank lines."""
-    extractor = _TextExtractor()
-    extractor.feed(markup or "")
-    extractor.close()
-    text = "".join(extractor.parts)
-    text = re.sub(r"[ \t]+\n", "\n", text)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
-
-
-def unescape(text: str) -> str:
-    """Decode the HTML entities some platforms leave in plain-text exports (&amp;)."""
-    return html.unescape(text or "")
-
-
-def normalise_handle(raw: str) -> str:
-    return raw.strip().lstrip("@").strip().lower()
-
-
 # --- the parser interface ---------------------------------------------------------------
 
 
@@ -493,6 +204,8 @@ _UTC_ZONE = ZoneInfo("UTC")
 
 @dataclass(frozen=True)
 class ParseContext:
+    """What a parser knows besides the file."""
+
     tz: ZoneInfo = _UTC_ZONE  # the team's zone, for local times without an offset
     # The import day: the date of lifetime counts, and the anchor for dates without a year.
     today: date = field(default_factory=date.today)
@@ -501,6 +214,8 @@ class ParseContext:
 
 @dataclass(frozen=True)
 class Format:
+    """One export format: how to recognise it from its content, and its parser."""
+
     key: str  # stable id, stored on the import job
     label: str  # shown to users
     platform: str  # metrics.models.Platform value

@@ -1,16 +1,17 @@
-"""Reading saved JSON (API pages, archives) defensively: shapes checked, numbers strict."""
+"""Reading saved JSON files (API pages, archives): a clear ImportFailed when a file is
+empty, cut off or not JSON, and the posts its list of items holds, a bad item reported by
+its number. The values inside are read with metrics.platforms.jsonvalues, as the API
+connectors read the same JSON."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Callable, Iterable, Iterator
 
-from metrics.importers.common import ImportFailed, Member, parse_int, parse_iso_utc, read_text
-
-
-class BadValue(ValueError):
-    """One item that cannot be read; the parser turns it into a RowError."""
+from metrics.importers.common import ImportFailed, Member
+from metrics.importers.text import read_text
+from metrics.ingest.records import PostRecord, Record, RowError
+from metrics.platforms.jsonvalues import BadValue
 
 
 def load_json(member: Member) -> object:
@@ -28,54 +29,33 @@ def load_json(member: Member) -> object:
         raise ImportFailed(f"{member.name}: the JSON is nested too deeply to read.") from None
 
 
-def as_dict(value: object) -> dict[str, object]:
-    return value if isinstance(value, dict) else {}
-
-
-def as_list(value: object) -> list[object]:
-    return value if isinstance(value, list) else []
-
-
-def as_str(value: object) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def count(obj: dict[str, object], key: str) -> int | None:
-    """A count: an int (or a numeric string); None when absent; never negative."""
-    value = obj.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise BadValue(f"“{key}”: “{value}” is not a number")
-    if isinstance(value, int):
-        number: int | None = value
-    elif isinstance(value, float) and value.is_integer():
-        number = int(value)
-    elif isinstance(value, str):
+def read_items(
+    items: Iterable[object],
+    read: Callable[[dict[str, object]], PostRecord | None],
+    *,
+    member: str,
+    seen: set[str],
+    noun: str = "item",
+    expected: str = "an object",
+    name: Callable[[dict[str, object]], str] = lambda item: "",
+) -> Iterator[Record]:
+    """The posts a saved list of items holds, each numbered from 1, as `read` makes them
+    (None: not a post of the account). Each post once: pages saved twice, or a pinned post
+    shown again, repeat one (`seen` spans the files of an import). An item that is not an
+    object, or that `read` cannot read (BadValue), is a RowError naming it by `name`."""
+    for row, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            yield RowError(row, f"{noun} {row} is not {expected}.", member)
+            continue
         try:
-            number = parse_int(value)
-        except ValueError as exc:
-            raise BadValue(f"“{key}”: {exc}") from None
-    else:
-        raise BadValue(f"“{key}”: “{value}” is not a number")
-    if number is not None and number < 0:
-        raise BadValue(f"“{key}”: “{value}” is negative")
-    return number
-
-
-def time(obj: dict[str, object], key: str, where: str = "") -> datetime:
-    """An ISO time with a zone, as aware UTC."""
-    raw = obj.get(key)
-    prefix = f"{where} " if where else ""
-    if not isinstance(raw, str) or not raw.strip():
-        raise BadValue(f"{prefix}has no “{key}” time" if where else f"no “{key}” time")
-    try:
-        return parse_iso_utc(raw)
-    except ValueError:
-        raise BadValue(
-            f"{prefix}“{key}”: “{raw}” is not a date and time with a time zone"
-        ) from None
-
-
-def dedupe(values: Iterable[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(v for v in values if v))
+            post = read(item)
+        except BadValue as exc:
+            label = name(item)
+            where = f"{noun} {row} ({label})" if label else f"{noun} {row}"
+            yield RowError(row, f"{where}: {exc}.", member)
+            continue
+        if post is None or post.platform_id in seen:
+            continue
+        seen.add(post.platform_id)
+        post.row = row
+        yield post

@@ -25,6 +25,8 @@ Decisions where the spec left room:
 - The account handle: the handle the user named (`ctx.handle`) when given, else the page
   vanity from the file name (`<vanity>_content_<digits>.xls`). The file name is never used
   to decide the format.
+- When the export was made (ExportInfo): the epoch milliseconds LinkedIn puts in the file's
+  name (`<vanity>_content_<epoch ms>.xls`, `…_followers_…`); a renamed file says nothing.
 - `.xlsx`: LinkedIn exports `.xls`; a workbook re-saved as `.xlsx` is recognised (by its sheet
   names) and refused with a message asking for the original `.xls`, as no `.xlsx` reader is
   installed.
@@ -44,41 +46,38 @@ from typing import Any
 
 import xlrd  # type: ignore[import-untyped]
 
-from metrics.importers.common import (
-    Columns,
-    Format,
-    ImportFailed,
-    Member,
-    ParseContext,
-    Source,
-    head_text,
-    localize,
-    normalise_handle,
-    normalise_header,
-    parse_int,
-)
+from metrics.importers.accounts import OneAccount
+from metrics.importers.common import Format, ImportFailed, Member, ParseContext, Source
+from metrics.importers.dates import month_day_year, start_of_day
+from metrics.importers.exports import latest, time_in_name
+from metrics.importers.numbers import parse_int
+from metrics.importers.tables import Columns, normalise_header
+from metrics.importers.text import head_text
 from metrics.ingest.precedence import KindEvidence, SourceProfile, TextEvidence, TimeEvidence
 from metrics.ingest.records import (
-    AccountInfo,
     ObservationRecord,
     ParseSummary,
     PostRecord,
     Record,
     RowError,
 )
+from metrics.platforms import Platform
+from metrics.platforms.identity import canonical_handle
+from metrics.platforms.text import typed_links
 
-PLATFORM = "linkedin"
+PLATFORM = Platform.LINKEDIN
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CONTENT_SHEETS = ("All posts", "Metrics")
 _FOLLOWERS_SHEET = "New followers"
 
-_MDY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _URN = re.compile(r"urn:li:(activity|share|ugcPost):(\d{1,20})", re.IGNORECASE)
 _URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
-_VANITY = re.compile(
-    r"^(?P<vanity>[a-z0-9][a-z0-9_-]*?)_(?:content|followers|visitors)_\d{10,}"
-    r"(?:\s*\(\d+\))?\.xlsx?$",
+# `<page vanity>_content_<epoch ms>.xls` (and _followers_, _visitors_), as LinkedIn names
+# its downloads; a browser may add " (1)".
+_FILE_NAME = re.compile(
+    r"(?P<vanity>[a-z0-9][a-z0-9_-]*?)_(?:content|followers|visitors)_(?P<ms>\d{10,})"
+    r"(?:\s*\(\d+\))?\.xlsx?",
     re.IGNORECASE,
 )
 _XLSX_SHEET = re.compile(r"<(?:\w+:)?sheet\b[^>]*?\bname=\"([^\"]*)\"")
@@ -234,7 +233,8 @@ def _sniffer(kind: str) -> Callable[[Source], bool]:
     return sniff
 
 
-def _workbooks(source: Source, kind: str) -> Iterator[_Workbook]:
+def _exports(source: Source, kind: str) -> list[Member]:
+    """The source's LinkedIn .xls exports of this kind; ImportFailed when it has none."""
     if _xlsx_kind(source) is not None:
         raise ImportFailed(
             f"{source.name} is an .xlsx workbook. Strategy Tracker reads LinkedIn's original "
@@ -244,6 +244,19 @@ def _workbooks(source: Source, kind: str) -> Iterator[_Workbook]:
     members = [m for m in source.members if _xls_kind(m) == kind]
     if not members:
         raise ImportFailed(f"{source.name}: no LinkedIn {kind} export (.xls) found.")
+    return members
+
+
+def _exported(source: Source, member: Member) -> datetime | None:
+    """The time in the file's name: epoch milliseconds."""
+    return time_in_name(
+        [member.basename.strip(), source.name.strip()],
+        _FILE_NAME,
+        lambda match: datetime.fromtimestamp(int(match["ms"]) / 1000, tz=UTC),
+    )
+
+
+def _workbooks(members: list[Member]) -> Iterator[_Workbook]:
     for member in members:
         book = _open_workbook(member)
         try:
@@ -280,14 +293,7 @@ def _day(value: Cell, datemode: int) -> date | None:
         if day is None or not _FIRST_YEAR <= day.year < _LAST_YEAR:
             raise ValueError(f"“{value:g}” is not a date")
         return day  # type: ignore[no-any-return]
-    match = _MDY.match(value.strip())
-    if not match:
-        raise ValueError(f"“{value}” is not a date written MM/DD/YYYY")
-    month, day_of_month, year = (int(g) for g in match.groups())
-    try:
-        return date(year, month, day_of_month)
-    except ValueError:
-        raise ValueError(f"“{value}” is not a date written MM/DD/YYYY") from None
+    return month_day_year(value)
 
 
 def _text(value: Cell) -> str:
@@ -298,15 +304,6 @@ def _text(value: Cell) -> str:
     if isinstance(value, datetime):
         return f"{value:%m/%d/%Y}"
     return value
-
-
-def _links(text: str) -> tuple[str, ...]:
-    found: list[str] = []
-    for match in _URL.finditer(text):
-        url = match.group(0).rstrip(".,;:!?)]}…")
-        if url not in found:
-            found.append(url)
-    return tuple(found)
 
 
 def _activity_time(number: int, created: date | None) -> datetime | None:
@@ -325,11 +322,11 @@ def _activity_time(number: int, created: date | None) -> datetime | None:
 
 def _handle(source: Source, member: Member, ctx: ParseContext) -> str:
     if ctx.handle.strip():
-        return normalise_handle(ctx.handle)
+        return canonical_handle(PLATFORM, ctx.handle)
     for name in (member.basename, source.name):
-        match = _VANITY.match(name.strip())
+        match = _FILE_NAME.fullmatch(name.strip())
         if match:
-            return normalise_handle(match.group("vanity"))
+            return canonical_handle(PLATFORM, match.group("vanity"))
     return ""
 
 
@@ -417,12 +414,12 @@ _POSTS_COLUMNS: dict[str, Sequence[str]] = {
 
 def parse_content(source: Source, ctx: ParseContext) -> Generator[Record, None, ParseSummary]:
     summary = ParseSummary()
-    announced = False
-    for book in _workbooks(source, "content"):
-        handle = _handle(source, book.member, ctx)
-        if handle and not announced:
-            announced = True
-            yield AccountInfo(platform=PLATFORM, handle=handle)
+    members = _exports(source, "content")
+    yield from latest(_exported(source, member) for member in members)
+    account = OneAccount(PLATFORM)
+    for book in _workbooks(members):
+        if info := account.announce(_handle(source, book.member, ctx)):
+            yield info
         metrics = book.sheet("Metrics")
         posts = book.sheet("All posts")
         if metrics is None and posts is None:
@@ -509,7 +506,7 @@ def _posts(
                     member=member.name,
                 )
                 continue
-            published = localize(datetime(created.year, created.month, created.day), ctx.tz)
+            published = start_of_day(created, ctx.tz)
         parts = [clicks, likes, comments, reposts]
         if "follows" in reader.columns:
             parts.append(follows)
@@ -519,7 +516,7 @@ def _posts(
             published_at=published,
             text=text,
             permalink=link,
-            links=_links(text),
+            links=typed_links(text),
             impressions=impressions,
             engagements=engagements if all(p is not None for p in parts) else None,
             likes=likes,
@@ -543,12 +540,12 @@ _FOLLOWERS_COLUMNS: dict[str, Sequence[str]] = {
 
 def parse_followers(source: Source, ctx: ParseContext) -> Generator[Record, None, ParseSummary]:
     summary = ParseSummary()
-    announced = False
-    for book in _workbooks(source, "followers"):
-        handle = _handle(source, book.member, ctx)
-        if handle and not announced:
-            announced = True
-            yield AccountInfo(platform=PLATFORM, handle=handle)
+    members = _exports(source, "followers")
+    yield from latest(_exported(source, member) for member in members)
+    account = OneAccount(PLATFORM)
+    for book in _workbooks(members):
+        if info := account.announce(_handle(source, book.member, ctx)):
+            yield info
         sheet = book.sheet(_FOLLOWERS_SHEET)
         if sheet is None:
             raise ImportFailed(f"{book.member.name}: no sheet “{_FOLLOWERS_SHEET}”.")

@@ -10,6 +10,10 @@
 * `mastodon_api_statuses`: the JSON arrays returned by `GET /api/v1/accounts/:id/statuses`,
   one file per page; a folder or zip of pages is one source.
 
+When the archive was made (ExportInfo) is in the name Mastodon gives it,
+`archive-<YYYYMMDDHHMMSS>-<32 hex>.zip` (UTC), kept by the folder it unpacks to. Saved API
+pages say nothing of when they were fetched.
+
 Handles are always `user@host` (lowercase): local accounts, which Mastodon writes without a
 domain, get the host of their profile URL, so the same person has one handle whichever
 export or server the post came from.
@@ -23,30 +27,16 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from decimal import Decimal
-from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
-from metrics.importers.common import (
-    Format,
-    ImportFailed,
-    Member,
-    ParseContext,
-    Source,
-    head_text,
-    html_to_text,
-    read_text,
-)
-from metrics.importers.jsonutil import (
-    BadValue,
-    as_dict,
-    as_str,
-    count,
-    dedupe,
-    load_json,
-    time,
-)
+from metrics.importers.accounts import main_account
+from metrics.importers.common import Format, ImportFailed, Member, ParseContext, Source
+from metrics.importers.exports import latest, names_around, time_in_name
+from metrics.importers.jsonutil import load_json, read_items
+from metrics.importers.text import head_text, read_text
 from metrics.ingest.precedence import KindEvidence, SourceProfile, TextEvidence
 from metrics.ingest.records import (
     AccountInfo,
@@ -56,8 +46,16 @@ from metrics.ingest.records import (
     Record,
     RowError,
 )
-
-PLATFORM = "mastodon"
+from metrics.platforms.identity import canonical_handle
+from metrics.platforms.jsonvalues import BadValue, as_dict, as_str, count, dedupe, time
+from metrics.platforms.mastodon import (
+    PLATFORM,
+    account_handle,
+    links_in_html,
+    qualified_handle,
+    status_post,
+)
+from metrics.platforms.text import html_to_text
 
 _PUBLIC = frozenset({"https://www.w3.org/ns/activitystreams#Public", "as:Public", "Public"})
 _POST_TYPES = frozenset({"Note", "Question", "Article", "Page"})
@@ -86,8 +84,8 @@ def _first_uri(value: object) -> str:
 
 
 def _is_candidate(member: Member) -> bool:
-    base = member.basename.lower()
-    return not base.startswith(".") and not base.endswith(_MEDIA_SUFFIXES)
+    """A file that may be JSON: an archive's photos and videos are not even opened."""
+    return not member.basename.lower().endswith(_MEDIA_SUFFIXES)
 
 
 def _head(member: Member) -> str:
@@ -95,62 +93,6 @@ def _head(member: Member) -> str:
         return head_text(member).lstrip()
     except Exception:  # sniffing never raises
         return ""
-
-
-# --- HTML links --------------------------------------------------------------------------
-
-
-class _LinkCollector(HTMLParser):
-    """The hrefs of <a> elements that are links, not @mentions or #hashtags."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.links: list[str] = []
-        self._open: dict[str, str] | None = None  # the <a> being read
-        self._first_text = ""
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag != "a":
-            return
-        self._close()
-        values = {name: value or "" for name, value in attrs}
-        self._open = values
-        self._first_text = ""
-
-    def handle_data(self, data: str) -> None:
-        if self._open is not None and not self._first_text:
-            self._first_text = data.strip()
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "a":
-            self._close()
-
-    def close(self) -> None:
-        super().close()
-        self._close()
-
-    def _close(self) -> None:
-        anchor, self._open = self._open, None
-        if anchor is None:
-            return
-        href = anchor.get("href", "").strip()
-        classes = anchor.get("class", "").lower().split()
-        rels = anchor.get("rel", "").lower().split()
-        if not href.lower().startswith(("http://", "https://")):
-            return
-        if "mention" in classes or "hashtag" in classes or "tag" in rels:
-            return
-        if self._first_text.startswith(("@", "#")):
-            return  # a mention or hashtag written by software that adds no class
-        self.links.append(href)
-
-
-def _links_from_html(markup: str, exclude: Iterable[str] = ()) -> tuple[str, ...]:
-    collector = _LinkCollector()
-    collector.feed(markup or "")
-    collector.close()
-    skip = {e for e in exclude if e}
-    return dedupe(link for link in collector.links if link not in skip)
 
 
 # --- handles -----------------------------------------------------------------------------
@@ -164,16 +106,7 @@ def _handle_from_uri(uri: str) -> str:
     match = _USERS_PATH.match(parts.path)
     if not match or not parts.hostname:
         return ""
-    return f"{match.group(1)}@{parts.hostname}".lower()
-
-
-def _qualify(acct: str, url: str) -> str:
-    """`user@domain` as is; a local `user` gets the host of its profile URL."""
-    name = acct.strip().lstrip("@").lower()
-    if not name or "@" in name:
-        return name
-    host = urlsplit(url).hostname
-    return f"{name}@{host}" if host else name
+    return canonical_handle(PLATFORM, match.group(1), home=parts.hostname)
 
 
 def _is_public(to: list[str], cc: list[str]) -> bool:
@@ -184,6 +117,7 @@ def _is_public(to: list[str], cc: list[str]) -> bool:
 
 # --- the archive -------------------------------------------------------------------------
 
+_ARCHIVE_NAME = re.compile(r"archive-(\d{14})-[0-9a-f]{32}(?:\.zip|\.tar\.gz)?")
 _COLLECTION_RE = re.compile(r'"type"\s*:\s*"OrderedCollection"')
 _ITEMS_RE = re.compile(r'"orderedItems"\s*:\s*\[')
 _ACTIVITY_RE = re.compile(r'"type"\s*:\s*"(?:Create|Announce)"')
@@ -225,6 +159,15 @@ def sniff_archive(source: Source) -> bool:
         return False
 
 
+def _archive_time(source: Source, outbox: Member) -> datetime | None:
+    """The time in the archive's own name (`archive-20261002081530-<32 hex>`), UTC."""
+    return time_in_name(
+        names_around(source, outbox),
+        _ARCHIVE_NAME,
+        lambda match: datetime.strptime(match[1], "%Y%m%d%H%M%S").replace(tzinfo=UTC),
+    )
+
+
 class _Owner:
     """The account whose archive this is."""
 
@@ -254,7 +197,7 @@ def _archive_owner(source: Source, outbox: Member, items: list[object]) -> _Owne
             raise ImportFailed(f"{actors[0].name}: the account file has no “id”.")
         username = as_str(actor.get("preferredUsername"))
         host = urlsplit(actor_id).hostname or ""
-        handle = f"{username}@{host}".lower() if username and host else ""
+        handle = canonical_handle(PLATFORM, username, home=host) if username and host else ""
         if counts and actor_id not in counts:
             raise ImportFailed(
                 f"{actors[0].name} describes {handle or actor_id}, but {outbox.name} holds "
@@ -264,13 +207,13 @@ def _archive_owner(source: Source, outbox: Member, items: list[object]) -> _Owne
         return _Owner(actor_id, handle, as_str(actor.get("name")).strip())
     if not counts:
         raise ImportFailed(f"{outbox.name}: the outbox holds no activities to import.")
-    ranked = counts.most_common(2)
-    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
-        raise ImportFailed(
-            f"{outbox.name}: the outbox mixes the activities of {ranked[0][0]} and "
-            f"{ranked[1][0]}; it is not one account's archive."
-        )
-    actor_id = ranked[0][0]
+    actor_id = main_account(
+        counts,
+        lambda first, second: (
+            f"{outbox.name}: the outbox mixes the activities of {first} and {second}; it is "
+            "not one account's archive."
+        ),
+    )
     return _Owner(actor_id, _handle_from_uri(actor_id), "")
 
 
@@ -282,6 +225,7 @@ def parse_archive(source: Source, ctx: ParseContext) -> Iterator[Record]:
         names = ", ".join(m.name for m in outboxes)
         raise ImportFailed(f"{source.name}: more than one outbox ({names}); import one at a time.")
     outbox = outboxes[0]
+    yield from latest([_archive_time(source, outbox)])
     data = load_json(outbox)
     if not isinstance(data, dict) or data.get("type") != "OrderedCollection":
         raise ImportFailed(f"{outbox.name}: not a Mastodon outbox (no OrderedCollection).")
@@ -293,23 +237,14 @@ def parse_archive(source: Source, ctx: ParseContext) -> Iterator[Record]:
     if owner.handle:
         yield AccountInfo(PLATFORM, owner.handle, owner.display_name)
 
-    seen: set[str] = set()
-    for row, item in enumerate(items, start=1):
-        if not isinstance(item, dict):
-            yield RowError(row, f"item {row} is not an activity.", outbox.name)
-            continue
-        try:
-            post = _archive_item(item, owner)
-        except BadValue as exc:
-            label = as_str(item.get("id"))
-            where = f"item {row} ({label})" if label else f"item {row}"
-            yield RowError(row, f"{where}: {exc}.", outbox.name)
-            continue
-        if post is None or post.platform_id in seen:
-            continue
-        seen.add(post.platform_id)
-        post.row = row
-        yield post
+    yield from read_items(
+        items,
+        lambda item: _archive_item(item, owner),
+        member=outbox.name,
+        seen=set(),
+        expected="an activity",
+        name=lambda item: as_str(item.get("id")),
+    )
 
 
 def _archive_item(item: dict[str, object], owner: _Owner) -> PostRecord | None:
@@ -390,7 +325,7 @@ def _archive_note(item: dict[str, object], owner: _Owner) -> PostRecord | None:
     tag_field = note.get("tag")
     tags = [t for t in tag_field if isinstance(t, dict)] if isinstance(tag_field, list) else []
     mention_tags = [
-        (_qualify(as_str(t.get("name")), as_str(t.get("href"))), as_str(t.get("href")))
+        (qualified_handle(as_str(t.get("name")), as_str(t.get("href"))), as_str(t.get("href")))
         for t in tags
         if t.get("type") == "Mention" and as_str(t.get("name"))
     ]
@@ -422,7 +357,7 @@ def _archive_note(item: dict[str, object], owner: _Owner) -> PostRecord | None:
         in_reply_to_handle=reply_to,
         reshared_handle=reshared,
         mentions=mentions,
-        links=_links_from_html(content, exclude=[quoted]),
+        links=links_in_html(content, exclude=[quoted]),
         likes=_total(note, "likes"),
         reshares=_total(note, "shares"),
     )
@@ -462,8 +397,6 @@ def _total(note: dict[str, object], key: str) -> int | None:
 _STATUS_KEYS = ("created_at", "in_reply_to_account_id", "reblogs_count", "favourites_count")
 _EMPTY_ARRAY = re.compile(r"^\[\s*\]\s*$")
 _SNIFF_MAX_BYTES = 8 * 1024 * 1024
-_SHARED_VISIBILITY = frozenset({"public", "unlisted"})
-_PRIVATE_VISIBILITY = frozenset({"private", "direct", "limited"})
 
 
 def _looks_like_page(member: Member) -> bool:
@@ -500,7 +433,7 @@ def _page_owner(member: Member) -> str | None:
 def sniff_api(source: Source) -> bool:
     """Every file is a page of statuses (or an empty page), all from one account."""
     try:
-        owners = {_page_owner(m) for m in source.members if not m.basename.startswith(".")}
+        owners = {_page_owner(m) for m in source.members}
     except Exception:  # sniffing never raises
         return False
     owners.discard("")
@@ -509,8 +442,6 @@ def sniff_api(source: Source) -> bool:
 
 def _pages(source: Source) -> Iterator[tuple[Member, list[object]]]:
     for member in source.members:
-        if member.basename.startswith("."):
-            continue
         data = load_json(member)
         if not isinstance(data, list):
             raise ImportFailed(
@@ -519,15 +450,14 @@ def _pages(source: Source) -> Iterator[tuple[Member, list[object]]]:
         yield member, data
 
 
+def _status_name(status: dict[str, object]) -> str:
+    status_id = as_str(status.get("id"))
+    return f"id {status_id}" if status_id else ""
+
+
 def _account_key(status: dict[str, object]) -> str:
     account = as_dict(status.get("account"))
     return as_str(account.get("id")) or as_str(account.get("url"))
-
-
-def _acct(account: dict[str, object]) -> str:
-    return _qualify(
-        as_str(account.get("acct")), as_str(account.get("url")) or as_str(account.get("uri"))
-    )
 
 
 def parse_api(source: Source, ctx: ParseContext) -> Iterator[Record]:
@@ -542,16 +472,16 @@ def parse_api(source: Source, ctx: ParseContext) -> Iterator[Record]:
                 profiles.setdefault(key, as_dict(status.get("account")))
     if not owners:
         raise ImportFailed(f"{source.name}: the pages hold no statuses.")
-    ranked = owners.most_common(2)
-    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
-        raise ImportFailed(
+    owner_key = main_account(
+        owners,
+        lambda first, second: (
             f"{source.name}: the pages mix the statuses of two accounts "
-            f"({_acct(profiles[ranked[0][0]])}, {_acct(profiles[ranked[1][0]])}); "
+            f"({account_handle(profiles[first])}, {account_handle(profiles[second])}); "
             "import each account separately."
-        )
-    owner_key = ranked[0][0]
+        ),
+    )
     account = profiles[owner_key]
-    handle = _acct(account)
+    handle = account_handle(account)
     if handle:
         yield AccountInfo(PLATFORM, handle, as_str(account.get("display_name")).strip())
     # The Account in each status is a snapshot taken when the page was fetched: a lifetime
@@ -565,100 +495,21 @@ def parse_api(source: Source, ctx: ParseContext) -> Iterator[Record]:
         if value is not None:
             yield ObservationRecord(metric, ctx.today, Decimal(value))
 
+    def read(status: dict[str, object]) -> PostRecord | None:
+        if _account_key(status) != owner_key:
+            return None
+        return status_post(status, owner_key, handle)
+
     seen: set[str] = set()
     for member, statuses in _pages(source):
-        for row, status in enumerate(statuses, start=1):
-            if not isinstance(status, dict):
-                yield RowError(row, f"status {row} is not an object.", member.name)
-                continue
-            if _account_key(status) != owner_key:
-                continue
-            try:
-                post = _api_status(status, owner_key, handle)
-            except BadValue as exc:
-                label = as_str(status.get("id"))
-                where = f"status {row} (id {label})" if label else f"status {row}"
-                yield RowError(row, f"{where}: {exc}.", member.name)
-                continue
-            if post is None or post.platform_id in seen:
-                continue
-            seen.add(post.platform_id)
-            post.row = row
-            yield post
-
-
-def _api_status(status: dict[str, object], owner_key: str, handle: str) -> PostRecord | None:
-    status_id = status.get("id")
-    if isinstance(status_id, int) and not isinstance(status_id, bool):
-        status_id = str(status_id)
-    if not isinstance(status_id, str) or not status_id:
-        raise BadValue("no “id”")
-    visibility = status.get("visibility")
-    if visibility in _PRIVATE_VISIBILITY:
-        return None
-    if visibility is not None and visibility not in _SHARED_VISIBILITY:
-        raise BadValue(f"“visibility”: unknown value “{visibility}”")
-    published = time(status, "created_at")
-    permalink = as_str(status.get("url")) or as_str(status.get("uri"))
-
-    reblog = status.get("reblog")
-    if isinstance(reblog, dict):
-        # A boost: a wrapper with empty content and zero counts; the numbers inside
-        # `reblog` belong to someone else's post.
-        return PostRecord(
-            platform_id=status_id,
-            published_at=published,
-            permalink=permalink,
-            kind=PostKind.RESHARE,
-            reshared_handle=_acct(as_dict(reblog.get("account"))),
+        yield from read_items(
+            statuses,
+            read,
+            member=member.name,
+            seen=seen,
+            noun="status",
+            name=_status_name,
         )
-
-    content = as_str(status.get("content"))
-    mentions_raw = status.get("mentions")
-    mention_list = (
-        [m for m in mentions_raw if isinstance(m, dict)] if isinstance(mentions_raw, list) else []
-    )
-    mentions = dedupe(_acct(m) for m in mention_list)
-
-    kind: PostKind | None = None
-    reply_to = ""
-    reshared = ""
-    quoted_urls: list[str] = []
-    quote = status.get("quote")
-    if isinstance(quote, dict):
-        kind = PostKind.QUOTE
-        quoted = as_dict(quote.get("quoted_status"))
-        reshared = _acct(as_dict(quoted.get("account")))
-        quoted_urls = [as_str(quoted.get("url")), as_str(quoted.get("uri"))]
-    if status.get("in_reply_to_id"):
-        kind = PostKind.REPLY
-        parent_account = status.get("in_reply_to_account_id")
-        parent_key = str(parent_account) if parent_account is not None else ""
-        if parent_key and parent_key == owner_key:
-            reply_to = handle
-        else:
-            reply_to = next(
-                (_acct(m) for m in mention_list if parent_key and str(m.get("id")) == parent_key),
-                "",
-            )
-
-    reblogs = count(status, "reblogs_count")
-    quotes = count(status, "quotes_count")
-    return PostRecord(
-        platform_id=status_id,
-        published_at=published,
-        text=html_to_text(content),
-        permalink=permalink,
-        kind=kind,
-        in_reply_to_handle=reply_to,
-        reshared_handle=reshared,
-        mentions=mentions,
-        links=_links_from_html(content, exclude=quoted_urls),
-        likes=count(status, "favourites_count"),
-        replies=count(status, "replies_count"),
-        # Quotes also put the post in front of another audience: counted as reshares.
-        reshares=None if reblogs is None else reblogs + (quotes or 0),
-    )
 
 
 FORMATS: list[Format] = [

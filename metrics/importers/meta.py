@@ -9,7 +9,13 @@ Facebook Page Insights post export (README sections 6 and 7).
   definitions.
 
 Per-post numbers in these exports are lifetime totals as of the export day; the writer
-upserts posts by id, so a later export simply refreshes them.
+upserts posts by id, so a later export simply refreshes them. When the export was made
+(ExportInfo) is in the names Meta gives the per-post files: the content export
+`<Mon-DD-YYYY>_<Mon-DD-YYYY>_<16 digits>.csv` was made once the second day was over (in the
+team's zone), the legacy export `… - <YYYY-MM-DD>.csv` on that day. The daily files' names
+(`Follows.csv`) say nothing of it. What the exports and the Graph
+API write alike (caption links and mentions, Instagram's credits, post ids) is in
+metrics.platforms.meta.
 """
 
 from __future__ import annotations
@@ -18,63 +24,43 @@ import csv
 import io
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 
-from metrics.importers.common import (
-    Columns,
-    Format,
-    ImportFailed,
-    Member,
-    ParseContext,
-    Source,
-    first_csv_row,
-    head_text,
-    header_matches,
-    iter_csv,
+from metrics.importers.accounts import OneAccount
+from metrics.importers.common import Format, ImportFailed, Member, ParseContext, Source
+from metrics.importers.dates import (
+    MONTHS,
+    end_of_day,
     localize,
-    normalise_handle,
+    midnight_day,
+    month_day_year_time,
+    start_of_day,
+)
+from metrics.importers.exports import latest, time_in_name
+from metrics.importers.tables import (
+    Row,
+    Table,
+    every_csv_header,
+    every_member,
+    header_matches,
     normalise_header,
-    parse_decimal,
-    parse_int,
 )
+from metrics.importers.text import head_text
 from metrics.ingest.precedence import KindEvidence, SourceProfile, TextEvidence, TimeEvidence
-from metrics.ingest.records import (
-    AccountInfo,
-    ObservationRecord,
-    PostKind,
-    PostRecord,
-    Record,
-    RowError,
+from metrics.ingest.records import ObservationRecord, PostKind, PostRecord, Record
+from metrics.platforms.identity import canonical_handle
+from metrics.platforms.meta import (
+    FACEBOOK,
+    INSTAGRAM,
+    instagram_caption,
+    interactions,
+    links_in_text,
+    mentions_in_text,
+    split_post_id,
 )
 
-FACEBOOK = "facebook"  # metrics.models.Platform values (no Django imports here)
-INSTAGRAM = "instagram"
+# --- shared by the per-post exports ----------------------------------------------------------
 
-# --- text helpers ------------------------------------------------------------------------
-
-# A URL with a scheme, or a bare `host.tld/path` / `www.host.tld` as Instagram captions write
-# them ("Link in bio → loomwell.example/shop"), since Instagram makes no caption link clickable.
-# A bare host needs a path or `www.` so that "e.g." or "v2.0" never count as links.
-_URL = re.compile(
-    r"https?://[^\s<>\"'`]+"
-    r"|(?<![\w@./-])(?:www\.(?:[a-z0-9-]+\.)+[a-z]{2,}(?:/[^\s<>\"'`]*)?"
-    r"|(?:[a-z0-9-]+\.)+[a-z]{2,}/[^\s<>\"'`]*)",
-    re.IGNORECASE,
-)
-_URL_TRAILING = ".,;:!?)]}'\"…"
-# @handles as typed: letters, digits, `_` and inner dots (Instagram, Facebook usernames); not
-# part of an e-mail address or of a longer word.
-_MENTION = re.compile(r"(?<![\w@.])@([a-z0-9_](?:[a-z0-9_.]*[a-z0-9_])?)", re.IGNORECASE)
-# How brands credit a reposted Instagram post at the very start of the caption:
-# "📸 @user", "📷: @user", "📸 by @user", "Repost @user", "#repost from @user", "Regram: @user".
-_IG_CREDIT = re.compile(
-    r"^\s*(?:[\U0001f4f8\U0001f4f7]\ufe0f?\s*(?:(?:by|credit|credits|via)\b\s*)?:?"
-    r"|#?(?:repost|regram)(?:ed)?\b\s*(?:(?:from|by|via)\b\s*)?:?)"
-    r"\s*@([a-z0-9_](?:[a-z0-9_.]*[a-z0-9_])?)",
-    re.IGNORECASE,
-)
 # https://www.facebook.com/<page>/posts/…, /<page>/videos/…, /<page>/photos/…
 _FB_PAGE_PATH = re.compile(
     r"^https?://(?:www\.|m\.|web\.)?facebook\.com/([A-Za-z0-9.\-]+)/"
@@ -88,170 +74,68 @@ _FB_ROUTES = frozenset(
 )
 
 
-def _links(text: str) -> tuple[str, ...]:
-    found: list[str] = []
-    for match in _URL.finditer(text):
-        url = match.group(0).rstrip(_URL_TRAILING)
-        if not url.lower().startswith(("http://", "https://")):
-            url = "https://" + url
-        if url not in found:
-            found.append(url)
-    return tuple(found)
-
-
-def _mentions(text: str, *, exclude: Sequence[str] = ()) -> tuple[str, ...]:
-    skip = {normalise_handle(h) for h in exclude if h}
-    found: list[str] = []
-    for match in _MENTION.finditer(text):
-        handle = normalise_handle(match.group(1))
-        if handle not in skip and handle not in found:
-            found.append(handle)
-    return tuple(found)
-
-
 def _facebook_page_handle(permalink: str) -> str:
     match = _FB_PAGE_PATH.match(permalink.strip())
     if not match or match.group(1).lower() in _FB_ROUTES:
         return ""
-    return match.group(1).lower()
+    return canonical_handle(FACEBOOK, match.group(1))
 
 
-# --- CSV helpers -------------------------------------------------------------------------
+def _published(row: Row, key: str, example: str, ctx: ParseContext) -> datetime:
+    """A local time without an offset (“06/26/2026 15:30”), read in the team's zone."""
+    return row.need(key, lambda raw: localize(month_day_year_time(raw, example=example), ctx.tz))
 
 
-def _all_members(source: Source, check: Callable[[Member], bool]) -> bool:
-    """Sniff helper: every file of the source is of this format; never raises."""
-    try:
-        return bool(source.members) and all(check(m) for m in source.members)
-    except Exception:
-        return False
-
-
-def _header_has(member: Member, names: Sequence[str]) -> bool:
-    return header_matches(first_csv_row(member), names)
-
-
-@dataclass
-class _Rows:
-    """A CSV member after its header: rows with the line where each record starts."""
-
-    member: Member
-    header: list[str]
-    columns: Columns
-    rows: Iterator[tuple[int, list[str]]]  # (line where the record starts, cells)
-
-    def name(self, canonical: str) -> str:
-        """The column's heading as the file spells it, for messages."""
-        return self.header[self.columns.index[canonical]].strip()
-
-
-def _open_csv(
-    member: Member,
-    wanted: dict[str, Sequence[str]],
-    required: Sequence[str],
-) -> _Rows:
-    rows = iter_csv(member)
-    first = next(rows, None)
-    if first is None or not any(cell.strip() for cell in first[1]):
-        raise ImportFailed(f"{member.name}: the file is empty.")
-    header_end, header = first
-    columns = Columns(header, wanted, required=required, where=member.name)
-
-    def numbered() -> Iterator[tuple[int, list[str]]]:
-        # iter_csv numbers a record by its last line; a caption spanning lines should be
-        # reported where it starts.
-        previous_end = header_end
-        for end, cells in rows:
-            yield previous_end + 1, cells
-            previous_end = end
-
-    return _Rows(member, header, columns, numbered())
-
-
-def _is_blank(cells: Sequence[str]) -> bool:
-    return not any(cell.strip() for cell in cells)
-
-
-def _short_row(rows: _Rows, line: int, cells: Sequence[str]) -> RowError | None:
-    if len(cells) < len(rows.header):
-        return RowError(
-            line,
-            f"the row has {len(cells)} cells but the header has {len(rows.header)}; "
-            "the file may be cut short. Export it again.",
-            rows.member.name,
+def _lifetime_only(row: Row) -> None:
+    """Meta writes Date = Lifetime: the counts are lifetime totals. Anything else (a day)
+    would be a different kind of number, so the row is refused rather than guessed."""
+    value = row.text("date")
+    if value and value.lower() != "lifetime":
+        row.fail_column(
+            "date", f"“{value}”; only lifetime totals (Date = Lifetime) can be imported"
         )
-    return None
 
 
-@dataclass
-class _RowReader:
-    """Reads one row's cells by canonical column, collecting clear error messages."""
-
-    rows: _Rows
-    cells: list[str]
-    line: int
-    errors: list[RowError] = field(default_factory=list)
-
-    def text(self, canonical: str) -> str:
-        return self.rows.columns.get(self.cells, canonical)
-
-    def count(self, canonical: str) -> int | None:
-        if canonical not in self.rows.columns:
-            return None
-        try:
-            return parse_int(self.text(canonical))
-        except ValueError as exc:
-            self.fail(f"column “{self.rows.name(canonical)}”: {exc}")
-            return None
-
-    def local_time(self, canonical: str, example: str, ctx: ParseContext) -> datetime | None:
-        raw = self.text(canonical)
-        if not raw:
-            self.fail(f"column “{self.rows.name(canonical)}” is empty.")
-            return None
-        for pattern in ("%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S"):
-            try:
-                naive = datetime.strptime(raw, pattern)  # local time, read in ctx.tz
-            except ValueError:
-                continue
-            return localize(naive, ctx.tz)
-        self.fail(
-            f"column “{self.rows.name(canonical)}”: “{raw}” is not a date and time like "
-            f"“{example}” (month/day/year hours:minutes)."
-        )
-        return None
-
-    def fail(self, message: str) -> None:
-        self.errors.append(RowError(self.line, message, self.rows.member.name))
+def _flag(row: Row, key: str) -> bool:
+    value = row.text(key).lower()
+    if value in ("1", "true", "yes"):
+        return True
+    if value not in ("", "0", "false", "no"):
+        row.fail_column(key, f"“{value}” is not 0 or 1")
+    return False
 
 
-def _sum_known(*values: int | None) -> int | None:
-    """The sum when every part is known, else None (never a partial sum)."""
-    if any(v is None for v in values):
-        return None
-    return sum(v for v in values if v is not None)
+# `Apr-01-2026_Jun-30-2026_5358321145085006.csv`: the range, then the export's number.
+_CONTENT_NAME = re.compile(r"[A-Z][a-z]{2}-\d{2}-\d{4}_([A-Z][a-z]{2})-(\d{2})-(\d{4})_\d{16}\.csv")
+# `Facebook Insights Data Export (Post Level) - <Page name> - <YYYY-MM-DD>.csv`.
+_LEGACY_NAME = re.compile(
+    r"Facebook Insights Data Export \(Post Level\) - .+ - (\d{4}-\d{2}-\d{2})\.csv"
+)
 
 
-@dataclass
-class _AccountTracker:
-    """Yields AccountInfo once, and refuses rows from a second page/account in one import."""
+def _content_exported(member: Member, ctx: ParseContext) -> datetime | None:
+    """The end of the range's last day, in the team's zone (Meta's days are local)."""
 
-    id_column: str
-    first_id: str = ""
-    first_line: int = 0
-    announced: bool = False
+    def read(match: re.Match[str]) -> datetime:
+        month = MONTHS.get(match[1].lower())
+        if month is None:
+            raise ValueError(f"no month “{match[1]}”")
+        return end_of_day(date(int(match[3]), month, int(match[2])), ctx.tz)
 
-    def check(self, reader: _RowReader, account_id: str) -> None:
-        if not account_id:
-            return
-        if not self.first_id:
-            self.first_id, self.first_line = account_id, reader.line
-        elif account_id != self.first_id:
-            reader.fail(
-                f"column “{reader.rows.name(self.id_column)}”: “{account_id}” is another "
-                f"account than the one on line {self.first_line} (“{self.first_id}”). "
-                "Import one account's export at a time."
-            )
+    return time_in_name([member.basename], _CONTENT_NAME, read)
+
+
+def _legacy_exported(member: Member, ctx: ParseContext) -> datetime | None:
+    """The day in the file's name, from its start in the team's zone."""
+    return time_in_name(
+        [member.basename],
+        _LEGACY_NAME,
+        lambda match: start_of_day(date.fromisoformat(match[1]), ctx.tz),
+    )
+
+
+def _has_header(*names: str) -> Callable[[Source], bool]:
+    return lambda source: every_csv_header(source, lambda header: header_matches(header, names))
 
 
 # --- Facebook content export (6a) --------------------------------------------------------
@@ -287,85 +171,49 @@ _FB_CONTENT_COUNTS = (
 )
 
 
-def _sniff_facebook_content(source: Source) -> bool:
-    return _all_members(source, lambda m: _header_has(m, _FB_CONTENT_SIGNATURE))
-
-
-def _lifetime_only(reader: _RowReader) -> bool:
-    """Meta writes Date = Lifetime: the counts are lifetime totals. Anything else (a day)
-    would be a different kind of number, so the row is refused rather than guessed."""
-    if "date" not in reader.rows.columns:
-        return True
-    value = reader.text("date")
-    if value and value.lower() != "lifetime":
-        reader.fail(
-            f"column “{reader.rows.name('date')}”: “{value}”; only lifetime totals "
-            "(Date = Lifetime) can be imported."
-        )
-        return False
-    return True
-
-
-def _flag(reader: _RowReader, canonical: str) -> bool:
-    value = reader.text(canonical).lower()
-    if value in ("1", "true", "yes"):
-        return True
-    if value not in ("", "0", "false", "no"):
-        reader.fail(f"column “{reader.rows.name(canonical)}”: “{value}” is not 0 or 1.")
-    return False
-
-
 def _parse_facebook_content(source: Source, ctx: ParseContext) -> Iterator[Record]:
-    account = _AccountTracker("page_id")
+    yield from latest(_content_exported(member, ctx) for member in source.members)
+    account = OneAccount(FACEBOOK)
     for member in source.members:
-        rows = _open_csv(
+        table = Table(
             member, _FB_CONTENT_COLUMNS, required=["post_id", "page_id", "published", "permalink"]
         )
-        for line, cells in rows.rows:
-            if _is_blank(cells):
-                continue
-            short = _short_row(rows, line, cells)
-            if short:
-                yield short
-                continue
-            reader = _RowReader(rows, cells, line)
-            post_id = reader.text("post_id")
-            if not post_id:
-                reader.fail(f"column “{rows.name('post_id')}” is empty.")
-            account.check(reader, reader.text("page_id"))
-            published = reader.local_time("published", "06/26/2026 15:30", ctx)
-            _lifetime_only(reader)
-            is_share = _flag(reader, "is_share") if "is_share" in rows.columns else False
-            permalink = reader.text("permalink")
-            c = {key: reader.count(key) for key in _FB_CONTENT_COUNTS}
-            if reader.errors or published is None:
-                yield from reader.errors
-                continue
-            handle = _facebook_page_handle(permalink)
-            if handle and not account.announced:
-                account.announced = True
-                yield AccountInfo(FACEBOOK, handle, reader.text("page_name"))
-            # Which of Title and Description holds the caption depends on the post type;
-            # the longer one is the full caption (the other is empty or a shortened copy).
-            title, description = reader.text("title"), reader.text("description")
-            text = description if len(description) > len(title) else title
-            yield PostRecord(
-                platform_id=post_id,
-                published_at=published,
-                text=text,
-                permalink=permalink,
-                kind=PostKind.RESHARE if is_share else None,
-                mentions=_mentions(text, exclude=[handle]),
-                links=_links(text),
-                impressions=c["impressions"],
-                reach=c["reach"],
-                engagements=c["engagements"],
-                likes=c["likes"],
-                replies=c["replies"],
-                reshares=c["reshares"],
-                clicks=c["clicks"],
-                row=line,
-            )
+        yield from table.read(lambda row: _facebook_post(row, ctx, account))
+
+
+def _facebook_post(row: Row, ctx: ParseContext, account: OneAccount) -> Iterator[Record]:
+    post_id = row.text("post_id", required=True)
+    _lifetime_only(row)
+    is_share = _flag(row, "is_share")
+    c = {key: row.count(key) for key in _FB_CONTENT_COUNTS}
+    published = _published(row, "published", "06/26/2026 15:30", ctx)
+    account.check(row.text("page_id"), line=row.line, column=row.label("page_id"), is_handle=False)
+    row.check()
+    permalink = row.text("permalink")
+    handle = _facebook_page_handle(permalink)
+    if info := account.announce(handle, row.text("page_name")):
+        yield info
+    # Which of Title and Description holds the caption depends on the post type;
+    # the longer one is the full caption (the other is empty or a shortened copy).
+    title, description = row.text("title"), row.text("description")
+    text = description if len(description) > len(title) else title
+    yield PostRecord(
+        platform_id=post_id,
+        published_at=published,
+        text=text,
+        permalink=permalink,
+        kind=PostKind.RESHARE if is_share else None,
+        mentions=mentions_in_text(FACEBOOK, text, exclude=[handle]),
+        links=links_in_text(text),
+        impressions=c["impressions"],
+        reach=c["reach"],
+        engagements=c["engagements"],
+        likes=c["likes"],
+        replies=c["replies"],
+        reshares=c["reshares"],
+        clicks=c["clicks"],
+        row=row.line,
+    )
 
 
 # --- Instagram content export (7) ----------------------------------------------------------
@@ -392,67 +240,52 @@ _IG_CONTENT_COLUMNS: dict[str, Sequence[str]] = {
 _IG_CONTENT_COUNTS = ("impressions", "reach", "likes", "reshares", "replies", "saves")
 
 
-def _sniff_instagram_content(source: Source) -> bool:
-    return _all_members(source, lambda m: _header_has(m, _IG_CONTENT_SIGNATURE))
-
-
 def _parse_instagram_content(source: Source, ctx: ParseContext) -> Iterator[Record]:
-    account = _AccountTracker("account_id")
+    yield from latest(_content_exported(member, ctx) for member in source.members)
+    account = OneAccount(INSTAGRAM)
+    required = ["post_id", "account_id", "username", "published", "permalink"]
     for member in source.members:
-        rows = _open_csv(
-            member,
-            _IG_CONTENT_COLUMNS,
-            required=["post_id", "account_id", "username", "published", "permalink"],
-        )
-        for line, cells in rows.rows:
-            if _is_blank(cells):
-                continue
-            short = _short_row(rows, line, cells)
-            if short:
-                yield short
-                continue
-            reader = _RowReader(rows, cells, line)
-            post_id = reader.text("post_id")
-            if not post_id:
-                reader.fail(f"column “{rows.name('post_id')}” is empty.")
-            account.check(reader, reader.text("account_id"))
-            published = reader.local_time("published", "06/26/2026 15:30", ctx)
-            _lifetime_only(reader)
-            c = {key: reader.count(key) for key in _IG_CONTENT_COUNTS}
-            engagements = reader.count("engagements")
-            if reader.errors or published is None:
-                yield from reader.errors
-                continue
-            handle = normalise_handle(reader.text("username"))
-            if handle and not account.announced:
-                account.announced = True
-                yield AccountInfo(INSTAGRAM, handle, reader.text("account_name"))
-            if engagements is None:
-                # The export has no total: interactions = likes + comments + shares + saves,
-                # only when all four are known.
-                engagements = _sum_known(c["likes"], c["replies"], c["reshares"], c["saves"])
-            text = reader.text("description")
-            credit = _IG_CREDIT.match(text)
-            reshared = normalise_handle(credit.group(1)) if credit else ""
-            own_text = text[credit.end() :] if credit else text
-            yield PostRecord(
-                platform_id=post_id,
-                published_at=published,
-                text=text,
-                permalink=reader.text("permalink"),
-                kind=PostKind.RESHARE if credit else None,
-                reshared_handle=reshared,
-                mentions=_mentions(own_text, exclude=[handle, reshared]),
-                links=_links(text),
-                impressions=c["impressions"],
-                reach=c["reach"],
-                engagements=engagements,
-                likes=c["likes"],
-                replies=c["replies"],
-                reshares=c["reshares"],
-                saves=c["saves"],
-                row=line,
-            )
+        table = Table(member, _IG_CONTENT_COLUMNS, required=required)
+        yield from table.read(lambda row: _instagram_post(row, ctx, account))
+
+
+def _instagram_post(row: Row, ctx: ParseContext, account: OneAccount) -> Iterator[Record]:
+    post_id = row.text("post_id", required=True)
+    _lifetime_only(row)
+    c = {key: row.count(key) for key in _IG_CONTENT_COUNTS}
+    engagements = row.count("engagements")
+    published = _published(row, "published", "06/26/2026 15:30", ctx)
+    account.check(
+        row.text("account_id"), line=row.line, column=row.label("account_id"), is_handle=False
+    )
+    row.check()
+    handle = canonical_handle(INSTAGRAM, row.text("username"))
+    if info := account.announce(handle, row.text("account_name")):
+        yield info
+    if engagements is None:
+        # The export has no total: interactions = likes + comments + shares + saves,
+        # only when all four are known.
+        engagements = interactions(c["likes"], c["replies"], c["reshares"], c["saves"])
+    text = row.text("description")
+    caption = instagram_caption(text, handle)
+    yield PostRecord(
+        platform_id=post_id,
+        published_at=published,
+        text=text,
+        permalink=row.text("permalink"),
+        kind=caption.kind,
+        reshared_handle=caption.reshared_handle,
+        mentions=caption.mentions,
+        links=caption.links,
+        impressions=c["impressions"],
+        reach=c["reach"],
+        engagements=engagements,
+        likes=c["likes"],
+        replies=c["replies"],
+        reshares=c["reshares"],
+        saves=c["saves"],
+        row=row.line,
+    )
 
 
 # --- daily per-metric files (6b, and Instagram's account level) ---------------------------
@@ -470,7 +303,6 @@ _DAILY_METRICS: dict[str, str] = {
     "follows": "new_followers",
 }
 _PLATFORM_WORDS = {"facebook": FACEBOOK, "instagram": INSTAGRAM}
-_ISO_DAY = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:T00:00(?::00(?:\.0+)?)?)?$")
 
 
 def _daily_title(member: Member) -> str | None:
@@ -518,14 +350,11 @@ def _sniff_daily(platform: str) -> Callable[[Source], bool]:
     that names none ("Views", "Reach", "Content interactions") fits both platforms, and then
     the files next to it (a zip or folder) or the user's choice of account decide."""
 
-    def sniff(source: Source) -> bool:
-        def check(member: Member) -> bool:
-            title = _daily_title(member)
-            return title is not None and _title_platform(title) in (None, platform)
+    def check(member: Member) -> bool:
+        title = _daily_title(member)
+        return title is not None and _title_platform(title) in (None, platform)
 
-        return _all_members(source, check)
-
-    return sniff
+    return lambda source: every_member(source, check)
 
 
 def _parse_daily(platform: str) -> Callable[[Source, ParseContext], Iterator[Record]]:
@@ -537,15 +366,15 @@ def _parse_daily(platform: str) -> Callable[[Source, ParseContext], Iterator[Rec
 
 
 def _parse_daily_member(member: Member, platform: str) -> Iterator[Record]:
-    rows = iter_csv(member)
-    first = next(rows, None)
-    if first is None:
-        raise ImportFailed(f"{member.name}: the file is empty.")
-    title_cells = [c for c in first[1] if c.strip()]
+    table = Table(
+        member, {"date": ["Date"], "value": ["Primary"]}, required=["date", "value"], title_rows=1
+    )
+    line, cells = table.titles[0]
+    title_cells = [c for c in cells if c.strip()]
     if len(title_cells) != 1:
         raise ImportFailed(
-            f"{member.name}: line {first[0]} should be the metric's title (such as "
-            "“Facebook follows”), as Meta writes it before the Date and Primary columns."
+            f"{member.name}: line {line} should be the metric's title (such as “Facebook "
+            "follows”), as Meta writes it before the Date and Primary columns."
         )
     title = " ".join(title_cells[0].split())
     named = _title_platform(title)
@@ -560,46 +389,15 @@ def _parse_daily_member(member: Member, platform: str) -> Iterator[Record]:
             f"{member.name}: the metric “{title}” is not one this importer understands. "
             f"Understood titles: {_understood_titles(platform)}."
         )
-    header = next(rows, None)
-    if header is None:
-        raise ImportFailed(f"{member.name}: the “Date” and “Primary” columns are missing.")
-    columns = Columns(
-        header[1],
-        {"date": ["Date"], "value": ["Primary"]},
-        required=["date", "value"],
-        where=member.name,
-    )
-    day_at, value_at = columns.index["date"], columns.index["value"]
-    width = max(day_at, value_at) + 1
-    for line, cells in rows:
-        if len(cells) < width:
-            if _is_blank(cells):
-                continue
-            cells = [*cells, *[""] * (width - len(cells))]
-        raw_day, raw_value = cells[day_at].strip(), cells[value_at].strip()
-        if not raw_day and not raw_value and _is_blank(cells):
-            continue
-        match = _ISO_DAY.match(raw_day)
-        if not match:
-            yield RowError(
-                line,
-                f"column “Date”: “{raw_day}” is not a day like “2026-04-01T00:00:00”.",
-                member.name,
-            )
-            continue
-        try:
-            day = date.fromisoformat(match.group(1))
-        except ValueError:
-            yield RowError(line, f"column “Date”: “{raw_day}” is not a real day.", member.name)
-            continue
-        try:
-            value: Decimal | None = parse_decimal(raw_value)
-        except ValueError as exc:
-            yield RowError(line, f"column “Primary”: {exc}", member.name)
-            continue
-        if value is None:
-            continue  # no number for that day: leave the day out rather than invent a zero
-        yield ObservationRecord(metric, day, value, row=line)
+    yield from table.read(lambda row: _daily_value(row, metric))
+
+
+def _daily_value(row: Row, metric: str) -> Iterator[Record]:
+    day = row.need("date", midnight_day)
+    value = row.number("value")
+    row.check()
+    if value is not None:  # no number for that day: left out rather than made a zero
+        yield ObservationRecord(metric, day, value, row=row.line)
 
 
 # --- legacy Page Insights post export (6c) ------------------------------------------------
@@ -635,67 +433,56 @@ _LEGACY_COUNTS = (
 _PERMALINK_SUFFIX = re.compile(r":\d+$")
 
 
-def _sniff_facebook_legacy(source: Source) -> bool:
-    return _all_members(source, lambda m: _header_has(m, _LEGACY_SIGNATURE))
-
-
 def _parse_facebook_legacy(source: Source, ctx: ParseContext) -> Iterator[Record]:
-    account = _AccountTracker("post_id")
+    yield from latest(_legacy_exported(member, ctx) for member in source.members)
+    account = OneAccount(FACEBOOK)
     for member in source.members:
-        rows = _open_csv(member, _LEGACY_COLUMNS, required=["post_id", "posted"])
-        first_data_row = True
-        for line, cells in rows.rows:
-            if _is_blank(cells):
-                continue
-            if first_data_row and not rows.columns.get(cells, "post_id"):
-                # Row 2 holds a definition per metric (no Post ID): not data.
-                first_data_row = False
-                continue
-            first_data_row = False
-            short = _short_row(rows, line, cells)
-            if short:
-                yield short
-                continue
-            reader = _RowReader(rows, cells, line)
-            raw_id = reader.text("post_id")
-            # "<page id>_<post id>": the post id alone is the id the current export uses.
-            page_id, _, post_id = raw_id.rpartition("_")
-            if not post_id:
-                reader.fail(f"column “{rows.name('post_id')}” is empty.")
-            account.check(reader, page_id)
-            published = reader.local_time("posted", "9/29/2026 14:20", ctx)
-            c = {key: reader.count(key) for key in _LEGACY_COUNTS}
-            organic, paid = reader.count("organic_video_views"), reader.count("paid_video_views")
-            if reader.errors or published is None:
-                yield from reader.errors
-                continue
-            # Facebook's permalinks here end in an odd ":0"; the link works without it.
-            permalink = reader.text("permalink")
-            if permalink.startswith(("http://", "https://")):
-                permalink = _PERMALINK_SUFFIX.sub("", permalink)
-            handle = _facebook_page_handle(permalink)
-            if handle and not account.announced:
-                account.announced = True
-                yield AccountInfo(FACEBOOK, handle)
-            text = reader.text("message")
-            video_views = None if organic is None and paid is None else (organic or 0) + (paid or 0)
-            yield PostRecord(
-                platform_id=post_id,
-                published_at=published,
-                text=text,
-                permalink=permalink,
-                mentions=_mentions(text, exclude=[handle]),
-                links=_links(text),
-                impressions=c["impressions"],
-                reach=c["reach"],
-                engagements=c["engagements"],
-                likes=c["likes"],
-                replies=c["replies"],
-                reshares=c["reshares"],
-                clicks=c["clicks"],
-                video_views=video_views,
-                row=line,
-            )
+        table = Table(
+            member,
+            _LEGACY_COLUMNS,
+            required=["post_id", "posted"],
+            # Row 2 holds a definition per metric (no Post ID): not data.
+            description=lambda row: not row.text("post_id"),
+        )
+        yield from table.read(lambda row: _legacy_post(row, ctx, account))
+
+
+def _legacy_post(row: Row, ctx: ParseContext, account: OneAccount) -> Iterator[Record]:
+    # "<page id>_<post id>": the post id alone is the id the current export uses.
+    page_id, post_id = split_post_id(row.text("post_id"))
+    if not post_id:
+        row.fail(f"column “{row.label('post_id')}” is empty")
+    c = {key: row.count(key) for key in _LEGACY_COUNTS}
+    organic, paid = row.count("organic_video_views"), row.count("paid_video_views")
+    published = _published(row, "posted", "9/29/2026 14:20", ctx)
+    account.check(page_id, line=row.line, column=row.label("post_id"), is_handle=False)
+    row.check()
+    # Facebook's permalinks here end in an odd ":0"; the link works without it.
+    permalink = row.text("permalink")
+    if permalink.startswith(("http://", "https://")):
+        permalink = _PERMALINK_SUFFIX.sub("", permalink)
+    handle = _facebook_page_handle(permalink)
+    if info := account.announce(handle):
+        yield info
+    text = row.text("message")
+    video_views = None if organic is None and paid is None else (organic or 0) + (paid or 0)
+    yield PostRecord(
+        platform_id=post_id,
+        published_at=published,
+        text=text,
+        permalink=permalink,
+        mentions=mentions_in_text(FACEBOOK, text, exclude=[handle]),
+        links=links_in_text(text),
+        impressions=c["impressions"],
+        reach=c["reach"],
+        engagements=c["engagements"],
+        likes=c["likes"],
+        replies=c["replies"],
+        reshares=c["reshares"],
+        clicks=c["clicks"],
+        video_views=video_views,
+        row=row.line,
+    )
 
 
 # --- the formats ---------------------------------------------------------------------------
@@ -705,7 +492,7 @@ FORMATS: list[Format] = [
         key="facebook_content",
         label="Facebook Page content export CSV (Meta Business Suite → Insights → Content)",
         platform=FACEBOOK,
-        sniff=_sniff_facebook_content,
+        sniff=_has_header(*_FB_CONTENT_SIGNATURE),
         parse=_parse_facebook_content,
         profile=SourceProfile(KindEvidence.TOLD, TextEvidence.FULL, time=TimeEvidence.MINUTE),
     ),
@@ -713,7 +500,7 @@ FORMATS: list[Format] = [
         key="instagram_content",
         label="Instagram content export CSV (Meta Business Suite → Insights → Content)",
         platform=INSTAGRAM,
-        sniff=_sniff_instagram_content,
+        sniff=_has_header(*_IG_CONTENT_SIGNATURE),
         parse=_parse_instagram_content,
         profile=SourceProfile(KindEvidence.INFERRED, TextEvidence.FULL, time=TimeEvidence.MINUTE),
     ),
@@ -735,7 +522,7 @@ FORMATS: list[Format] = [
         key="facebook_legacy",
         label="Facebook Page Insights post export CSV (legacy “Export Data”, two header rows)",
         platform=FACEBOOK,
-        sniff=_sniff_facebook_legacy,
+        sniff=_has_header(*_LEGACY_SIGNATURE),
         parse=_parse_facebook_legacy,
         profile=SourceProfile(KindEvidence.NONE, TextEvidence.FULL, time=TimeEvidence.MINUTE),
     ),

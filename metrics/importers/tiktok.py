@@ -14,10 +14,11 @@ One download is four zips; three of them are imported, each on its own:
 Each format takes the zip, the unpacked folder or the CSV alone, and finds its file by its
 header, never by its name.
 
-Dates have no year and follow the UI language ("August 9", "9月13日"). The year comes from
-an anchor, the export day: the unix seconds in the Overview zip/folder name, else the
-``Time`` column of a Content.csv in the same upload, else the import day. A date later than
-the anchor belongs to the year before (December → January).
+When the export was made (ExportInfo) is the unix seconds in the Overview zip's (or folder's)
+name, else the ``Time`` column of a Content.csv in the same upload (that day, from its start
+in the team's zone). Dates have no year and follow the UI language ("August 9", "9月13日"):
+the year comes from that export day, else from the import day. A date later than it belongs
+to the year before (December → January).
 
 ``Content.csv`` does not escape quotes inside titles (``"Pumpkin spice: "yes", "no"…"``), so
 its lines are split on the ``","`` between fields, with the title taking whatever is left
@@ -29,37 +30,42 @@ from __future__ import annotations
 
 import csv
 import re
-import unicodedata
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import IO
 
-from metrics.importers.common import (
+from metrics.importers.accounts import OneAccount
+from metrics.importers.common import Format, ImportFailed, Member, ParseContext, Source
+from metrics.importers.dates import DayOrder, start_of_day, yearless_day
+from metrics.importers.exports import latest
+from metrics.importers.tables import (
     Columns,
-    Format,
-    ImportFailed,
-    Member,
-    ParseContext,
-    Source,
+    Row,
+    RowProblem,
+    Table,
     first_csv_row,
-    head_text,
+    header_names,
     iter_csv,
     normalise_header,
-    open_text,
-    parse_int,
+    read_row,
 )
+from metrics.importers.text import head_text, open_text
 from metrics.ingest.precedence import KindEvidence, SourceProfile, TextEvidence
 from metrics.ingest.records import (
     AccountInfo,
+    ExportInfo,
     ObservationRecord,
     PostKind,
     PostRecord,
     Record,
     RowError,
 )
+from metrics.platforms import Platform
+from metrics.platforms.identity import canonical_handle
 
-PLATFORM = "tiktok"
+PLATFORM = Platform.TIKTOK
 
 # --- headers -----------------------------------------------------------------------------
 
@@ -100,27 +106,23 @@ _CONTENT_COUNTS = ("likes", "replies", "reshares", "video_views")
 _VIEWERS_SIGNATURE = ("Date", "Total Viewers", "New Viewers", "Returning Viewers")
 
 
-def _names(header: Sequence[str]) -> set[str]:
-    return {normalise_header(h) for h in header}
-
-
 def _is_overview(header: Sequence[str]) -> bool:
-    names = _names(header)
+    names = header_names(header)
     return {"date", "video views", "profile views"} <= names
 
 
 def _is_followers(header: Sequence[str]) -> bool:
-    names = _names(header)
+    names = header_names(header)
     return "date" in names and any(n.startswith("difference in followers") for n in names)
 
 
 def _is_content(header: Sequence[str]) -> bool:
-    names = _names(header)
+    names = header_names(header)
     return {"video title", "video link", "total views"} <= names
 
 
 def _is_viewers(header: Sequence[str]) -> bool:
-    return {normalise_header(h) for h in _VIEWERS_SIGNATURE} <= _names(header)
+    return {normalise_header(h) for h in _VIEWERS_SIGNATURE} <= header_names(header)
 
 
 # Members never worth opening while sniffing (an archive's photos, videos, JSON).
@@ -188,176 +190,6 @@ def _sniff_viewers(source: Source) -> bool:
         return False
 
 
-# --- dates -------------------------------------------------------------------------------
-
-_EN_MONTHS = {
-    name: i + 1
-    for i, names in enumerate(
-        (
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        )
-    )
-    for name in names
-}
-# Russian UI: "18 января" (genitive month names).
-_RU_MONTHS = {
-    name: i + 1
-    for i, name in enumerate(
-        (
-            "января",
-            "февраля",
-            "марта",
-            "апреля",
-            "мая",
-            "июня",
-            "июля",
-            "августа",
-            "сентября",
-            "октября",
-            "ноября",
-            "декабря",
-        )
-    )
-}
-# Vietnamese UI: "18 tháng Tám" (month spelled out) or "18 tháng 8".
-_VI_MONTHS = {
-    "một": 1,
-    "giêng": 1,
-    "hai": 2,
-    "ba": 3,
-    "tư": 4,
-    "bốn": 4,
-    "năm": 5,
-    "sáu": 6,
-    "bảy": 7,
-    "bẩy": 7,
-    "tám": 8,
-    "chín": 9,
-    "mười": 10,
-    "mười một": 11,
-    "mười hai": 12,
-    "chạp": 12,
-}
-
-_EN_MONTH_DAY = re.compile(r"([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?,?")
-_EN_DAY_MONTH = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?")
-_CJK = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*日")  # Japanese and Chinese
-_KO = re.compile(r"(\d{1,2})\s*월\s*(\d{1,2})\s*일")
-_RU = re.compile(r"(\d{1,2})\s+([а-яё]+)\.?")
-_VI = re.compile(r"(\d{1,2})\s+tháng\s+(\d{1,2}|[^\d]+)")
-_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-
-
-def _month_day(raw: str) -> tuple[int, int] | date | None:
-    """(month, day) from a year-less TikTok date, a full date for an ISO value, else None."""
-    value = " ".join(unicodedata.normalize("NFC", raw).strip().casefold().split())
-    if m := _ISO.fullmatch(value):
-        try:
-            return date(int(m[1]), int(m[2]), int(m[3]))
-        except ValueError:
-            return None
-    month: int | None = None
-    day = 0
-    if m := _EN_MONTH_DAY.fullmatch(value):
-        month, day = _EN_MONTHS.get(m[1]), int(m[2])
-        if m[3] and month is not None:  # "August 9, 2026": a year after all
-            try:
-                return date(int(m[3]), month, day)
-            except ValueError:
-                return None
-    elif m := _EN_DAY_MONTH.fullmatch(value):
-        month, day = _EN_MONTHS.get(m[2]), int(m[1])
-    elif m := (_CJK.fullmatch(value) or _KO.fullmatch(value)):
-        month, day = int(m[1]), int(m[2])
-    elif m := _RU.fullmatch(value):
-        month, day = _RU_MONTHS.get(m[2]), int(m[1])
-    elif m := _VI.fullmatch(value):
-        word = m[2].strip()
-        month = int(word) if word.isdigit() else _VI_MONTHS.get(word)
-        day = int(m[1])
-    if month is None or not 1 <= month <= 12:
-        return None
-    try:
-        date(2000, month, day)  # a leap year: February 29 is a real day
-    except ValueError:
-        return None
-    return month, day
-
-
-def _resolve(month_day: tuple[int, int] | date, anchor: date) -> date | None:
-    """The latest day with this month and day on or before the anchor (None: no such day)."""
-    if isinstance(month_day, date):
-        return month_day
-    month, day = month_day
-    for year in (anchor.year, anchor.year - 1):
-        try:
-            candidate = date(year, month, day)
-        except ValueError:  # February 29 outside a leap year
-            continue
-        if candidate <= anchor:
-            return candidate
-    return None
-
-
-_DATE_FORMS = "“August 9”, “Aug 9” or “8月9日”"
-
-
-def _read_date(column: str, raw: str, anchor: date) -> date:
-    """A row's date with its year worked out from the anchor; ValueError with a message."""
-    month_day = _month_day(raw)
-    if month_day is None:
-        raise ValueError(
-            f"column “{column}”: “{raw}” is not a date this importer can read (it reads dates "
-            f"such as {_DATE_FORMS}); switch TikTok Studio to English and export again"
-        )
-    day = _resolve(month_day, anchor)
-    if day is None:
-        raise ValueError(
-            f"column “{column}”: “{raw}” is not a day in {anchor.year - 1} or {anchor.year}"
-        )
-    return day
-
-
-class _DateOrder:
-    """TikTok lists days in order; a step against that order means a wrong year."""
-
-    def __init__(self, column: str, anchor: date, anchor_from: str) -> None:
-        self.column = column
-        self.anchor = anchor
-        self.anchor_from = anchor_from
-        self.previous: date | None = None
-        self.direction = 0
-
-    def check(self, raw: str, day: date) -> str | None:
-        previous, self.previous = self.previous, day
-        if previous is None or day == previous:
-            return None
-        step = 1 if day > previous else -1
-        if self.direction == 0:
-            self.direction = step
-            return None
-        if step == self.direction:
-            return None
-        return (
-            f"column “{self.column}”: “{raw}” breaks the order of the days once a year is "
-            f"added ({previous.isoformat()}, then {day.isoformat()}). The dates have no year; "
-            f"it was worked out from {self.anchor_from} ({self.anchor.isoformat()}), which "
-            "does not fit this file. Import each export soon after downloading it (an Overview "
-            "zip or folder keeps the export date in its name)"
-        )
-
-
 # --- the anchor: the export day ----------------------------------------------------------
 
 # Names as TikTok gives them, once a ".zip" and a browser's " (1)" are taken off.
@@ -379,8 +211,8 @@ def _own_parts(source: Source, member: Member) -> list[str]:
     return [*_parts(member.name)[:-1][::-1], *_parts(source.name)[-1:]]
 
 
-def _overview_name(part: str, ctx: ParseContext) -> tuple[date, str] | None:
-    """(export day, handle) from `Overview_<range start>_<unix seconds>_<handle>`."""
+def _overview_name(part: str, ctx: ParseContext) -> tuple[datetime, str] | None:
+    """(export time, handle) from `Overview_<range start>_<unix seconds>_<handle>`."""
     match = _OVERVIEW_NAME.fullmatch(part)
     if not match:
         return None
@@ -394,29 +226,43 @@ def _overview_name(part: str, ctx: ParseContext) -> tuple[date, str] | None:
     # the name TikTok gave, and says nothing reliable.
     if exported < _EARLIEST or not timedelta(0) <= export_day - start <= timedelta(days=400):
         return None
-    return export_day, match[3].lower()
+    return exported, canonical_handle(PLATFORM, match[3])
 
 
-def _anchor(source: Source, member: Member, ctx: ParseContext) -> tuple[date, str]:
-    """The export day the year-less dates are read against, and where it came from."""
+def _export_time(source: Source, member: Member, ctx: ParseContext) -> tuple[datetime, str] | None:
+    """When the export was made, as TikTok's names or the Content.csv say, and which of them
+    says it; None when neither does."""
     for part in _own_parts(source, member):
         found = _overview_name(part, ctx)
         if found:
             return found[0], f"the export time in the name “{part}”"
     named = {
-        found
+        found[0]
         for m in source.members
         for part in _parts(m.name)[:-1]
         if (found := _overview_name(part, ctx)) is not None
     }
     if len(named) == 1:
-        return next(iter(named))[0], "the export time in the Overview file's name"
-    contents = _members(source, "content")
+        return next(iter(named)), "the export time in the Overview file's name"
+    contents = [member] if _is_content(_header(member)) else _members(source, "content")
     if len(contents) == 1:
         exported = _content_export_day(contents[0], ctx)
         if exported is not None:
-            return exported, "the “Time” column of Content.csv"
-    return ctx.today, "the import day"
+            return start_of_day(exported, ctx.tz), "the “Time” column of Content.csv"
+    return None
+
+
+def _exported(source: Source, members: list[Member], ctx: ParseContext) -> Iterator[ExportInfo]:
+    """ExportInfo for the latest of the members' export times, when any is known."""
+    return latest(found[0] for member in members if (found := _export_time(source, member, ctx)))
+
+
+def _anchor(source: Source, member: Member, ctx: ParseContext) -> tuple[date, str]:
+    """The export day the year-less dates are read against, and where it came from."""
+    found = _export_time(source, member, ctx)
+    if found is None:
+        return ctx.today, "the import day"
+    return found[0].astimezone(ctx.tz).date(), found[1]
 
 
 def _content_export_day(member: Member, ctx: ParseContext) -> date | None:
@@ -430,7 +276,7 @@ def _content_export_day(member: Member, ctx: ParseContext) -> date | None:
         fields = _split_quoted(lines[1], len(header), columns.index.get("title"))
         if fields is None:
             fields = next(csv.reader([lines[1]]))
-        return _read_date("Time", columns.get(fields, "time"), ctx.today)
+        return yearless_day(columns.get(fields, "time"), ctx.today)
     except Exception:  # no anchor then; the import day is used
         return None
 
@@ -442,7 +288,7 @@ def _handle_from_names(source: Source, member: Member, ctx: ParseContext) -> str
             return found[1]
         match = _FOLLOWERS_NAME.fullmatch(part)
         if match and not match[1].endswith("."):
-            return match[1].lower()
+            return canonical_handle(PLATFORM, match[1])
     return ""
 
 
@@ -460,6 +306,7 @@ def _daily(
     members = _members(source, kind)
     if not members:
         raise ImportFailed(f"{source.name}: no TikTok {_FILE_NAMES[kind]} in it.")
+    yield from _exported(source, members, ctx)
     handles: set[str] = set()
     for member in members:
         handle = _handle_from_names(source, member, ctx)
@@ -478,100 +325,21 @@ def _daily_member(
     required: Sequence[str],
     metrics: Sequence[str],
 ) -> Iterator[Record]:
-    rows = _csv_rows(member)
-    first = next(rows, None)
-    if first is None:
-        raise ImportFailed(f"{member.name}: the file is empty.")
-    _, header, _ = first
-    columns = Columns(header, wanted, required=required, where=member.name)
-    labels = {key: header[columns.index[key]].strip() for key in columns.index}
-    order = _DateOrder(labels["date"], anchor, anchor_from)
-    width = max(columns.index.values()) + 1
-    for line, row, whole in rows:
-        if not whole:
-            yield RowError(
-                line,
-                "the last line stops in the middle of a value; the file looks cut off. "
-                "Export it again",
-                member.name,
-            )
-            continue
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) < width:
-            yield RowError(
-                line,
-                f"the row has {len(row)} of the {width} columns it needs; the file looks cut "
-                "off. Export it again",
-                member.name,
-            )
-            continue
-        raw_date = columns.get(row, "date")
-        try:
-            day = _read_date(labels["date"], raw_date, anchor)
-        except ValueError as exc:
-            yield RowError(line, str(exc), member.name)
-            continue
-        problem = order.check(raw_date, day)
-        if problem:
-            yield RowError(line, problem, member.name)
-            continue
-        for metric in metrics:
-            raw = columns.get(row, metric)
-            try:
-                value = parse_int(raw)
-            except ValueError as exc:
-                yield RowError(line, f"column “{labels[metric]}”: {exc}", member.name)
-                continue
-            if value is None:  # "undefined" or blank: unknown, not zero
-                continue
-            if value < 0:
-                yield RowError(
-                    line, f"column “{labels[metric]}”: “{raw}” is below zero", member.name
-                )
-                continue
-            yield ObservationRecord(metric=metric, day=day, value=Decimal(value), row=line)
+    table = Table(member, wanted, required=required)
+    order = DayOrder(anchor, anchor_from)
+    yield from table.read(lambda row: _daily_row(row, order, metrics))
 
 
-def _csv_rows(member: Member) -> Iterator[tuple[int, list[str], bool]]:
-    """CSV rows with their line numbers and whether each ended whole: the last row of a
-    file cut short (`"May 30","67` — TikTok quotes every value) is flagged, not read as 67.
-    """
-    last_line = [""]
-    with open_text(member) as fh:
-
-        def lines() -> Iterator[str]:
-            for line in fh:
-                last_line[0] = line
-                yield line
-
-        reader = csv.reader(lines())
-        pending: tuple[int, list[str]] | None = None
-        try:
-            for row in reader:
-                if pending is None and row:
-                    row[0] = row[0].lstrip("\ufeff")
-                elif pending is not None:
-                    yield pending[0], pending[1], True
-                pending = (reader.line_num, row)
-        except UnicodeDecodeError as exc:
-            raise ImportFailed(
-                f"{member.name} is not valid UTF-8 text (byte {exc.start}); it was probably cut "
-                "off or re-saved in another encoding. Export it again."
-            ) from None
-        except csv.Error as exc:
-            raise ImportFailed(
-                f"{member.name}, line {reader.line_num}: not valid CSV ({exc})."
-            ) from None
-        if pending is not None:
-            yield pending[0], pending[1], _ends_whole(last_line[0])
-
-
-def _ends_whole(line: str) -> bool:
-    if line.endswith(("\n", "\r")):
-        return True
-    text = line.strip()
-    return not text.startswith('"') or (len(text) >= 2 and text.endswith('"'))
+def _daily_row(row: Row, order: DayOrder, metrics: Sequence[str]) -> Iterator[Record]:
+    """One day's numbers; a bad number is reported, and the day's other numbers kept."""
+    day = row.need("date", lambda raw: yearless_day(raw, order.anchor))
+    problem = order.check(row.text("date"), day)
+    if problem:
+        raise RowProblem(f"column “{row.label('date')}”: {problem}")
+    for metric in metrics:
+        value = row.count(metric)  # "undefined" or blank: unknown, not zero
+        if value is not None:
+            yield ObservationRecord(metric=metric, day=day, value=Decimal(value), row=row.line)
 
 
 _FILE_NAMES = {
@@ -641,78 +409,98 @@ def _text_lines(fh: IO[str], member: Member) -> Iterator[tuple[int, str]]:
         ) from None
 
 
-class _ContentReader:
-    """Content.csv as (line number, fields) per record; fields None for a broken record.
-    `header` and `columns` are set once the header has been read."""
+@dataclass
+class _ContentHeader:
+    """Content.csv's header: the columns its rows are read against."""
 
-    def __init__(self, member: Member) -> None:
-        self.member = member
-        self.header: list[str] = []
-        self.columns: Columns | None = None
+    member: Member
+    header: list[str]
+    columns: Columns
 
-    def rows(self) -> Iterator[tuple[int, list[str] | None]]:
-        with open_text(self.member) as fh:
-            lines = _text_lines(fh, self.member)
+    def label(self, key: str) -> str:
+        return self.header[self.columns.index[key]].strip()
+
+    def unsplit(self, line: int) -> RowError:
+        return RowError(
+            line,
+            "this line could not be split into the columns "
+            + ", ".join(f"“{h}”" for h in self.header)
+            + " around a video link (https://www.tiktok.com/@…/video/…); the file "
+            "looks cut off or changed. Export it again",
+            self.member.name,
+        )
+
+
+def _content_rows(member: Member) -> Iterator[Row | RowError]:
+    """Content.csv's records as rows; a record that cannot be split is a RowError."""
+    with open_text(member) as fh:
+        lines = _text_lines(fh, member)
+        first = next(lines, None)
+        while first is not None and not first[1].strip("\ufeff \t"):
             first = next(lines, None)
-            while first is not None and not first[1].strip("\ufeff \t"):
-                first = next(lines, None)
-            if first is None:
-                raise ImportFailed(f"{self.member.name}: the file is empty.")
-            header_line = first[1].lstrip("\ufeff")
-            self.header = next(csv.reader([header_line]))
-            columns = Columns(
-                self.header,
-                _CONTENT_WANTED,
-                required=("title", "link", *_CONTENT_COUNTS),
-                where=self.member.name,
-            )
-            self.columns = columns
-            if header_line.startswith('"'):
-                yield from self._quoted(lines, columns)
-            else:
-                # Re-saved by a spreadsheet: quotes are then escaped the standard way.
-                yield from self._standard(columns)
+        if first is None:
+            raise ImportFailed(f"{member.name}: the file is empty.")
+        header_line = first[1].lstrip("\ufeff")
+        header = next(csv.reader([header_line]))
+        columns = Columns(
+            header,
+            _CONTENT_WANTED,
+            required=("title", "link", *_CONTENT_COUNTS),
+            where=member.name,
+        )
+        found = _ContentHeader(member, header, columns)
+        if header_line.startswith('"'):
+            records = _quoted_records(lines, found)
+        else:
+            # Re-saved by a spreadsheet: quotes are then escaped the standard way.
+            records = _standard_records(found)
+        for line, fields in records:
+            yield found.unsplit(line) if fields is None else Row(found, line, fields)
 
-    def _quoted(
-        self, lines: Iterator[tuple[int, str]], columns: Columns
-    ) -> Iterator[tuple[int, list[str] | None]]:
-        width, title = len(self.header), columns.index["title"]
 
-        def complete(text: str) -> list[str] | None:
-            fields = _split_quoted(text, width, title)
-            if fields is None or not _VIDEO_LINK.fullmatch(columns.get(fields, "link")):
-                return None
-            return fields
+def _quoted_records(
+    lines: Iterator[tuple[int, str]], found: _ContentHeader
+) -> Iterator[tuple[int, list[str] | None]]:
+    """(line, fields) per record of the file as TikTok writes it; fields None for a
+    record that never ends whole."""
+    width, title = len(found.header), found.columns.index["title"]
 
-        start, buffer, count = 0, "", 0
-        for number, line in lines:
-            if not buffer:
-                if not line.strip():
-                    continue
-                start, buffer, count = number, line, 1
-            elif complete(line) is not None:
-                yield start, None  # the record before never ended
-                start, buffer, count = number, line, 1
-            else:
-                buffer, count = f"{buffer}\n{line}", count + 1  # a caption with a line break
-            fields = complete(buffer)
-            if fields is not None:
-                yield start, fields
-                buffer = ""
-            elif count >= _MAX_RECORD_LINES:
-                yield start, None
-                buffer = ""
-        if buffer:
-            yield start, None
+    def complete(text: str) -> list[str] | None:
+        fields = _split_quoted(text, width, title)
+        if fields is None or not _VIDEO_LINK.fullmatch(found.columns.get(fields, "link")):
+            return None
+        return fields
 
-    def _standard(self, columns: Columns) -> Iterator[tuple[int, list[str] | None]]:
-        rows = iter_csv(self.member)
-        next(rows, None)
-        for number, row in rows:
-            if not any(cell.strip() for cell in row):
+    start, buffer, count = 0, "", 0
+    for number, line in lines:
+        if not buffer:
+            if not line.strip():
                 continue
-            link_ok = _VIDEO_LINK.fullmatch(columns.get(row, "link")) is not None
-            yield number, row if link_ok and len(row) >= len(self.header) else None
+            start, buffer, count = number, line, 1
+        elif complete(line) is not None:
+            yield start, None  # the record before never ended
+            start, buffer, count = number, line, 1
+        else:
+            buffer, count = f"{buffer}\n{line}", count + 1  # a caption with a line break
+        fields = complete(buffer)
+        if fields is not None:
+            yield start, fields
+            buffer = ""
+        elif count >= _MAX_RECORD_LINES:
+            yield start, None
+            buffer = ""
+    if buffer:
+        yield start, None
+
+
+def _standard_records(found: _ContentHeader) -> Iterator[tuple[int, list[str] | None]]:
+    rows = iter_csv(found.member)
+    next(rows, None)
+    for number, row in rows:
+        if not any(cell.strip() for cell in row):
+            continue
+        link_ok = _VIDEO_LINK.fullmatch(found.columns.get(row, "link")) is not None
+        yield number, row if link_ok and len(row) >= len(found.header) else None
 
 
 def _video_time(video_id: int) -> datetime:
@@ -728,7 +516,7 @@ def _handles(text: str) -> tuple[str, ...]:
     for match in _MENTION.finditer(body):
         if cut and match.end() == len(body):
             continue
-        handle = match[1].rstrip(".").lower()
+        handle = canonical_handle(PLATFORM, match[1])
         if handle and handle not in found:
             found.append(handle)
     return tuple(found)
@@ -752,63 +540,36 @@ def parse_content(source: Source, ctx: ParseContext) -> Iterator[Record]:
     members = _members(source, "content")
     if not members:
         raise ImportFailed(f"{source.name}: no TikTok {_FILE_NAMES['content']} in it.")
-    account = ""
+    yield from _exported(source, members, ctx)
+    account = OneAccount(PLATFORM)
     latest = datetime.combine(ctx.today + timedelta(days=2), datetime.min.time(), UTC)
     for member in members:
-        reader = _ContentReader(member)
-        for line, fields in reader.rows():
-            columns, header = reader.columns, reader.header
-            if columns is None:  # pragma: no cover - set before the first row
-                continue
-            if fields is None:
-                yield RowError(
-                    line,
-                    "this line could not be split into the columns "
-                    + ", ".join(f"“{h}”" for h in header)
-                    + " around a video link (https://www.tiktok.com/@…/video/…); the file "
-                    "looks cut off or changed. Export it again",
-                    member.name,
-                )
-                continue
-            link = columns.get(fields, "link")
-            match = _VIDEO_LINK.fullmatch(link)
-            if match is None:  # pragma: no cover - the reader only yields matching links
-                continue
-            handle, video_id = match[1].lower(), int(match[2])
-            published = _video_time(video_id) if video_id < 2**64 else _EARLIEST
-            if not _EARLIEST < published <= latest:
-                yield RowError(
-                    line,
-                    f"column “Video link”: the video id {video_id} does not hold a plausible "
-                    f"upload time ({published.isoformat()})",
-                    member.name,
-                )
-                continue
-            if account and handle != account:
-                yield RowError(
-                    line,
-                    f"column “Video link”: the video belongs to @{handle}, the others to "
-                    f"@{account}; a Content export holds one account's videos",
-                    member.name,
-                )
-                continue
-            if not account:
-                account = handle
-                yield AccountInfo(platform=PLATFORM, handle=handle)
-            counts: dict[str, int | None] = {}
-            bad = False
-            for key in _CONTENT_COUNTS:
-                raw = columns.get(fields, key)
-                try:
-                    counts[key] = parse_int(raw)
-                except ValueError as exc:
-                    label = header[columns.index[key]].strip()
-                    yield RowError(line, f"column “{label}”: {exc}", member.name)
-                    bad = True
-            if bad:
-                continue
-            title = fields[columns.index["title"]]
-            yield _post(video_id, published, title, link, line, counts)
+        for row in _content_rows(member):
+            if isinstance(row, RowError):
+                yield row
+            else:
+                yield from read_row(row, lambda row: _video(row, account, latest))
+
+
+def _video(row: Row, account: OneAccount, latest: datetime) -> Iterator[Record]:
+    link = row.text("link")
+    match = _VIDEO_LINK.fullmatch(link)
+    if match is None:  # pragma: no cover - the reader only yields matching links
+        return
+    handle, video_id = canonical_handle(PLATFORM, match[1]), int(match[2])
+    published = _video_time(video_id) if video_id < 2**64 else _EARLIEST
+    if not _EARLIEST < published <= latest:
+        raise RowProblem(
+            f"column “{row.label('link')}”: the video id {video_id} does not hold a plausible "
+            f"upload time ({published.isoformat()})"
+        )
+    account.check(handle, line=row.line, column=row.label("link"))
+    counts = {key: row.count(key) for key in _CONTENT_COUNTS}
+    row.check()
+    if info := account.announce(handle):
+        yield info
+    title = row.cells[row.table.columns.index["title"]]
+    yield _post(video_id, published, title, link, row.line, counts)
 
 
 def _post(
@@ -823,9 +584,9 @@ def _post(
     in_reply_to = reshared = ""
     own = title
     if m := _REPLY_PREFIX.match(title):
-        kind, in_reply_to, own = PostKind.REPLY, m[1].rstrip(".").lower(), title[m.end() :]
+        kind, in_reply_to, own = PostKind.REPLY, canonical_handle(PLATFORM, m[1]), title[m.end() :]
     elif m := _QUOTE_PREFIX.match(title):
-        kind, reshared, own = PostKind.QUOTE, m[1].rstrip(".").lower(), title[m.end() :]
+        kind, reshared, own = PostKind.QUOTE, canonical_handle(PLATFORM, m[1]), title[m.end() :]
     return PostRecord(
         platform_id=str(video_id),
         published_at=published,

@@ -35,6 +35,10 @@ Decisions where the spec left room:
 - Table metric columns the posts use: Views -> video_views, Likes, Thumbnail impressions (or
   the pre-2025 `Impressions`) -> impressions, Comments added -> replies, Shares -> reshares.
   No kind is set (YouTube has no replies or reshares in this report).
+- When the export was made (ExportInfo): the name YouTube Studio gives the zip (and the
+  folder it unpacks to), `Content <from>_<to> <Channel>`, says the export was made once
+  `<to>` was over; the end of that day is taken in the team's zone, as the publish days
+  are. The files inside say nothing of it.
 """
 
 from __future__ import annotations
@@ -47,21 +51,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from metrics.importers.common import (
-    Columns,
-    Format,
-    ImportFailed,
-    Member,
-    ParseContext,
-    Source,
-    head_text,
-    iter_csv,
-    localize,
-    normalise_handle,
-    normalise_header,
-    parse_decimal,
-    parse_int,
-)
+from metrics.importers.common import Format, ImportFailed, Member, ParseContext, Source
+from metrics.importers.dates import end_of_day, english_day, iso_day, start_of_day
+from metrics.importers.exports import latest, names_around, time_in_name
+from metrics.importers.numbers import parse_decimal, parse_int
+from metrics.importers.tables import Row, Table, normalise_header
+from metrics.importers.text import head_text
 from metrics.ingest.precedence import KindEvidence, SourceProfile, TextEvidence, TimeEvidence
 from metrics.ingest.records import (
     AccountInfo,
@@ -69,10 +64,10 @@ from metrics.ingest.records import (
     ParseSummary,
     PostRecord,
     Record,
-    RowError,
 )
-
-PLATFORM = "youtube"
+from metrics.platforms.identity import canonical_handle
+from metrics.platforms.text import typed_links
+from metrics.platforms.youtube import PLATFORM, watch_url
 
 # Metrics YouTube Studio offers, by normalised header -> catalogue key (None: not stored).
 _METRICS: dict[str, str | None] = {
@@ -122,31 +117,10 @@ _INTEGER_METRICS = frozenset(
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _VIDEO_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
-_PUBLISHED = re.compile(r"^([A-Za-z]{3,9})\.?\s+(\d{1,2}),\s*(\d{4})$")
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ),
-        start=1,
-    )
-    for name in names
-}
-_URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
+# `Content 2026-04-01_2026-09-30 Loomwell Roasters` (.zip), as YouTube Studio names it.
 _FOLDER = re.compile(
-    r"^content\s+\d{4}-\d{2}-\d{2}_\d{4}-\d{2}-\d{2}\s+(?P<channel>.+?)(?:\.zip)?$", re.IGNORECASE
+    r"content\s+\d{4}-\d{2}-\d{2}_(?P<to>\d{4}-\d{2}-\d{2})\s+(?P<channel>.+?)(?:\.zip)?",
+    re.IGNORECASE,
 )
 _CONTENT = "content"
 
@@ -286,12 +260,13 @@ def parse_content(source: Source, ctx: ParseContext) -> Generator[Record, None, 
     if not parts:
         raise ImportFailed(f"{source.name}: no YouTube Studio Content report found.")
 
+    yield from latest(_exported(source, report.member, ctx) for report in parts.values())
     summary = ParseSummary()
     if ctx.handle.strip():
-        match = _FOLDER.match(source.name.strip())
+        match = _FOLDER.fullmatch(source.name.strip())
         yield AccountInfo(
             platform=PLATFORM,
-            handle=normalise_handle(ctx.handle),
+            handle=canonical_handle(PLATFORM, ctx.handle),
             display_name=match.group("channel").strip() if match else "",
         )
     if "table" in parts:
@@ -311,9 +286,9 @@ def parse_content(source: Source, ctx: ParseContext) -> Generator[Record, None, 
                 "only the videos were read."
             )
         elif daily.part == "totals":
-            yield from _totals(daily.member, metric, summary)
+            yield from _totals(daily, metric, summary)
         else:
-            yield from _chart_sums(daily.member, metric, summary)
+            yield from _chart_sums(daily, metric, summary)
     return summary
 
 
@@ -329,67 +304,28 @@ _TABLE_COLUMNS: dict[str, Sequence[str]] = {
 }
 
 
+def _exported(source: Source, member: Member, ctx: ParseContext) -> datetime | None:
+    """The end of the report's last day, from the export's own name."""
+    return time_in_name(
+        names_around(source, member),
+        _FOLDER,
+        lambda match: end_of_day(date.fromisoformat(match["to"]), ctx.tz),
+    )
+
+
+def _is_total_row(row: Row) -> bool:
+    return normalise_header(row.text("content")) == "total" and not row.text("title")
+
+
 def _videos(member: Member, ctx: ParseContext, summary: ParseSummary) -> Iterator[Record]:
-    rows = iter_csv(member)
-    header = next(rows, None)
-    if header is None:
-        raise ImportFailed(f"{member.name} is empty.")
-    raw = header[1]
-    columns = Columns(
-        raw, _TABLE_COLUMNS, required=["content", "title", "published"], where=member.name
+    table = Table(
+        member,
+        _TABLE_COLUMNS,
+        required=["content", "title", "published"],
+        description=_is_total_row,
     )
     skipped: list[str] = []
-    for line, row in rows:
-        if not any(cell.strip() for cell in row):
-            continue
-        video_id = columns.get(row, "content")
-        if normalise_header(video_id) == "total" and not columns.get(row, "title"):
-            continue  # the Total row
-        summary.rows_read += 1
-        problems: list[str] = []
-
-        def name(key: str) -> str:
-            return raw[columns.index[key]].strip()
-
-        if not _VIDEO_ID.match(video_id):
-            shown = video_id or "(empty)"
-            problems.append(f"column “{name('content')}”: “{shown}” is not a YouTube video id")
-        published_raw = columns.get(row, "published")
-        day: date | None = None
-        if published_raw:
-            try:
-                day = _publish_day(published_raw)
-            except ValueError as exc:
-                problems.append(f"column “{name('published')}”: {exc}")
-        counts: dict[str, int | None] = {}
-        for key in ("views", "likes", "impressions", "comments", "shares"):
-            counts[key] = None
-            if key in columns:
-                try:
-                    counts[key] = parse_int(columns.get(row, key))
-                except ValueError as exc:
-                    problems.append(f"column “{name(key)}”: {exc}")
-        if problems:
-            for problem in problems:
-                yield RowError(row=line, message=problem, member=member.name)
-            continue
-        if day is None:
-            skipped.append(video_id)
-            continue
-        title = columns.get(row, "title")
-        yield PostRecord(
-            platform_id=video_id,
-            published_at=localize(datetime(day.year, day.month, day.day), ctx.tz),
-            text=title,
-            permalink=f"https://www.youtube.com/watch?v={video_id}",
-            links=_links(title),
-            impressions=counts["impressions"],
-            likes=counts["likes"],
-            replies=counts["comments"],
-            reshares=counts["shares"],
-            video_views=counts["views"],
-            row=line,
-        )
+    yield from table.read(lambda row: _video(row, ctx, summary, skipped))
     if skipped:
         summary.rows_skipped += len(skipped)
         summary.notes.append(
@@ -398,37 +334,39 @@ def _videos(member: Member, ctx: ParseContext, summary: ParseSummary) -> Iterato
         )
 
 
+def _video(
+    row: Row, ctx: ParseContext, summary: ParseSummary, skipped: list[str]
+) -> Iterator[Record]:
+    summary.rows_read += 1
+    video_id = row.text("content")
+    if not _VIDEO_ID.match(video_id):
+        row.fail_column("content", f"“{video_id or '(empty)'}” is not a YouTube video id")
+    day = row.value("published", _publish_day)
+    counts = {
+        key: row.count(key) for key in ("views", "likes", "impressions", "comments", "shares")
+    }
+    row.check()
+    if day is None:
+        skipped.append(video_id)
+        return
+    title = row.text("title")
+    yield PostRecord(
+        platform_id=video_id,
+        published_at=start_of_day(day, ctx.tz),
+        text=title,
+        permalink=watch_url(video_id),
+        links=typed_links(title),
+        impressions=counts["impressions"],
+        likes=counts["likes"],
+        replies=counts["comments"],
+        reshares=counts["shares"],
+        video_views=counts["views"],
+        row=row.line,
+    )
+
+
 def _publish_day(raw: str) -> date:
-    value = raw.strip()
-    if _ISO_DAY.match(value):
-        return date.fromisoformat(value)
-    match = _PUBLISHED.match(value)
-    month = _MONTHS.get(match.group(1).lower()) if match else None
-    if match is None or month is None:
-        raise ValueError(f"“{raw}” is not a date like “Sep 27, 2024”")
-    try:
-        return date(int(match.group(3)), month, int(match.group(2)))
-    except ValueError:
-        raise ValueError(f"“{raw}” is not a date like “Sep 27, 2024”") from None
-
-
-def _links(text: str) -> tuple[str, ...]:
-    found: list[str] = []
-    for match in _URL.finditer(text):
-        url = match.group(0).rstrip(".,;:!?)]}…")
-        if url not in found:
-            found.append(url)
-    return tuple(found)
-
-
-def _iso_day(raw: str) -> date:
-    value = raw.strip()
-    if not _ISO_DAY.match(value):
-        raise ValueError(f"“{raw}” is not a date written YYYY-MM-DD")
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"“{raw}” is not a date written YYYY-MM-DD") from None
+    return english_day(raw, example="Sep 27, 2024")
 
 
 def _value(raw: str, metric: str) -> Decimal | None:
@@ -438,59 +376,42 @@ def _value(raw: str, metric: str) -> Decimal | None:
     return parse_decimal(raw)
 
 
-def _totals(member: Member, metric: str, summary: ParseSummary) -> Iterator[Record]:
-    rows = iter_csv(member)
-    header = next(rows, None)
-    if header is None:
-        raise ImportFailed(f"{member.name} is empty.")
-    names = header[1]
-    for line, row in rows:
-        if not any(cell.strip() for cell in row):
-            continue
-        summary.rows_read += 1
-        try:
-            day = _iso_day(row[0])
-        except ValueError as exc:
-            yield RowError(row=line, message=f"column “{names[0]}”: {exc}", member=member.name)
-            continue
-        raw = row[1] if len(row) > 1 else ""
-        try:
-            value = _value(raw, metric)
-        except ValueError as exc:
-            yield RowError(row=line, message=f"column “{names[1]}”: {exc}", member=member.name)
-            continue
+def _daily_table(report: _Report) -> Table:
+    return Table(
+        report.member, {"date": ["Date"], "value": [report.metric]}, required=["date", "value"]
+    )
+
+
+def _day_value(row: Row, metric: str, summary: ParseSummary) -> tuple[date, Decimal | None]:
+    summary.rows_read += 1
+    day = row.need("date", iso_day)
+    value = row.value("value", lambda raw: _value(raw, metric))
+    row.check()
+    return day, value
+
+
+def _totals(report: _Report, metric: str, summary: ParseSummary) -> Iterator[Record]:
+    def read(row: Row) -> Iterator[Record]:
+        day, value = _day_value(row, metric, summary)
         if value is not None:
-            yield ObservationRecord(metric=metric, day=day, value=value, row=line)
+            yield ObservationRecord(metric=metric, day=day, value=value, row=row.line)
+
+    yield from _daily_table(report).read(read)
 
 
-def _chart_sums(member: Member, metric: str, summary: ParseSummary) -> Iterator[Record]:
+def _chart_sums(report: _Report, metric: str, summary: ParseSummary) -> Iterator[Record]:
     """Sum the chart's per-video rows per day. Only one number per day is kept in memory."""
-    rows = iter_csv(member)
-    header = next(rows, None)
-    if header is None:
-        raise ImportFailed(f"{member.name} is empty.")
-    names = header[1]
-    last = len(names) - 1
     sums: dict[date, Decimal] = {}
     first_line: dict[date, int] = {}
-    for line, row in rows:
-        if not any(cell.strip() for cell in row):
-            continue
-        summary.rows_read += 1
-        try:
-            day = _iso_day(row[0])
-        except ValueError as exc:
-            yield RowError(row=line, message=f"column “{names[0]}”: {exc}", member=member.name)
-            continue
-        raw = row[last] if len(row) > last else ""
-        try:
-            value = _value(raw, metric)
-        except ValueError as exc:
-            yield RowError(row=line, message=f"column “{names[last]}”: {exc}", member=member.name)
-            continue
+
+    def add(row: Row) -> Iterator[Record]:
+        day, value = _day_value(row, metric, summary)
         if value is not None:
             sums[day] = sums.get(day, Decimal(0)) + value
-            first_line.setdefault(day, line)
+            first_line.setdefault(day, row.line)
+        return iter(())
+
+    yield from _daily_table(report).read(add)
     for day in sorted(sums):
         yield ObservationRecord(metric=metric, day=day, value=sums[day], row=first_line[day])
 

@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from metrics.importers.common import html_to_text
 from metrics.ingest.records import MentionRecord
 from metrics.ingest.rollup import rollup_mention_days
 from metrics.models import Account, InboundMention, Post
 from metrics.platforms.identity import canonical_handle, home_of
+from metrics.platforms.text import html_to_text
 from metrics.responses import answer_limit, response_minutes
 
 

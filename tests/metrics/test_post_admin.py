@@ -23,7 +23,7 @@ def test_a_posts_page_links_the_import_that_brought_it(alice_client, job):
     assert response.status_code == 200
     page = response.content.decode()
     assert reverse("admin:metrics_importjob_change", args=[job.pk]) in page
-    assert "the latest date in the data" in page  # how the snapshot's time is known
+    assert "the export&#x27;s own date" in page  # how the snapshot's time is known (its name)
     assert "impressions: account_analytics_content_2026-09-28_2026-10-01.csv" in page
 
 

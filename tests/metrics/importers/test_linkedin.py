@@ -20,7 +20,7 @@ import xlrd  # type: ignore[import-untyped]
 
 from metrics.importers.common import ImportFailed, ParseContext, Source
 from metrics.importers.linkedin import FORMATS
-from metrics.ingest.records import PostRecord, RowError
+from metrics.ingest.records import ExportInfo, PostRecord, RowError
 from tests.metrics.importers.helpers import FIXTURES, SHARED_EXPORTS, parse
 
 CONTENT, FOLLOWERS = FORMATS
@@ -535,6 +535,7 @@ def test_it_keeps_formula_and_script_text_inert(tmp_path):
 
 def test_it_streams_records_as_a_generator():
     generator = CONTENT.parse(Source.from_path(CONTENT_XLS), ParseContext(tz=ZoneInfo("UTC")))
+    assert isinstance(next(generator), ExportInfo)  # when the export was made comes first
     first = next(generator)
     assert first.handle == "loomwell-roasters"
     assert not isinstance(first, PostRecord)
