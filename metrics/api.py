@@ -27,6 +27,7 @@ from metrics import api_examples, catalog, services
 from metrics.connectors import services as connector_services
 from metrics.connectors.status import connector_status
 from metrics.importers.common import ImportFailed
+from metrics.ingest.precedence import COUNT_FIELDS
 from metrics.models import (
     Account,
     Connector,
@@ -118,15 +119,7 @@ class PostSerializer(serializers.ModelSerializer[Post]):
             "link_domains",
             "is_promotional",
             "shares_others_link",
-            "impressions",
-            "reach",
-            "engagements",
-            "likes",
-            "replies",
-            "reshares",
-            "clicks",
-            "saves",
-            "video_views",
+            *COUNT_FIELDS,
             "claimed_kind",
             "evidence",
             "sources",

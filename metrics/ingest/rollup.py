@@ -35,8 +35,8 @@ POST_COUNT_METRICS = {
     "video_views": "video_views",
 }
 
-# Every metric the rollup derives from posts (the mention metrics come from mentions).
-DERIVED_FROM_POSTS = [
+# The posts of a day counted by what they are.
+_POST_COUNTS = (
     "posts",
     "originals",
     "replies",
@@ -48,6 +48,10 @@ DERIVED_FROM_POSTS = [
     "with_posts",
     "broadcast_posts",
     "mention_posts",
+)
+# Every metric the rollup derives from posts (the mention metrics come from mentions).
+DERIVED_FROM_POSTS = [
+    *_POST_COUNTS,
     "people_addressed",
     "reply_share",
     "with_at_ratio",
@@ -110,22 +114,7 @@ def daily_conversation_metrics(posts: Iterable[dict[str, Any]]) -> dict[date, di
     result: dict[date, dict[str, Decimal]] = {}
     for when, data in days.items():
         counts = data["counts"]
-        metrics = {
-            key: Decimal(counts[key])
-            for key in (
-                "posts",
-                "originals",
-                "replies",
-                "reshares",
-                "quotes",
-                "questions",
-                "promo_posts",
-                "others_links",
-                "with_posts",
-                "broadcast_posts",
-                "mention_posts",
-            )
-        }
+        metrics = {key: Decimal(counts[key]) for key in _POST_COUNTS}
         metrics["people_addressed"] = Decimal(len(data["people"]))
         metrics["reply_share"] = (Decimal(counts["replies"]) / counts["posts"]).quantize(
             Decimal("0.0001")

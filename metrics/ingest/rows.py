@@ -11,6 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from metrics.ingest.precedence import COUNT_FIELDS
 from metrics.ingest.writer import ColumnKind, Merge, Upserter
 from metrics.models import MetricObservation, Post
 
@@ -62,20 +63,7 @@ _POST_KINDS: dict[str, ColumnKind] = {
     "is_question": "bool",
     "is_promotional": "bool",
     "shares_others_link": "bool",
-    **dict.fromkeys(
-        (
-            "impressions",
-            "reach",
-            "engagements",
-            "likes",
-            "replies",
-            "reshares",
-            "clicks",
-            "saves",
-            "video_views",
-        ),
-        "int",
-    ),
+    **dict.fromkeys(COUNT_FIELDS, "int"),
 }
 PROVENANCE = ["evidence", "sources"]
 
