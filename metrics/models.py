@@ -192,6 +192,37 @@ class Post(models.Model):
         return f"{self.account} {self.published_at:%Y-%m-%d %H:%M}: {self.text[:60]}"
 
 
+class FollowerActivity(models.Model):
+    """How many of an account's followers were online in one hour of one day. TikTok Studio
+    shows only the last 7 days, so each week's export keeps what the previous one lost:
+    the material a "best time to post" is worked out from."""
+
+    TEAM_PATH = "account__team"
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="follower_activity", db_index=False
+    )
+    date = models.DateField()
+    hour = models.PositiveSmallIntegerField(help_text="0-23, as the platform shows it.")
+    active_followers = models.PositiveIntegerField()
+    snapshot_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["account", "date", "hour"]
+        verbose_name_plural = "follower activity"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "date", "hour"], name="follower_activity_unique_hour"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(hour__lte=23), name="follower_activity_hour_of_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.date} {self.hour:02d}h: {self.active_followers}"
+
+
 class ObservationSource(models.TextChoices):
     FILE = "file", "Imported"
     API = "api", "From the platform's API"

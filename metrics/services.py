@@ -28,6 +28,7 @@ from metrics.importers.common import Format, ImportFailed, Limits, ParseContext,
 from metrics.ingest.precedence import NUMBERS_ONLY
 from metrics.ingest.records import (
     AccountInfo,
+    ActivityRecord,
     ExportInfo,
     ObservationRecord,
     ParseSummary,
@@ -326,6 +327,9 @@ def _write(
                 continue  # the file will be refused: only look for more errors
             (session or open_session()).add_post(record)
             added += 1
+        elif isinstance(record, ActivityRecord) and not outcome.failed:
+            (session or open_session()).add_activity(record)
+            added += 1
         if progress and outcome.rows_read % 1000 == 0:
             progress(outcome.rows_read, max(total, outcome.rows_read))
 
@@ -333,11 +337,13 @@ def _write(
         return
     outcome.notes = list(parsed.notes)
     if session is None:
-        # A valid export with nothing in it (a header and no rows: a quiet week).
+        # A valid export with nothing to store (a header and no rows: a quiet week; a
+        # snapshot the catalogue does not track, which the parser's notes explain).
         outcome.account = chosen
-        outcome.notes.append(
-            f"{source.name} holds no posts and no daily numbers: nothing was imported."
-        )
+        if not outcome.notes:
+            outcome.notes.append(
+                f"{source.name} holds no posts and no daily numbers: nothing was imported."
+            )
         outcome.skipped = parsed.rows_skipped
         return
     result = session.finish()

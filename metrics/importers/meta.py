@@ -26,6 +26,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 
+from metrics import catalog
 from metrics.importers.accounts import OneAccount
 from metrics.importers.common import Format, ImportFailed, Member, ParseContext, Source
 from metrics.importers.dates import (
@@ -292,16 +293,8 @@ def _instagram_post(row: Row, ctx: ParseContext, account: OneAccount) -> Iterato
 
 # Titles without a platform, as the samples and sources show them; each is also understood
 # with "Facebook " or "Instagram " in front ("Facebook follows", "Instagram reach").
-_DAILY_METRICS: dict[str, str] = {
-    "views": "impressions",
-    "impressions": "impressions",
-    "reach": "reach",
-    "content interactions": "engagements",
-    "link clicks": "link_clicks",
-    "visits": "profile_visits",
-    "profile visits": "profile_visits",
-    "follows": "new_followers",
-}
+# Which metric a daily file holds is told by its title; the catalogue knows the titles,
+# renamed ones included (Meta's Viewers is Reach, its Views were Impressions).
 _PLATFORM_WORDS = {"facebook": FACEBOOK, "instagram": INSTAGRAM}
 
 
@@ -331,17 +324,17 @@ def _title_platform(title: str) -> str | None:
     return _PLATFORM_WORDS.get(title.split(" ", 1)[0].lower())
 
 
-def _title_metric(title: str) -> str | None:
+def _title_metric(title: str, platform: str) -> str | None:
     words = title.lower()
     if _title_platform(title):
         words = words.split(" ", 1)[1] if " " in words else ""
-    return _DAILY_METRICS.get(words)
+    return catalog.metric_for(platform, words)
 
 
 def _understood_titles(platform: str) -> str:
     prefix = platform.capitalize()
-    titles = [t.capitalize() for t in _DAILY_METRICS]
-    titles += [f"{prefix} {t}" for t in _DAILY_METRICS]
+    names = [a.name for a in catalog.ALIASES if a.platform == platform]
+    titles = [t.capitalize() for t in names] + [f"{prefix} {t}" for t in names]
     return ", ".join(f"“{t}”" for t in titles)
 
 
@@ -383,7 +376,7 @@ def _parse_daily_member(member: Member, platform: str) -> Iterator[Record]:
             f"{member.name}: “{title}” is an {named.capitalize()} file, not a "
             f"{platform.capitalize()} one."
         )
-    metric = _title_metric(title)
+    metric = _title_metric(title, platform)
     if metric is None:
         raise ImportFailed(
             f"{member.name}: the metric “{title}” is not one this importer understands. "

@@ -1,15 +1,18 @@
 """TikTok Studio analytics (Analytics → Download data), README section 10.
 
-One download is four zips; three of them are imported, each on its own:
+One download is four zips, each imported on its own:
 
 - ``Overview_<range start>_<unix seconds>_<handle>.zip`` → ``Overview.csv``: daily video
   views, profile views, likes, comments and shares (``tiktok_overview``);
 - ``Followers_<handle>.zip`` → ``FollowerHistory.csv``: the daily follower level
-  (``tiktok_followers``); the activity, gender and territory snapshots beside it are ignored;
+  (``tiktok_followers``), and ``FollowerActivity.csv``, followers online by hour over the
+  last 7 days (kept: each week's export keeps what the next one drops); the gender and
+  territory shares beside them are snapshots without dates, noted and not stored;
 - ``Content_<handle>.zip`` → ``Content.csv``: up to about 15 recent videos with their
   lifetime totals (``tiktok_content``);
-- ``Viewers_<handle>.zip`` → ``Viewers.csv`` holds viewer counts, which no catalogue metric
-  tracks: it is recognised (``tiktok_viewers``) only to say so clearly.
+- ``Viewers_<handle>.zip`` → ``Viewers.csv``: daily unique viewers, imported as reach
+  (``tiktok_viewers``; the catalogue's alias of "Total Viewers").
+FollowerActivity.csv or the demographic files alone are ``tiktok_follower_insights``.
 
 Each format takes the zip, the unpacked folder or the CSV alone, and finds its file by its
 header, never by its name.
@@ -29,13 +32,15 @@ place. The video id's upper 32 bits are the upload time in unix seconds.
 from __future__ import annotations
 
 import csv
+import functools
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import IO
 
+from metrics import catalog
 from metrics.importers.accounts import OneAccount
 from metrics.importers.common import Format, ImportFailed, Member, ParseContext, Source
 from metrics.importers.dates import DayOrder, start_of_day, yearless_day
@@ -55,8 +60,10 @@ from metrics.importers.text import head_text, open_text
 from metrics.ingest.precedence import KindEvidence, SourceProfile, TextEvidence
 from metrics.ingest.records import (
     AccountInfo,
+    ActivityRecord,
     ExportInfo,
     ObservationRecord,
+    ParseSummary,
     PostKind,
     PostRecord,
     Record,
@@ -125,6 +132,17 @@ def _is_viewers(header: Sequence[str]) -> bool:
     return {normalise_header(h) for h in _VIEWERS_SIGNATURE} <= header_names(header)
 
 
+def _is_activity(header: Sequence[str]) -> bool:
+    return {"date", "hour", "active followers"} <= header_names(header)
+
+
+def _is_demographics(header: Sequence[str]) -> bool:
+    """FollowerGender.csv, FollowerTopTerritories.csv (and the like): shares of followers
+    by one trait, a snapshot with no dates."""
+    names = header_names(header)
+    return len(names) == 2 and "distribution" in names
+
+
 # Members never worth opening while sniffing (an archive's photos, videos, JSON).
 _NOT_TEXT = re.compile(
     r".*\.(?:jpe?g|png|gif|webp|heic|svg|ico|mp4|mov|webm|m4a|mp3|wav|pdf|js|json|html?|xlsx?)",
@@ -152,7 +170,11 @@ _KINDS = {
     "followers": _is_followers,
     "content": _is_content,
     "viewers": _is_viewers,
+    "activity": _is_activity,
+    "demographics": _is_demographics,
 }
+# Files the daily formats import; a file of follower insights alone is its own format.
+_DAILY_KINDS = (_is_overview, _is_followers, _is_content, _is_viewers)
 
 
 def _sniff_overview(source: Source) -> bool:
@@ -178,13 +200,24 @@ def _sniff_content(source: Source) -> bool:
 
 def _sniff_viewers(source: Source) -> bool:
     """Viewers.csv on its own (a whole download is claimed by the formats that import it)."""
+    return _sniff_alone(source, (_is_viewers,))
+
+
+def _sniff_follower_insights(source: Source) -> bool:
+    """FollowerActivity.csv or the demographic files on their own (the Followers zip, with
+    its FollowerHistory.csv, is the followers format's)."""
+    return _sniff_alone(source, (_is_activity, _is_demographics))
+
+
+def _sniff_alone(source: Source, kinds: Sequence[Callable[[Sequence[str]], bool]]) -> bool:
+    """Some member is of these kinds, and none is of another daily kind."""
     try:
         found = False
         for member in source.members:
             header = _header(member)
-            if _is_overview(header) or _is_followers(header) or _is_content(header):
+            if any(test(header) for test in _DAILY_KINDS if test not in kinds):
                 return False
-            found = found or _is_viewers(header)
+            found = found or any(test(header) for test in kinds)
         return found
     except Exception:
         return False
@@ -196,7 +229,7 @@ def _sniff_viewers(source: Source) -> bool:
 _OVERVIEW_NAME = re.compile(
     r"Overview_(\d{4}-\d{2}-\d{2})_(\d{9,11})_([A-Za-z0-9_.]{1,30})", re.IGNORECASE
 )
-_FOLLOWERS_NAME = re.compile(r"Followers_([A-Za-z0-9_.]{2,30})", re.IGNORECASE)
+_FOLLOWERS_NAME = re.compile(r"(?:Followers|Viewers|Content)_([A-Za-z0-9_.]{2,30})", re.IGNORECASE)
 _NAME_SUFFIX = re.compile(r"(?:\.zip)?(?:\s*\(\d+\))?(?:\.zip)?$", re.IGNORECASE)
 _EARLIEST = datetime(2016, 9, 1, tzinfo=UTC)  # Douyin's launch: no TikTok id is older
 
@@ -343,6 +376,7 @@ def _daily_row(row: Row, order: DayOrder, metrics: Sequence[str]) -> Iterator[Re
 
 
 _FILE_NAMES = {
+    "viewers": "Viewers.csv (“Date”, “Total Viewers”, …)",
     "overview": "Overview.csv (“Date”, “Video Views”, “Profile Views”, …)",
     "followers": "FollowerHistory.csv (“Date”, “Followers”, …)",
     "content": "Content.csv (“Time”, “Video title”, “Video link”, …)",
@@ -362,12 +396,68 @@ def parse_overview(source: Source, ctx: ParseContext) -> Iterator[Record]:
     )
 
 
-def parse_followers(source: Source, ctx: ParseContext) -> Iterator[Record]:
+def parse_followers(source: Source, ctx: ParseContext) -> Generator[Record, None, ParseSummary]:
     """FollowerHistory.csv → the followers level per day. The difference column is ignored:
-    it is shifted by a day (next day minus this day), and the level says it all."""
-    return _daily(
+    it is shifted by a day (next day minus this day), and the level says it all. The
+    Followers zip's FollowerActivity.csv is kept by hour; its demographic shares are not
+    stored (a note says so)."""
+    yield from _daily(
         source, ctx, "followers", _FOLLOWERS_WANTED, ("date", "followers"), ("followers",)
     )
+    return (yield from _follower_insights(source, ctx))
+
+
+def parse_follower_insights(
+    source: Source, ctx: ParseContext
+) -> Generator[Record, None, ParseSummary]:
+    """FollowerActivity.csv and the demographic files, on their own."""
+    yield from _exported(source, source.members, ctx)
+    handles = {h for m in source.members if (h := _handle_from_names(source, m, ctx))}
+    for handle in sorted(handles):
+        yield AccountInfo(platform=PLATFORM, handle=handle)
+    return (yield from _follower_insights(source, ctx))
+
+
+_ACTIVITY_WANTED: dict[str, Sequence[str]] = {
+    "date": ("Date",),
+    "hour": ("Hour",),
+    "active": ("Active followers",),
+}
+
+
+def _follower_insights(source: Source, ctx: ParseContext) -> Generator[Record, None, ParseSummary]:
+    """Followers online by hour (ActivityRecord), and a note per demographic file."""
+    summary = ParseSummary()
+    for member in _members(source, "activity"):
+        anchor, anchor_from = _anchor(source, member, ctx)
+        order = DayOrder(anchor, anchor_from)
+        table = Table(member, _ACTIVITY_WANTED, required=("date", "hour", "active"))
+        yield from table.read(functools.partial(_activity_row, order=order))
+    for member in _members(source, "demographics"):
+        summary.notes.append(
+            f"{member.basename} shares the followers out by {_trait(member)}, a snapshot "
+            "without dates; Strategy Tracker does not store it."
+        )
+    return summary
+
+
+def _trait(member: Member) -> str:
+    names = [h for h in header_names(_header(member)) if h != "distribution"]
+    return names[0] if names else "one trait"
+
+
+def _activity_row(row: Row, order: DayOrder) -> Iterator[Record]:
+    day = row.need("date", lambda raw: yearless_day(raw, order.anchor))
+    problem = order.check(row.text("date"), day)
+    if problem:
+        raise RowProblem(f"column “{row.label('date')}”: {problem}")
+    hour = row.count("hour")
+    if hour is not None and hour > 23:
+        row.fail_column("hour", f"“{hour}” is not an hour of the day (0 to 23)")
+    active = row.count("active")
+    row.check()
+    if hour is not None and active is not None:
+        yield ActivityRecord(day=day, hour=hour, active_followers=active, row=row.line)
 
 
 # --- Content.csv ---------------------------------------------------------------------------
@@ -605,18 +695,24 @@ def _post(
     )
 
 
-# --- Viewers.csv: recognised, not imported ------------------------------------------------
+# --- Viewers.csv ----------------------------------------------------------------------------
+
+_VIEWERS_WANTED: dict[str, Sequence[str]] = {
+    "date": ("Date",),
+    "reach": tuple(catalog.names_for(PLATFORM, "reach")),
+}
 
 
-def parse_viewers(source: Source, ctx: ParseContext) -> Iterator[Record]:
-    """Refuses, when iterated, like the other parsers refuse a broken file."""
-    yield from _refuse_viewers(source)
-
-
-def _refuse_viewers(source: Source) -> Iterator[Record]:
-    raise ImportFailed(
-        f"{source.name} holds viewer counts, which Strategy Tracker does not track; import "
-        "Overview, Followers and Content."
+def parse_viewers(source: Source, ctx: ParseContext) -> Generator[Record, None, ParseSummary]:
+    """Viewers.csv → daily reach (Total Viewers: the unique people who watched the account's
+    videos that day). New and returning viewers have no catalogue metric: a note says so.
+    The last, partial day ("undefined") is left out, its zeros with it."""
+    yield from _daily(source, ctx, "viewers", _VIEWERS_WANTED, ("date", "reach"), ("reach",))
+    return ParseSummary(
+        notes=[
+            "Viewers.csv: Total Viewers was imported as reach; New Viewers and Returning "
+            "Viewers have no metric in the catalogue and were not stored."
+        ]
     )
 
 
@@ -648,9 +744,19 @@ FORMATS: list[Format] = [
     ),
     Format(
         key="tiktok_viewers",
-        label="TikTok Studio viewers (Viewers.csv; recognised, not imported)",
+        label="TikTok Studio viewers (Viewers.csv or its Viewers_… zip: daily unique viewers, "
+        "as reach)",
         platform=PLATFORM,
         sniff=_sniff_viewers,
         parse=parse_viewers,
+    ),
+    Format(
+        key="tiktok_follower_insights",
+        label="TikTok Studio follower activity and demographics (FollowerActivity.csv: "
+        "followers online by hour; FollowerGender.csv, FollowerTopTerritories.csv: noted, "
+        "not stored)",
+        platform=PLATFORM,
+        sniff=_sniff_follower_insights,
+        parse=parse_follower_insights,
     ),
 ]

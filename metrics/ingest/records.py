@@ -6,6 +6,7 @@ A parser yields, in any order:
 - ExportInfo: when the export was made, when the file says so (its snapshot time);
 - PostRecord: one post (or reshare) by that account, with per-post counts where known;
 - ObservationRecord: one daily number for a catalogue metric;
+- ActivityRecord: how many followers were online in one hour;
 - RowError: a row that could not be read (the import then fails as a whole, and the
   errors are reported with their row numbers).
 A connector's page adds MentionRecord: someone else's post addressing the account.
@@ -84,6 +85,17 @@ class ObservationRecord:
     row: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class ActivityRecord:
+    """How many of the account's followers were online in one hour of one day (TikTok
+    Studio's FollowerActivity.csv): what a "best time to post" is worked out from."""
+
+    day: date
+    hour: int  # 0-23, as the platform shows it
+    active_followers: int
+    row: int = 0
+
+
 @dataclass(slots=True)
 class MentionRecord:
     """Someone else's post that mentions or replies to the account: the conversation in."""
@@ -114,7 +126,7 @@ class RowError:
     member: str = ""  # file inside an archive, when there are several
 
 
-Record = AccountInfo | ExportInfo | PostRecord | ObservationRecord | RowError
+Record = AccountInfo | ExportInfo | PostRecord | ObservationRecord | ActivityRecord | RowError
 
 
 @dataclass

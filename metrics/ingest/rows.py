@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from metrics.ingest.precedence import COUNT_FIELDS
 from metrics.ingest.writer import ColumnKind, Merge, Upserter
-from metrics.models import MetricObservation, Post
+from metrics.models import FollowerActivity, MetricObservation, Post
 
 
 class PostRow(NamedTuple):
@@ -118,6 +118,34 @@ def observation_upserter(*, merge: Merge, exclusive: bool = False, prepare: Any 
     keys, values = _columns(ObservationRow._fields, _OBSERVATION_KINDS, 3)
     return Upserter(
         MetricObservation._meta.db_table,
+        keys=keys,
+        values=values,
+        merge=merge,
+        not_compared=["snapshot_id"],
+        exclusive=exclusive,
+        prepare=prepare,
+    )
+
+
+class ActivityRow(NamedTuple):
+    account_id: int
+    date: date
+    hour: int
+    active_followers: int
+    snapshot_id: int
+
+
+def activity_upserter(*, merge: Merge, exclusive: bool = False, prepare: Any = None) -> Upserter:
+    kinds: dict[str, ColumnKind] = {
+        "account_id": "int",
+        "date": "date",
+        "hour": "int",
+        "active_followers": "int",
+        "snapshot_id": "int",
+    }
+    keys, values = _columns(ActivityRow._fields, kinds, 3)
+    return Upserter(
+        FollowerActivity._meta.db_table,
         keys=keys,
         values=values,
         merge=merge,

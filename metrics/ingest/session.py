@@ -42,6 +42,7 @@ from metrics.ingest.precedence import (
 )
 from metrics.ingest.records import (
     AccountInfo,
+    ActivityRecord,
     ExportInfo,
     MentionRecord,
     ObservationRecord,
@@ -49,13 +50,22 @@ from metrics.ingest.records import (
     PostRecord,
 )
 from metrics.ingest.rollup import rollup_account_days
-from metrics.ingest.rows import ObservationRow, PostRow, observation_upserter, post_upserter
+from metrics.ingest.rows import (
+    ActivityRow,
+    ObservationRow,
+    PostRow,
+    activity_upserter,
+    observation_upserter,
+    post_upserter,
+)
 from metrics.ingest.snapshots import SourceRef, snapshot_info, snapshot_infos, snapshot_open
-from metrics.ingest.writer import MergeDeferred, Row, UpsertCounts
+from metrics.ingest.writer import MergeDeferred, Row, UpsertCounts, Upserter
 from metrics.models import Account, ObservationSource, Snapshot, SnapshotKind, SnapshotTime
 from metrics.platforms.identity import canonical_handle, home_of, people
 
-IngestRecord = PostRecord | ObservationRecord | MentionRecord | AccountInfo | ExportInfo
+IngestRecord = (
+    PostRecord | ObservationRecord | ActivityRecord | MentionRecord | AccountInfo | ExportInfo
+)
 
 
 class RecordRejected(Exception):
@@ -74,6 +84,7 @@ class IngestResult:
     counts: UpsertCounts = field(default_factory=UpsertCounts)
     posts: int = 0  # records given
     observations: int = 0
+    activity: int = 0
     mentions: int = 0
     post_days: set[date] = field(default_factory=set)  # the days recomputed by the rollup
     snapshot: Snapshot | None = None
@@ -113,6 +124,7 @@ class IngestSession:
         self._moved_days: set[date] = set()
         self._linkable: set[str] = set()
         self._mentions: list[MentionRecord] = []
+        self._activity: Upserter | None = None
         self.posts = post_upserter(
             merge=self._merge_posts,
             exclusive=True,
@@ -130,6 +142,8 @@ class IngestSession:
     def add(self, record: IngestRecord) -> None:
         if type(record) is ObservationRecord:
             self.add_observation(record)
+        elif isinstance(record, ActivityRecord):
+            self.add_activity(record)
         elif isinstance(record, PostRecord):
             self.add_post(record)
         elif isinstance(record, MentionRecord):
@@ -175,6 +189,23 @@ class IngestSession:
             raise RecordRejected(f"“{key}” is computed by Strategy Tracker, not imported")
         self._accepted_metrics.add(key)
 
+    def add_activity(self, record: ActivityRecord) -> None:
+        """Followers online in one hour of one day; the later snapshot wins an hour."""
+        if self._activity is None:
+            self._activity = activity_upserter(
+                merge=self._merge_activity,
+                exclusive=True,
+                prepare=lambda rows: self._load(ActivityRow._make(r).snapshot_id for r in rows),
+            )
+        self.result.activity += 1
+        self._activity.add(
+            ActivityRow(
+                self._account_id, record.day, record.hour, record.active_followers, self.sid
+            )
+        )
+        if self._latest_day is None or record.day > self._latest_day:
+            self._latest_day = record.day
+
     def add_mention(self, record: MentionRecord) -> None:
         self.result.mentions += 1
         self._mentions.append(record)
@@ -195,18 +226,20 @@ class IngestSession:
     def finish(self) -> IngestResult:
         """Write what is pending, decide the rows that waited for the snapshot's time, and
         derive what follows from the posts and mentions written."""
-        self.posts.flush()
-        self.observations.flush()
+        upserters = [self.posts, self.observations]
+        if self._activity is not None:
+            upserters.append(self._activity)
+        for upserter in upserters:
+            upserter.flush()
         if not self._time_known:
             # The file said nothing about when it was made: the latest moment its data
             # speaks of stands for it (an export is made after what it reports, and a
             # day's number once the day is over).
             self._set_time(self._latest_moment() or self.snapshot.observed_at, SnapshotTime.DATA)
-        self.posts.flush_deferred()
-        self.observations.flush_deferred()
         counts = self.result.counts
-        counts.add(self.posts.counts)
-        counts.add(self.observations.counts)
+        for upserter in upserters:
+            upserter.flush_deferred()
+            counts.add(upserter.counts)
         days = self.result.post_days | self._moved_days
         if days:
             rollup_account_days(account_id=self.account.pk, days=days)
@@ -329,6 +362,21 @@ class IngestSession:
                 stored_snapshot=self.snapshots.get(stored.snapshot_id or 0),
                 incoming_derived=incoming.source == ObservationSource.ROLLUP,
                 incoming_snapshot=self.snapshots.get(incoming.snapshot_id or 0),
+            )
+        except SnapshotTimeUnknown:
+            raise MergeDeferred from None
+        return incoming if wins else None
+
+    def _merge_activity(self, old: Row, new: Row) -> Row | None:
+        stored, incoming = ActivityRow._make(old), ActivityRow._make(new)
+        if stored.snapshot_id == incoming.snapshot_id:
+            return incoming
+        try:
+            wins = observation_wins(
+                stored_derived=False,
+                stored_snapshot=self.snapshots.get(stored.snapshot_id),
+                incoming_derived=False,
+                incoming_snapshot=self.snapshots.get(incoming.snapshot_id),
             )
         except SnapshotTimeUnknown:
             raise MergeDeferred from None

@@ -12,6 +12,7 @@ import pytest
 from metrics.importers.common import Format, ParseContext, Source
 from metrics.ingest.records import (
     AccountInfo,
+    ActivityRecord,
     ExportInfo,
     ObservationRecord,
     PostRecord,
@@ -30,6 +31,8 @@ class Parsed:
     observations: list[ObservationRecord] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     exports: list[ExportInfo] = field(default_factory=list)
+    activity: list[ActivityRecord] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the parser returned
 
     def series(self, metric: str) -> dict[date, object]:
         return {o.day: o.value for o in self.observations if o.metric == metric}
@@ -46,7 +49,13 @@ def parse(
     source = Source.from_path(path)
     assert fmt.sniff(source), f"{fmt.key} does not recognise {path.name}"
     result = Parsed()
-    for record in fmt.parse(source, ParseContext(tz=ZoneInfo(tz), today=today, handle=handle)):
+    records = fmt.parse(source, ParseContext(tz=ZoneInfo(tz), today=today, handle=handle))
+    while True:
+        try:
+            record = next(records)
+        except StopIteration as stop:
+            result.notes = list(getattr(stop.value, "notes", []))
+            break
         if isinstance(record, AccountInfo):
             result.accounts.append(record)
         elif isinstance(record, PostRecord):
@@ -55,6 +64,8 @@ def parse(
             result.observations.append(record)
         elif isinstance(record, ExportInfo):
             result.exports.append(record)
+        elif isinstance(record, ActivityRecord):
+            result.activity.append(record)
         else:
             result.errors.append(record)
     return result

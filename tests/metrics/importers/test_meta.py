@@ -741,3 +741,14 @@ def test_it_rejects_near_misses(tmp_path):
     junk = tmp_path / "e.csv"
     junk.write_bytes(b"\xff\xfe\x00\xd8" * 10)
     assert not any(fmt.sniff(Source.from_path(junk)) for fmt in FORMATS)
+
+
+@pytest.mark.parametrize("title", ["Viewers", "Facebook viewers", "Reach"])
+def test_viewers_the_name_that_replaced_reach_reads_as_reach(tmp_path, title):
+    text = daily_file(title, [("2026-04-01T00:00:00", "412"), ("2026-04-02T00:00:00", "398")])
+    result = parse(FB_DAILY, write_utf16(tmp_path, "Viewers.csv", text))
+    assert result.errors == []
+    assert result.series("reach") == {
+        date(2026, 4, 1): Decimal("412"),
+        date(2026, 4, 2): Decimal("398"),
+    }

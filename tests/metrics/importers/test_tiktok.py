@@ -32,6 +32,7 @@ OVERVIEW = BY_KEY["tiktok_overview"]
 FOLLOWERS = BY_KEY["tiktok_followers"]
 CONTENT = BY_KEY["tiktok_content"]
 VIEWERS = BY_KEY["tiktok_viewers"]
+INSIGHTS = BY_KEY["tiktok_follower_insights"]
 
 TIKTOK = FIXTURES / "tiktok"
 EXPORTS = {
@@ -312,8 +313,12 @@ def test_it_reads_the_follower_level_per_day_from_the_followers_zip(day):
     path = export(day) / "Followers_loomwellroasters.zip"
     assert keys_sniffing(path) == ["tiktok_followers"]
     result = parse(FOLLOWERS, path)
-    # The zip also holds FollowerActivity/Gender/TopTerritories: ignored, no errors.
+    # The zip also holds FollowerActivity (kept by hour: 7 days × 24 hours) and the gender
+    # and territory shares (snapshots without dates: noted, not stored).
     assert result.errors == []
+    assert len(result.activity) == 7 * 24
+    assert any("FollowerGender.csv" in note for note in result.notes)
+    assert any("FollowerTopTerritories.csv" in note for note in result.notes)
     assert {o.metric for o in result.observations} == {"followers"}
     series = result.series("followers")
     assert len(series) == 60  # wc -l FollowerHistory.csv = 61 with the header
@@ -545,11 +550,18 @@ def test_it_refuses_a_content_file_without_the_total_likes_column(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["Viewers_loomwellroasters.zip", "Viewers_loomwellroasters"])
-def test_it_recognises_viewers_and_says_they_are_not_imported(name):
-    path = export("2026-06-01") / name
+def test_it_reads_viewers_as_daily_reach_and_notes_what_it_does_not_keep(name):
+    path = export("2026-09-29") / name
     assert keys_sniffing(path) == ["tiktok_viewers"]
-    with pytest.raises(ImportFailed, match="holds viewer counts, which Strategy Tracker does"):
-        run(VIEWERS, path)
+    result = parse(VIEWERS, path)
+    assert result.errors == []
+    assert {o.metric for o in result.observations} == {"reach"}  # Total Viewers
+    series = result.series("reach")
+    assert series[date(2026, 7, 30)] == 808
+    # The last, partial day says "undefined" (and two zeros that are not real): left out.
+    assert date(2026, 9, 28) not in series and max(series) == date(2026, 9, 27)
+    assert any("New Viewers" in note for note in result.notes)
+    assert [a.handle for a in result.accounts] == ["loomwellroasters"]
 
 
 def test_it_leaves_a_whole_download_to_the_formats_that_import_it():
@@ -564,10 +576,31 @@ def test_it_leaves_a_whole_download_to_the_formats_that_import_it():
 # --- detection ------------------------------------------------------------------------------
 
 
-def test_it_recognises_none_of_the_follower_snapshot_files_alone():
+def test_it_recognises_the_follower_activity_and_share_files_alone():
     folder = export("2026-09-29") / "Followers_loomwellroasters"
     for name in ("FollowerActivity.csv", "FollowerGender.csv", "FollowerTopTerritories.csv"):
-        assert keys_sniffing(folder / name) == []
+        assert keys_sniffing(folder / name) == ["tiktok_follower_insights"], name
+    activity = parse(INSIGHTS, folder / "FollowerActivity.csv")
+    assert activity.errors == [] and len(activity.activity) == 7 * 24
+    first = activity.activity[0]
+    assert (first.day, first.hour, first.active_followers) == (date(2026, 9, 21), 0, 205)
+    shares = parse(INSIGHTS, folder / "FollowerGender.csv")
+    assert shares.activity == [] and shares.observations == []
+    assert shares.notes == [
+        "FollowerGender.csv shares the followers out by gender, a snapshot without dates; "
+        "Strategy Tracker does not store it."
+    ]
+
+
+def test_an_hour_outside_the_day_is_a_row_error(tmp_path):
+    path = write(
+        tmp_path / "FollowerActivity.csv",
+        BOM + '"Date","Hour","Active followers"\n"September 21","24","205"\n',
+    )
+    result = parse(INSIGHTS, path)
+    assert [e.message for e in result.errors] == [
+        "column “Hour”: “24” is not an hour of the day (0 to 23)"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -578,7 +611,8 @@ def test_it_recognises_none_of_the_follower_snapshot_files_alone():
         '"Date","Total Viewers","New Viewers"',
         '"Time","Video title","Post time","Total views"',  # no Video link
         '"Content","Video title","Video publish time","Views"',  # YouTube-like
-        '"Date","Hour","Active followers"',
+        '"Date","Hour","Followers"',  # not "Active followers"
+        '"Gender","Share"',  # not "Distribution"
     ],
 )
 def test_it_does_not_sniff_near_misses(tmp_path, header):
