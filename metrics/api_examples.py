@@ -43,6 +43,43 @@ POST = {
     "clicks": 8,
     "saves": None,
     "video_views": None,
+    "claimed_kind": "original",
+    # Which source each value came from: the archive (exported later) told the kind, the
+    # text and the likes; only the analytics CSV has impressions, replies and clicks.
+    "evidence": {
+        "published_at": 41,
+        "kind": 41,
+        "permalink": 41,
+        "content": 41,
+        "impressions": 42,
+        "engagements": 42,
+        "likes": 41,
+        "replies": 42,
+        "reshares": 41,
+        "clicks": 42,
+    },
+    "sources": [
+        {
+            "id": 41,
+            "kind": "file",
+            "format": "x_archive",
+            "label": "twitter-2026-10-02-24bd266b.zip",
+            "observed_at": "2026-10-02T08:15:30+00:00",
+            "observed_from": "export",
+            "import_job": 17,
+            "connector": None,
+        },
+        {
+            "id": 42,
+            "kind": "file",
+            "format": "x_content",
+            "label": "account_analytics_content_2026-06-30_2026-09-28.csv",
+            "observed_at": "2026-09-29T00:00:00+00:00",
+            "observed_from": "export",
+            "import_job": 18,
+            "connector": None,
+        },
+    ],
 }
 
 OBSERVATION = {
