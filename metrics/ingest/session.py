@@ -101,7 +101,12 @@ class IngestSession:
         if not connection.in_atomic_block:
             raise RuntimeError("An ingest session runs inside the caller's transaction.")
         # The account lock: one writer per account at a time (imports, syncs, bulk writes).
-        self.account = Account.objects.select_for_update().select_related("team").get(pk=account.pk)
+        # Only the account's row: the team's stays free for its other accounts' writers.
+        self.account = (
+            Account.objects.select_for_update(of=("self",))
+            .select_related("team")
+            .get(pk=account.pk)
+        )
         self.platform = self.account.platform
         self.tz: ZoneInfo = self.account.team.tzinfo
         self.home = home_of(self.platform, self.account.handle)
