@@ -278,6 +278,8 @@ def _write(
 
     records = fmt.parse(source, ctx)
     parsed = ParseSummary()
+    # The file's totals: a level (followers) is its last value, a count is summed.
+    levels = {key for key, metric in catalog.CATALOG.items() if metric.kind is catalog.Kind.STOCK}
     while True:
         try:
             record = next(records)
@@ -297,7 +299,7 @@ def _write(
                 reject(record.row, str(exc))
                 continue
             added += 1
-            if catalog.get(record.metric).kind is catalog.Kind.STOCK:
+            if record.metric in levels:
                 last = stats.last_day.get(record.metric)
                 if last is None or record.day >= last:
                     stats.last_day[record.metric] = record.day

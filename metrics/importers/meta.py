@@ -38,6 +38,7 @@ from metrics.importers.dates import (
     start_of_day,
 )
 from metrics.importers.exports import latest, time_in_name
+from metrics.importers.numbers import parse_decimal
 from metrics.importers.tables import (
     Row,
     Table,
@@ -382,7 +383,14 @@ def _parse_daily_member(member: Member, platform: str) -> Iterator[Record]:
             f"{member.name}: the metric “{title}” is not one this importer understands. "
             f"Understood titles: {_understood_titles(platform)}."
         )
-    yield from table.read(lambda row: _daily_value(row, metric))
+    date_at, value_at = table.columns.index["date"], table.columns.index["value"]
+
+    def fast(cells: list[str], line: int) -> list[Record]:
+        value = parse_decimal(cells[value_at].strip())
+        day = midnight_day(cells[date_at])
+        return [] if value is None else [ObservationRecord(metric, day, value, row=line)]
+
+    yield from table.read(lambda row: _daily_value(row, metric), fast=fast)
 
 
 def _daily_value(row: Row, metric: str) -> Iterator[Record]:

@@ -221,17 +221,34 @@ def merge_posts(stored: PostFacts, incoming: PostFacts, snapshots: Snapshots) ->
     )
 
 
-def known_groups(facts: PostFacts) -> list[str]:
+def known_groups(
+    *,
+    permalink: str,
+    targets: tuple[str, str, str],
+    content: bool,
+    counts: Mapping[str, int | None],
+) -> list[str]:
     """The groups a single record knows, for its evidence: blanks and missing counts are
-    unknown; a kind is always known (a source that cannot tell says so with rank 0)."""
+    unknown; a kind is always known (a source that cannot tell says so with rank 0).
+    `targets` are the record's (in_reply_to_handle, in_reply_to_id, reshared_handle)."""
     groups = ["published_at", "kind"]
-    if facts.permalink:
+    if permalink:
         groups.append("permalink")
-    groups += [name for name in TARGET_FIELDS if getattr(facts, name)]
-    if facts.text or facts.mentions or facts.links:
+    groups += [name for name, value in zip(TARGET_FIELDS, targets, strict=True) if value]
+    if content:
         groups.append("content")
-    groups += [name for name in COUNT_FIELDS if facts.count(name) is not None]
+    groups += [name for name, value in counts.items() if value is not None]
     return groups
+
+
+def known_groups_of(facts: PostFacts) -> list[str]:
+    """known_groups() of facts that come from one source."""
+    return known_groups(
+        permalink=facts.permalink,
+        targets=(facts.in_reply_to_handle, facts.in_reply_to_id, facts.reshared_handle),
+        content=bool(facts.text or facts.mentions or facts.links),
+        counts=facts.counts,
+    )
 
 
 # --- daily observations ----------------------------------------------------------------------

@@ -20,7 +20,7 @@ caller's transaction: imports, syncs and bulk writes of one account take turns.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -83,7 +83,6 @@ _SOURCE_OF_SNAPSHOT = {
 class IngestResult:
     counts: UpsertCounts = field(default_factory=UpsertCounts)
     posts: int = 0  # records given
-    observations: int = 0
     activity: int = 0
     mentions: int = 0
     post_days: set[date] = field(default_factory=set)  # the days recomputed by the rollup
@@ -172,7 +171,6 @@ class IngestSession:
         metric = record.metric
         if metric not in self._accepted_metrics:
             self._accept_metric(metric)
-        self.result.observations += 1
         self.observations.add(
             ObservationRow(
                 self._account_id,
@@ -268,7 +266,17 @@ class IngestSession:
         claimed = record.kind or (
             PostKind.ORIGINAL if self.profile.kind is KindEvidence.TOLD else ""
         )
-        facts = PostFacts(
+        counts = {name: getattr(record, name) for name in COUNT_FIELDS}
+        evidence = dict.fromkeys(
+            known_groups(
+                permalink=record.permalink,
+                targets=(record.in_reply_to_handle, record.in_reply_to_id, record.reshared_handle),
+                content=bool(record.text or record.mentions or record.links),
+                counts=counts,
+            ),
+            self.sid,
+        )
+        return PostFacts(
             published_at=record.published_at,
             permalink=record.permalink[:500],
             claimed_kind=str(claimed),
@@ -278,10 +286,10 @@ class IngestSession:
             text=record.text,
             mentions=people(self.platform, record.mentions, home=self.home),
             links=tuple(record.links),
-            counts={name: getattr(record, name) for name in COUNT_FIELDS},
+            counts=counts,
+            evidence=evidence,
             sources=(self.sid,),
         )
-        return replace(facts, evidence=dict.fromkeys(known_groups(facts), self.sid))
 
     def _row(self, platform_id: str, facts: PostFacts) -> PostRow:
         """The post as stored: the merged facts and what the classifier makes of them."""
@@ -302,28 +310,37 @@ class IngestSession:
             own_handle=self.account.handle,
             own_domains=self.own_domains,
         )
+        counts = facts.counts
         return PostRow(
-            account_id=self.account.pk,
-            platform_id=platform_id,
-            published_at=facts.published_at,
-            local_date=facts.published_at.astimezone(self.tz).date(),
-            text=facts.text,
-            permalink=facts.permalink,
-            kind=result.kind.value,
-            claimed_kind=facts.claimed_kind,
-            in_reply_to_handle=facts.in_reply_to_handle,
-            in_reply_to_id=facts.in_reply_to_id,
-            reshared_handle=facts.reshared_handle,
-            mentions=list(facts.mentions),
-            links=list(facts.links),
-            addressed=list(result.addressed),
-            is_question=result.is_question,
-            link_domains=list(result.link_domains),
-            is_promotional=result.is_promotional,
-            shares_others_link=result.shares_others_link,
-            **{name: facts.count(name) for name in COUNT_FIELDS},
-            evidence=dict(facts.evidence),
-            sources=list(facts.sources),
+            self._account_id,
+            platform_id,
+            facts.published_at,
+            facts.published_at.astimezone(self.tz).date(),
+            facts.text,
+            facts.permalink,
+            result.kind.value,
+            facts.claimed_kind,
+            facts.in_reply_to_handle,
+            facts.in_reply_to_id,
+            facts.reshared_handle,
+            list(facts.mentions),
+            list(facts.links),
+            list(result.addressed),
+            result.is_question,
+            list(result.link_domains),
+            result.is_promotional,
+            result.shares_others_link,
+            counts.get("impressions"),
+            counts.get("reach"),
+            counts.get("engagements"),
+            counts.get("likes"),
+            counts.get("replies"),
+            counts.get("reshares"),
+            counts.get("clicks"),
+            counts.get("saves"),
+            counts.get("video_views"),
+            dict(facts.evidence),
+            list(facts.sources),
         )
 
     def _merge_posts(self, old: Row, new: Row) -> Row | None:

@@ -74,7 +74,11 @@ def _adapters(kinds: Sequence[ColumnKind]) -> list[Callable[[Any], Any]]:
     def json_value(value: Any) -> Any:
         if value is None:
             return None
-        return _jsonb(value) if postgres else json.dumps(value)
+        if postgres:
+            return _jsonb(value)
+        if not value:  # most lists of a post (mentions, links) are empty
+            return "[]" if isinstance(value, list) else "{}"
+        return json.dumps(value)
 
     def none_safe(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
         return lambda value: None if value is None else fn(value)
@@ -169,7 +173,7 @@ class Upserter:
 
     def add(self, row: Row) -> None:
         key = row[: self._n_keys]
-        waiting = self.deferred.get(key)
+        waiting = self.deferred.get(key) if self.deferred else None
         if waiting is not None:
             # The same key again (a file that repeats a row) while its first row waits for
             # the snapshot time: the two merge now, as rows of one snapshot always can.

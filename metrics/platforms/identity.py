@@ -25,6 +25,7 @@ Pure Python: no Django.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
@@ -42,6 +43,7 @@ _PROFILE_HOSTS = {
 }
 
 
+@functools.lru_cache(maxsize=65536)  # pure, and called for every handle of every post
 def canonical_handle(platform: str, raw: str, *, home: str = "") -> str:
     """The one way Strategy Tracker writes this person's handle (see the module's rules).
 

@@ -47,6 +47,8 @@ def count(obj: dict[str, object], key: str) -> int | None:
         number = value
     elif isinstance(value, float) and value.is_integer():
         number = int(value)
+    elif isinstance(value, str) and value.isdigit():
+        number = int(value)  # the common case first: the X archive writes "2"
     elif isinstance(value, str):
         text = value.strip()
         if not text:

@@ -20,7 +20,7 @@ from metrics.ingest.precedence import (
     SourceProfile,
     TextEvidence,
     TimeEvidence,
-    known_groups,
+    known_groups_of,
     merge_posts,
     observation_wins,
 )
@@ -38,7 +38,7 @@ def snap(sid, profile, days=0, identity=None):
 def facts(sid, **fields):
     """What snapshot `sid` says about the post, with evidence for what it knows."""
     base = PostFacts(published_at=T0 - timedelta(days=30), sources=(sid,), **fields)
-    return replace(base, evidence=dict.fromkeys(known_groups(base), sid))
+    return replace(base, evidence=dict.fromkeys(known_groups_of(base), sid))
 
 
 def merge(snapshots, *records):
