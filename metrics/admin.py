@@ -21,6 +21,7 @@ from metrics.importers.registry import supported_formats
 from metrics.models import (
     Account,
     Connector,
+    FollowerActivity,
     ImportJob,
     InboundMention,
     MetricObservation,
@@ -201,6 +202,16 @@ class SnapshotAdmin(_ReadOnlyEvidenceAdmin):
     list_filter = ["kind", "observed_from", ("account", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["label", "format_key", "key"]
     list_select_related = ["account", "import_job", "connector"]
+
+
+@admin.register(FollowerActivity)
+class FollowerActivityAdmin(_ReadOnlyEvidenceAdmin):
+    """Followers online by hour (TikTok's FollowerActivity.csv), kept week after week."""
+
+    list_display = ["date", "hour", "account", "active_followers"]
+    list_filter = [("account", admin.RelatedOnlyFieldListFilter)]
+    date_hierarchy = "date"
+    list_select_related = ["account"]
 
 
 @admin.register(MetricObservation)

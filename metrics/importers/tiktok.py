@@ -752,9 +752,8 @@ FORMATS: list[Format] = [
     ),
     Format(
         key="tiktok_follower_insights",
-        label="TikTok Studio follower activity and demographics (FollowerActivity.csv: "
-        "followers online by hour; FollowerGender.csv, FollowerTopTerritories.csv: noted, "
-        "not stored)",
+        label="TikTok Studio follower activity by hour (FollowerActivity.csv) and follower "
+        "shares (noted, not stored)",
         platform=PLATFORM,
         sniff=_sniff_follower_insights,
         parse=parse_follower_insights,

@@ -63,7 +63,13 @@ def snapshot_open(*, account: Account, source: SourceRef, now: datetime) -> tupl
         account=account, format_key=source.format_key, key=source.key
     ).first()
     if snapshot is not None:
-        return snapshot, True  # a file imported again: the same look at the same data
+        # A file imported again: the same look at the same data. What its format can tell
+        # is what the code knows now.
+        profile = profile_as_json(source.profile)
+        if snapshot.profile != profile:
+            snapshot.profile = profile
+            snapshot.save(update_fields=["profile"])
+        return snapshot, True
     known = source.observed_at is not None
     snapshot = Snapshot.objects.create(
         account=account,

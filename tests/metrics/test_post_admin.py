@@ -35,3 +35,12 @@ def test_snapshots_are_listed_for_their_team_only(alice_client, charlie_client, 
     snapshot = Snapshot.objects.get(account=job.account)
     other = charlie_client.get(reverse("admin:metrics_snapshot_change", args=[snapshot.pk]))
     assert other.status_code == 302  # the admin's "does not exist" redirect
+
+
+def test_follower_activity_is_listed_for_its_team_only(alice_client, charlie_client, team):
+    account = AccountFactory(team=team, platform="tiktok", handle="loomwellroasters")
+    path = FIXTURES / "tiktok/export_2026-09-29/Followers_loomwellroasters/FollowerActivity.csv"
+    import_path(team=team, path=path, account=account)
+    url = reverse("admin:metrics_followeractivity_changelist")
+    assert alice_client.get(url).context["cl"].result_count == 7 * 24
+    assert charlie_client.get(url).context["cl"].result_count == 0

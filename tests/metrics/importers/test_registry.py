@@ -82,3 +82,11 @@ def test_a_binary_file_is_not_an_export(tmp_path):
     picture.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 10)
     with pytest.raises(ImportFailed, match="Supported: "):
         registry.detect(Source.from_path(picture))
+
+
+def test_every_format_label_fits_the_import_jobs_field():
+    from metrics.models import ImportJob
+
+    limit = ImportJob._meta.get_field("format_label").max_length
+    for fmt in registry.FORMATS:
+        assert len(fmt.label) <= limit, fmt.key
