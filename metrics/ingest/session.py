@@ -39,6 +39,7 @@ from metrics.ingest.precedence import (
     known_groups,
     merge_posts,
     observation_wins,
+    stronger,
 )
 from metrics.ingest.records import (
     AccountInfo,
@@ -60,7 +61,14 @@ from metrics.ingest.rows import (
 )
 from metrics.ingest.snapshots import SourceRef, snapshot_info, snapshot_infos, snapshot_open
 from metrics.ingest.writer import MergeDeferred, Row, UpsertCounts, Upserter
-from metrics.models import Account, ObservationSource, Snapshot, SnapshotKind, SnapshotTime
+from metrics.models import (
+    Account,
+    MetricObservation,
+    ObservationSource,
+    Snapshot,
+    SnapshotKind,
+    SnapshotTime,
+)
 from metrics.platforms.identity import canonical_handle, home_of, people
 
 IngestRecord = (
@@ -129,6 +137,7 @@ class IngestSession:
         self._linkable: set[str] = set()
         self._mentions: list[MentionRecord] = []
         self._activity: Upserter | None = None
+        self._repoint: list[tuple[str, date, int]] = []
         self.posts = post_upserter(
             merge=self._merge_posts,
             exclusive=True,
@@ -243,6 +252,7 @@ class IngestSession:
         for upserter in upserters:
             upserter.flush_deferred()
             counts.add(upserter.counts)
+        self._repoint_equal_numbers()
         days = self.result.post_days | self._moved_days
         if days:
             rollup_account_days(account_id=self.account.pk, days=days)
@@ -386,8 +396,35 @@ class IngestSession:
                 incoming_snapshot=self.snapshots.get(incoming.snapshot_id or 0),
             )
         except SnapshotTimeUnknown:
+            same = stored.value == incoming.value and stored.source == incoming.source
+            if same and stored.snapshot_id is not None:
+                # The same number from another look: the number stands, only which look it
+                # names is open until this file's time is known (overlapping re-exports
+                # repeat thousands of days: a key each, not a whole row each, waits).
+                self._repoint.append((incoming.metric, incoming.date, stored.snapshot_id))
+                return None
             raise MergeDeferred from None
         return incoming if wins else None
+
+    def _repoint_equal_numbers(self) -> None:
+        """The equal numbers this file repeated now name it where it is the later look."""
+        waiting: dict[int, dict[str, list[date]]] = {}
+        for metric, day, sid in self._repoint:
+            waiting.setdefault(sid, {}).setdefault(metric, []).append(day)
+        self._repoint = []
+        self._load(waiting)
+        ours = self.snapshots[self.sid]
+        for sid, by_metric in waiting.items():
+            if stronger(self.snapshots[sid], 0, ours, 0):
+                continue  # the stored number's look is the later one
+            for metric, days in by_metric.items():
+                for start in range(0, len(days), 500):
+                    MetricObservation.objects.filter(
+                        account_id=self._account_id,
+                        metric=metric,
+                        date__in=days[start : start + 500],
+                        snapshot_id=sid,
+                    ).update(snapshot_id=self.sid)
 
     def _merge_activity(self, old: Row, new: Row) -> Row | None:
         stored, incoming = ActivityRow._make(old), ActivityRow._make(new)

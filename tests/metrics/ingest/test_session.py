@@ -171,3 +171,17 @@ def test_a_session_needs_the_callers_transaction(facebook):
     source = SourceRef(kind=SnapshotKind.BULK, format_key="bulk", key="r", profile=NUMBERS_ONLY)
     with pytest.raises(RuntimeError, match="transaction"):
         IngestSession(account=facebook, source=source)
+
+
+@pytest.mark.parametrize("later_first", [True, False])
+def test_a_number_two_exports_agree_on_names_the_later_export_whatever_the_order(
+    tmp_path, facebook, later_first
+):
+    june = follows_file(tmp_path / "june.csv", date(2026, 6, 1), [5] * 30)  # to 30 June
+    july = follows_file(tmp_path / "july.csv", date(2026, 6, 20), [5] * 30)  # to 19 July
+    for path in [july, june] if later_first else [june, july]:
+        import_path(team=facebook.team, path=path, account=facebook)
+    later = Snapshot.objects.get(account=facebook, label="july.csv")
+    earlier = Snapshot.objects.get(account=facebook, label="june.csv")
+    assert follows(facebook, date(2026, 6, 25)).snapshot_id == later.pk
+    assert follows(facebook, date(2026, 6, 19)).snapshot_id == earlier.pk
