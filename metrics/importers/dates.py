@@ -188,6 +188,11 @@ _MIDNIGHT = re.compile(r"(\d{4}-\d{2}-\d{2})(?:T00:00(?::00(?:\.0+)?)?)?")
 
 def midnight_day(raw: str) -> date:
     """'2026-04-01T00:00:00' or '2026-04-01': a day, written as its midnight."""
+    if len(raw) == 19 and raw.endswith("T00:00:00") and raw[4] == "-" and raw[7] == "-":
+        try:  # Meta's own form, a million times in a long series
+            return date.fromisoformat(raw[:10])
+        except ValueError:
+            pass  # the general path says what is wrong
     match = _MIDNIGHT.fullmatch(raw.strip())
     if not match:
         raise ValueError(f"“{raw}” is not a day like “2026-04-01T00:00:00”")

@@ -385,10 +385,10 @@ def _parse_daily_member(member: Member, platform: str) -> Iterator[Record]:
         )
     date_at, value_at = table.columns.index["date"], table.columns.index["value"]
 
-    def fast(cells: list[str], line: int) -> list[Record]:
-        value = parse_decimal(cells[value_at].strip())
+    def fast(cells: list[str], line: int) -> Sequence[Record]:
+        value = parse_decimal(cells[value_at])
         day = midnight_day(cells[date_at])
-        return [] if value is None else [ObservationRecord(metric, day, value, row=line)]
+        return () if value is None else (ObservationRecord(metric, day, value, row=line),)
 
     yield from table.read(lambda row: _daily_value(row, metric), fast=fast)
 

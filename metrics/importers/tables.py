@@ -339,7 +339,7 @@ class Table:
         self,
         reader: Callable[[Row], Iterable[Record]],
         *,
-        fast: Callable[[list[str], int], list[Record]] | None = None,
+        fast: Callable[[list[str], int], Sequence[Record]] | None = None,
     ) -> Iterator[Record]:
         """What `reader` makes of each data row, and a RowError per problem of a row: cut
         off, or whatever the reader noted or raised.
@@ -371,7 +371,7 @@ class Table:
     def _read_fast(
         self,
         reader: Callable[[Row], Iterable[Record]],
-        fast: Callable[[list[str], int], list[Record]],
+        fast: Callable[[list[str], int], Sequence[Record]],
     ) -> Iterator[Record]:
         width = len(self.header)
         previous_end = self._header_line

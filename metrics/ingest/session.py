@@ -19,7 +19,7 @@ caller's transaction: imports, syncs and bulk writes of one account take turns.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -79,6 +79,10 @@ IngestRecord = (
 class RecordRejected(Exception):
     """A record the write path will not store; the message says why, for the user."""
 
+
+_OBSERVATION_SNAPSHOT = ObservationRow._fields.index("snapshot_id")
+_POST_SOURCES = PostRow._fields.index("sources")
+_POST_EVIDENCE = PostRow._fields.index("evidence")
 
 _SOURCE_OF_SNAPSHOT = {
     SnapshotKind.FILE: ObservationSource.FILE,
@@ -354,12 +358,12 @@ class IngestSession:
         )
 
     def _merge_posts(self, old: Row, new: Row) -> Row | None:
-        stored, incoming = PostRow._make(old), PostRow._make(new)
         if (
-            stored.sources == incoming.sources == [self.sid]
-            and stored.evidence.keys() <= incoming.evidence.keys()
+            old[_POST_SOURCES] == new[_POST_SOURCES] == [self.sid]
+            and old[_POST_EVIDENCE].keys() <= new[_POST_EVIDENCE].keys()
         ):
-            return incoming  # this snapshot again (a file imported twice): it says it all
+            return new  # this snapshot again (a file imported twice): it says it all
+        stored, incoming = PostRow._make(old), PostRow._make(new)
         try:
             facts = merge_posts(_facts_of_row(stored), _facts_of_row(incoming), self.snapshots)
         except SnapshotTimeUnknown:
@@ -385,9 +389,9 @@ class IngestSession:
     # --- observations ------------------------------------------------------------------------
 
     def _merge_observations(self, old: Row, new: Row) -> Row | None:
+        if old[_OBSERVATION_SNAPSHOT] == new[_OBSERVATION_SNAPSHOT]:
+            return new  # the same look again (a file imported twice): the common case
         stored, incoming = ObservationRow._make(old), ObservationRow._make(new)
-        if stored.snapshot_id == incoming.snapshot_id:
-            return incoming
         try:
             wins = observation_wins(
                 stored_derived=stored.source == ObservationSource.ROLLUP,
@@ -418,11 +422,13 @@ class IngestSession:
             if stronger(self.snapshots[sid], 0, ours, 0):
                 continue  # the stored number's look is the later one
             for metric, days in by_metric.items():
-                for start in range(0, len(days), 500):
+                # Daily series repeat runs of consecutive days: one range each uses the
+                # (account, metric, date) index, where a long IN list may not.
+                for first, last in _runs(sorted(days)):
                     MetricObservation.objects.filter(
                         account_id=self._account_id,
                         metric=metric,
-                        date__in=days[start : start + 500],
+                        date__range=(first, last),
                         snapshot_id=sid,
                     ).update(snapshot_id=self.sid)
 
@@ -467,6 +473,19 @@ class IngestSession:
         self.snapshot.save(update_fields=["observed_at", "observed_from"])
         self._time_known = True
         self.snapshots[self.sid] = snapshot_info(self.snapshot)
+
+
+def _runs(days: list[date]) -> Iterator[tuple[date, date]]:
+    """Sorted days as runs of consecutive days: (first, last) each."""
+    if not days:
+        return
+    first = last = days[0]
+    for day in days[1:]:
+        if day - last > timedelta(days=1):
+            yield first, last
+            first = day
+        last = day
+    yield first, last
 
 
 def _facts_of_row(row: PostRow) -> PostFacts:

@@ -72,10 +72,10 @@ def _adapters(kinds: Sequence[ColumnKind]) -> list[Callable[[Any], Any]]:
     postgres = connection.vendor == "postgresql"
 
     def json_value(value: Any) -> Any:
+        # JSON text for both databases: PostgreSQL casts a text parameter (sent with no
+        # type) and a COPY field to jsonb itself, cheaper than a Jsonb wrapper per value.
         if value is None:
             return None
-        if postgres:
-            return _jsonb(value)
         if not value:  # most lists of a post (mentions, links) are empty
             return "[]" if isinstance(value, list) else "{}"
         return json.dumps(value)
@@ -93,12 +93,6 @@ def _adapters(kinds: Sequence[ColumnKind]) -> list[Callable[[Any], Any]]:
         "json": json_value,
     }
     return [table[kind] for kind in kinds]
-
-
-def _jsonb(value: Any) -> Any:
-    from psycopg.types.json import Jsonb
-
-    return Jsonb(value)
 
 
 Merge = Callable[[Row, Row], Row | None]
@@ -138,6 +132,9 @@ class Upserter:
             (i, kind) for i, (name, kind) in enumerate(self.values) if name not in not_compared
         ]
         self._compared_at = [i for i, _ in self._compared]
+        self._provenance_at = [
+            i for i, (name, _kind) in enumerate(self.values) if name in not_compared
+        ]
         self._postgres = connection.vendor == "postgresql"
         # Larger batches suit COPY; SQLite's executemany gains nothing past a few thousand.
         self.batch_size = batch_size or (20000 if self._postgres else 5000)
@@ -228,7 +225,7 @@ class Upserter:
             # (Decimal("5") == Decimal("5.0000"), aware datetimes across zones, lists).
             if all(new[n_keys + i] == old[n_keys + i] for i in self._compared_at):
                 self.counts.unchanged += 1
-                if new[n_keys:] != old[n_keys:]:
+                if any(new[n_keys + i] != old[n_keys + i] for i in self._provenance_at):
                     to_write.append(new)  # only its provenance changed
             else:
                 to_write.append(new)
@@ -299,7 +296,9 @@ class Upserter:
         for key in batch:
             groups.setdefault(key[:-1], []).append(key[-1])
         key_kinds = [kind for _, kind in self.keys]
-        value_kinds = [kind for _, kind in self.values]
+        decoded = [
+            (i, kind) for i, (_name, kind) in enumerate(self.values) if kind not in ("int", "text")
+        ]
         n = self._n_keys
         by_range = key_kinds[-1] in ("date", "datetime")
         prefix = [f"{col} = %s" for col in self._key_cols[:-1]]
@@ -326,10 +325,12 @@ class Upserter:
                     for db_row in cursor.fetchall():
                         key = tuple(_decode(k, db_row[i]) for i, k in enumerate(key_kinds))
                         if key in batch:
-                            values = tuple(
-                                _decode(k, db_row[n + i]) for i, k in enumerate(value_kinds)
-                            )
-                            found[key] = key + values
+                            # Only the columns the driver does not already return as the
+                            # Python value are decoded (a call per value adds up).
+                            values = list(db_row[n:])
+                            for i, kind in decoded:
+                                values[i] = _decode(kind, values[i])
+                            found[key] = key + tuple(values)
         return found
 
 
@@ -338,6 +339,8 @@ def _decode(kind: ColumnKind, value: Any) -> Any:
     if value is None:
         return None
     if kind == "json" and isinstance(value, str):
+        if value == "[]":  # most of a post's lists (mentions, links) are empty
+            return []
         return json.loads(value)
     if kind == "datetime":
         return _canon("datetime", value)
