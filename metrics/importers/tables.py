@@ -322,18 +322,22 @@ class Table:
 
     def rows(self) -> Iterator[Row]:
         """The data rows, blank ones left out, each with the line it starts on."""
+        for line, cells, whole in self._records_after_header():
+            if not (whole and _is_blank(cells)):
+                yield Row(self, line, cells, whole=whole)
+
+    def _records_after_header(self) -> Iterator[tuple[int, list[str], bool]]:
+        """The records under the header with the line each starts on (a quoted value may
+        span lines), the description row left out."""
         previous_end = self._header_line
-        first = True
+        described = self._description is None
         for end, cells, whole in self._records:
-            row = Row(self, previous_end + 1, cells, whole=whole)
-            previous_end = end
-            if whole and _is_blank(cells):
-                continue
-            if first and whole and self._description is not None and self._description(row):
-                first = False
-                continue
-            first = False
-            yield row
+            line, previous_end = previous_end + 1, end
+            if not described and whole and not _is_blank(cells):
+                described = True
+                if self._description is not None and self._description(Row(self, line, cells)):
+                    continue
+            yield line, cells, whole
 
     def read(
         self,
@@ -374,28 +378,17 @@ class Table:
         fast: Callable[[list[str], int], Sequence[Record]],
     ) -> Iterator[Record]:
         width = len(self.header)
-        previous_end = self._header_line
-        first = True
-        for end, cells, whole in self._records:
-            line, previous_end = previous_end + 1, end
-            if whole and len(cells) >= width and (not first or self._description is None):
-                first = False
+        for line, cells, whole in self._records_after_header():
+            if whole and len(cells) >= width:
                 try:
                     records = fast(cells, line)
                 except (ValueError, IndexError):
-                    pass
+                    pass  # the full reader says what is wrong with it
                 else:
                     yield from records
                     continue
-            # The slow path: blank rows, the description row, cut-off rows, problems.
-            row = Row(self, line, cells, whole=whole)
-            if whole and _is_blank(cells):
-                continue
-            if first and whole and self._description is not None and self._description(row):
-                first = False
-                continue
-            first = False
-            yield from self._checked(row, reader)
+            if not (whole and _is_blank(cells)):
+                yield from self._checked(Row(self, line, cells, whole=whole), reader)
 
 
 def read_row(row: Row, reader: Callable[[Row], Iterable[Record]]) -> Iterator[Record]:

@@ -87,46 +87,6 @@ _OBSERVATION_KINDS: dict[str, ColumnKind] = {
 }
 
 
-def _columns(
-    fields: tuple[str, ...], kinds: dict[str, ColumnKind], n_keys: int
-) -> tuple[list[tuple[str, ColumnKind]], list[tuple[str, ColumnKind]]]:
-    specs = [(name, kinds.get(name, "text")) for name in fields]
-    return specs[:n_keys], specs[n_keys:]
-
-
-def post_upserter(
-    *,
-    merge: Merge,
-    exclusive: bool = False,
-    prepare: Any = None,
-    on_stored: Any = None,
-) -> Upserter:
-    keys, values = _columns(PostRow._fields, _POST_KINDS, POST_KEYS)
-    return Upserter(
-        Post._meta.db_table,
-        keys=keys,
-        values=values,
-        merge=merge,
-        not_compared=PROVENANCE,
-        exclusive=exclusive,
-        prepare=prepare,
-        on_stored=on_stored,
-    )
-
-
-def observation_upserter(*, merge: Merge, exclusive: bool = False, prepare: Any = None) -> Upserter:
-    keys, values = _columns(ObservationRow._fields, _OBSERVATION_KINDS, 3)
-    return Upserter(
-        MetricObservation._meta.db_table,
-        keys=keys,
-        values=values,
-        merge=merge,
-        not_compared=["snapshot_id"],
-        exclusive=exclusive,
-        prepare=prepare,
-    )
-
-
 class ActivityRow(NamedTuple):
     account_id: int
     date: date
@@ -135,21 +95,68 @@ class ActivityRow(NamedTuple):
     snapshot_id: int
 
 
-def activity_upserter(*, merge: Merge, exclusive: bool = False, prepare: Any = None) -> Upserter:
-    kinds: dict[str, ColumnKind] = {
-        "account_id": "int",
-        "date": "date",
-        "hour": "int",
-        "active_followers": "int",
-        "snapshot_id": "int",
-    }
-    keys, values = _columns(ActivityRow._fields, kinds, 3)
+_ACTIVITY_KINDS: dict[str, ColumnKind] = {
+    "account_id": "int",
+    "date": "date",
+    "hour": "int",
+    "active_followers": "int",
+    "snapshot_id": "int",
+}
+
+
+def _upserter(
+    table: str,
+    fields: tuple[str, ...],
+    kinds: dict[str, ColumnKind],
+    n_keys: int,
+    provenance: list[str],
+    **options: Any,
+) -> Upserter:
+    """An Upserter for a row layout: its first n_keys fields are the key, its provenance
+    columns are written but not counted as changes."""
+    specs = [(name, kinds.get(name, "text")) for name in fields]
     return Upserter(
-        FollowerActivity._meta.db_table,
-        keys=keys,
-        values=values,
+        table, keys=specs[:n_keys], values=specs[n_keys:], not_compared=provenance, **options
+    )
+
+
+def post_upserter(
+    *, merge: Merge, exclusive: bool = False, prepare: Any = None, on_stored: Any = None
+) -> Upserter:
+    return _upserter(
+        Post._meta.db_table,
+        PostRow._fields,
+        _POST_KINDS,
+        POST_KEYS,
+        PROVENANCE,
         merge=merge,
-        not_compared=["snapshot_id"],
+        exclusive=exclusive,
+        prepare=prepare,
+        on_stored=on_stored,
+    )
+
+
+def observation_upserter(*, merge: Merge, exclusive: bool = False, prepare: Any = None) -> Upserter:
+    return _upserter(
+        MetricObservation._meta.db_table,
+        ObservationRow._fields,
+        _OBSERVATION_KINDS,
+        3,
+        ["snapshot_id"],
+        merge=merge,
+        exclusive=exclusive,
+        prepare=prepare,
+    )
+
+
+def activity_upserter(*, merge: Merge, exclusive: bool = False, prepare: Any = None) -> Upserter:
+    return _upserter(
+        FollowerActivity._meta.db_table,
+        ActivityRow._fields,
+        _ACTIVITY_KINDS,
+        3,
+        ["snapshot_id"],
+        merge=merge,
         exclusive=exclusive,
         prepare=prepare,
     )
