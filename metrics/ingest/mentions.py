@@ -89,11 +89,15 @@ def mentions_link_answers(
     these ids): the first reply after the mention answers it. Returns the days of the
     mentions that got an answer."""
     unanswered = InboundMention.objects.filter(account=account, answered_at__isnull=True)
-    if platform_ids is not None:
-        unanswered = unanswered.filter(platform_id__in=list(set(platform_ids)))
+    wanted = None if platform_ids is None else set(platform_ids)
+    if wanted is not None and len(wanted) <= 500:
+        unanswered = unanswered.filter(platform_id__in=list(wanted))
+    # Else (an archive's replies name tens of thousands of posts) the few mentions still
+    # waiting are read and matched here, rather than sent back in an enormous IN list.
     waiting = {
         mention.platform_id: mention
         for mention in unanswered.only("pk", "platform_id", "published_at", "local_date")
+        if wanted is None or mention.platform_id in wanted
     }
     if not waiting:
         return set()

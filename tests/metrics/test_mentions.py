@@ -104,6 +104,21 @@ def test_the_first_reply_after_the_mention_answers_it(account):
     assert mention.response_minutes == 42
 
 
+@pytest.mark.parametrize("named", [3, 2_000])
+def test_only_the_mentions_named_by_the_new_replies_are_linked(account, named):
+    """An archive names thousands of replied-to posts; few or many, only those are linked."""
+    wanted = InboundMentionFactory(account=account, platform_id="m1", published_at=T0)
+    other = InboundMentionFactory(account=account, platform_id="m2", published_at=T0)
+    for reply_to in ("m1", "m2"):
+        PostFactory(account=account, in_reply_to_id=reply_to, published_at=T0 + timedelta(hours=1))
+    ids = ["m1"] + [f"x{i}" for i in range(named - 1)]
+    assert inbound.mentions_link_answers(account=account, platform_ids=ids) == {T0.date()}
+    wanted.refresh_from_db()
+    other.refresh_from_db()
+    assert wanted.response_minutes == 60
+    assert other.answered_at is None
+
+
 def test_another_accounts_reply_does_not_answer(account):
     InboundMentionFactory(account=account, platform_id="m1", published_at=T0)
     other = AccountFactory(team=account.team, platform=Platform.MASTODON)
