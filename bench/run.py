@@ -192,8 +192,20 @@ def connectors_bench() -> None:
             raise SystemExit("the connector sync benchmark failed")
 
 
+def forecasts_bench() -> None:
+    print()
+    subprocess.run(
+        [sys.executable, "manage.py", "backtest_forecasts"],
+        cwd=ROOT,
+        env={**os.environ, "DEBUG": "true"},
+        check=True,
+    )
+
+
 if __name__ == "__main__":
     only = os.environ.get("BENCH_ONLY", "")
+    if only in ("", "forecasts"):
+        forecasts_bench()
     if only in ("", "imports"):
         main()
     if only in ("", "dashboard"):

@@ -261,6 +261,8 @@ class KeyResultViewSet(TeamScopedViewSet):
                     "progress": 0.7,
                     "expected": 7.5,
                     "expected_progress": 0.83,
+                    "reached_on": None,
+                    "required_per_week": 0.45,
                     "forecast": {
                         "at_due": 8.3,
                         "low": 7.6,
@@ -280,6 +282,15 @@ class KeyResultViewSet(TeamScopedViewSet):
                 "progress": serializers.FloatField(allow_null=True),
                 "expected": serializers.FloatField(allow_null=True),
                 "as_of": serializers.DateField(allow_null=True),
+                "reached_on": serializers.DateField(
+                    allow_null=True, help_text="First day the data reached the target."
+                ),
+                "required_per_week": serializers.FloatField(allow_null=True),
+                "forecast": serializers.JSONField(
+                    allow_null=True,
+                    help_text="at_due, low, high (90% interval), reach_date; null when there "
+                    "is not enough data (fewer than 4 days or a span under 7 days).",
+                ),
             },
         ),
     )
@@ -350,6 +361,8 @@ def _kr_progress(row: selectors.KeyResultProgress) -> dict[str, Any]:
         "progress": a.progress,
         "expected": a.expected,
         "expected_progress": a.expected_progress,
+        "reached_on": a.reached_on.isoformat() if a.reached_on else None,
+        "required_per_week": a.required_per_week,
         "forecast": None
         if forecast is None
         else {
@@ -357,7 +370,7 @@ def _kr_progress(row: selectors.KeyResultProgress) -> dict[str, Any]:
             "low": forecast.low,
             "high": forecast.high,
             "reach_date": forecast.reach_date.isoformat() if forecast.reach_date else None,
-            "required_per_week": forecast.required_per_week,
+            "required_per_week": a.required_per_week,  # kept here for older clients
         },
     }
 

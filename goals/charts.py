@@ -38,14 +38,26 @@ def key_result_figure(
     """The actual series, the pacing line from baseline to target, the target (or band) and
     the forecast to the due date with its interval."""
     fig = go.Figure()
-    if points:
+    judged = [p for p in points if p.day <= spec.due]
+    after = [p for p in points if p.day > spec.due]
+    if judged:
         fig.add_trace(
             go.Scatter(
-                x=[p.day for p in points],
-                y=[p.value for p in points],
-                mode="lines+markers" if len(points) < 40 else "lines",
+                x=[p.day for p in judged],
+                y=[p.value for p in judged],
+                mode="lines+markers" if len(judged) < 40 else "lines",
                 name="Actual",
                 line={"color": _ACTUAL, "width": 2.5},
+            )
+        )
+    if after:  # shown, greyed: data after the due date never changes a closed key result
+        fig.add_trace(
+            go.Scatter(
+                x=[p.day for p in after],
+                y=[p.value for p in after],
+                mode="lines+markers",
+                name="After the due date (not counted)",
+                line={"color": "#9ca3af", "width": 1.5},
             )
         )
     if spec.direction is not progress.Direction.BAND and spec.target is not None:
@@ -78,8 +90,9 @@ def key_result_figure(
             annotation_position="top left",
         )
     forecast = assessment.forecast
-    if forecast is not None and points and spec.due > points[-1].day:
-        last = points[-1]
+    if forecast is not None and assessment.as_of is not None and assessment.current is not None:
+        # From the last point judged (data after the due date does not count).
+        last = progress.Point(assessment.as_of, assessment.current)
         fig.add_trace(
             go.Scatter(
                 x=[last.day, spec.due, spec.due, last.day],
@@ -101,7 +114,8 @@ def key_result_figure(
                 line={"color": _FORECAST, "dash": "dash"},
             )
         )
-    fig.update_xaxes(range=[spec.start - timedelta(days=1), spec.due + timedelta(days=1)])
+    end = max([spec.due, *(p.day for p in after)])
+    fig.update_xaxes(range=[spec.start - timedelta(days=1), end + timedelta(days=1)])
     _layout(fig, unit=unit)
     return fig
 

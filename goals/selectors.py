@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from goals import competitors, conversation, periods, progress
-from goals.models import CheckIn, KeyResult, Objective, Status, Strategy
+from goals.models import CheckIn, KeyResult, Objective, Status, Strategy, Window
 from goals.progress import Direction
 from metrics import catalog
 from metrics.ingest.records import PostKind
@@ -112,6 +112,19 @@ class StrategyProgress:
         return [kr for o in self.objectives for kr in o.key_results]
 
 
+def series_kind(kr: KeyResult) -> progress.SeriesKind:
+    """What a key result's series is, for the forecast: a count or a ratio over the period
+    since its start accumulates; anything read per day or over a rolling window is a level."""
+    if kr.is_manual or kr.window != Window.PERIOD:
+        return progress.SeriesKind.LEVEL
+    kind = catalog.get(kr.metric_key).kind
+    if kind in (catalog.Kind.FLOW, catalog.Kind.DISTINCT):
+        return progress.SeriesKind.CUMULATIVE
+    if kind is catalog.Kind.RATIO:
+        return progress.SeriesKind.RATIO
+    return progress.SeriesKind.LEVEL
+
+
 def spec_for(kr: KeyResult) -> progress.Spec:
     strategy = kr.objective.strategy
     return progress.Spec(
@@ -124,6 +137,9 @@ def spec_for(kr: KeyResult) -> progress.Spec:
         band_high=float(kr.band_high) if kr.band_high is not None else None,
         tolerance_points=float(strategy.at_risk_tolerance),
         stale_after_days=strategy.stale_after_days,
+        kind=series_kind(kr),
+        # A ceiling, or a number over a rolling window, can cross back over the line.
+        decided_at_due=kr.direction == Direction.DECREASE or kr.window != Window.PERIOD,
     )
 
 

@@ -24,7 +24,7 @@ def followers(team, account):
         target=Decimal(200),
     )
     kr.accounts.set([account])
-    for day, value in ((1, 100), (15, 130), (31, 160)):
+    for day, value in ((1, 100), (8, 115), (15, 130), (31, 160)):
         MetricObservation.objects.create(
             account=account, metric="followers", date=date(2026, 7, day), value=value
         )

@@ -153,3 +153,19 @@ def test_the_sample_exports_are_imported_through_the_pipeline():
     assert ImportJob.objects.filter(team__slug="demo").count() == len(DEMO_EXPORTS)
     call_command("load_demo", stdout=StringIO())
     assert ImportJob.objects.filter(team__slug="demo").count() == len(DEMO_EXPORTS)
+
+
+@pytest.mark.django_db
+@time_machine.travel(date(2026, 11, 25))
+def test_the_demo_tiktok_followers_are_forecast_upwards_and_reached_when_the_data_did():
+    from goals.selectors import assess_key_results, key_results_with_relations
+
+    call_command("load_demo", stdout=StringIO())
+    kr = key_results_with_relations(KeyResult.objects.filter(name__startswith="TikTok")).get()
+    row = assess_key_results([kr], today=date(2026, 9, 25))[kr.pk]
+    a = row.assessment
+    assert a.reached_on == date(2026, 9, 20)  # 4,300 first on 20 Sep, and it stayed
+    assert a.forecast.at_due >= a.current  # rising all quarter: never forecast below today
+    final = assess_key_results([kr], today=date(2026, 11, 25))[kr.pk].assessment
+    assert final.current == 4370
+    assert final.forecast.at_due >= 4370

@@ -11,10 +11,12 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from goals import backtest
 from goals.progress import (
     SEVERITY,
     Direction,
     Point,
+    SeriesKind,
     Spec,
     Status,
     assess,
@@ -127,145 +129,147 @@ def test_a_band_has_no_expected_value():
 
 
 # --- forecast -------------------------------------------------------------------------------
+# A local linear trend anchored on the last observation: the drift is the least-squares slope
+# of the last third of the data (at least a week), the interval a random walk with drift's.
 
 
-def test_it_forecasts_with_least_squares_and_a_t_interval():
-    # Due 2 Feb (x = 32), today 5 Jan (x = 4), target 160 from 100.
-    kr = spec(baseline=100.0, target=160.0, due=feb(2))
-    points = series((jan(1), 100), (jan(2), 103), (jan(3), 104), (jan(4), 107), (jan(5), 106))
-    result = forecast(points, kr, jan(5))
-    # x = 0..4, mean 2; y mean = 520 / 5 = 104
-    # Sxx = 4 + 1 + 0 + 1 + 4 = 10
-    # Sxy = (-2)(-4) + (-1)(-1) + 0 + (1)(3) + (2)(2) = 8 + 1 + 3 + 4 = 16
-    # slope = 16 / 10 = 1.6, intercept = 104 - 1.6 * 2 = 100.8
-    assert result.at_due == pytest.approx(152)  # 100.8 + 1.6 * 32 = 100.8 + 51.2
-    # fitted 100.8, 102.4, 104, 105.6, 107.2 -> residuals -0.8, 0.6, 0, 1.4, -1.2
-    # SSE = 0.64 + 0.36 + 0 + 1.96 + 1.44 = 4.4, s² = 4.4 / (5 - 2)
-    # half width = t(0.95, df 3) * sqrt(s² * (1 + 1/5 + (32 - 2)² / 10))
-    #            = 2.353 * sqrt(4.4/3 * 91.2) = 2.353 * sqrt(133.76) ≈ 2.353 * 11.5655 ≈ 27.2136
-    half = 2.353 * math.sqrt(4.4 / 3 * 91.2)
-    assert half == pytest.approx(27.2136, abs=1e-4)
-    assert result.low == pytest.approx(152 - half)
-    assert result.high == pytest.approx(152 + half)
-    # 100.8 + 1.6 x >= 160  <=>  x >= 59.2 / 1.6 = 37 -> 1 Jan + 37 days = 7 Feb
-    assert result.reach_date == feb(7)
-    # (160 - 106) / ((2 Feb - 5 Jan) = 28 days = 4 weeks) = 54 / 4
-    assert result.required_per_week == pytest.approx(13.5)
+def test_it_carries_the_recent_drift_forward_from_the_last_value():
+    # 1..8 Jan (x = 0..7): y = 100 + 2x + e, e = +1 -1 -1 +1 +1 -1 -1 +1 (orthogonal to x),
+    # so the slope is exactly 2 a day. Span 7 days: the window is the last 7 days, all 8 points.
+    noise = (1, -1, -1, 1, 1, -1, -1, 1)
+    points = series(*((jan(x + 1), 100 + 2 * x + noise[x]) for x in range(8)))
+    result = forecast(points, spec(baseline=100.0, target=200.0), jan(8))
+    # last value 115 on 8 Jan, 23 days to 31 Jan: 115 + 2 * 23
+    assert result.at_due == pytest.approx(161)
+    # steps around the drift: -2 0 2 0 -2 0 2 -> 16 over 7 days; horizon 23, window 7 days:
+    # variance 16/7 * 23 * (1 + 23/7), Student's t with 7 - 1 = 6 degrees of freedom
+    half = 1.943 * math.sqrt(16 / 7 * 23 * (1 + 23 / 7))
+    assert half == pytest.approx(29.165, abs=1e-3)
+    assert result.low == pytest.approx(161 - half)
+    assert result.high == pytest.approx(161 + half)
+    # 115 + 2k >= 200 at k = 42.5 -> 43 days after 8 Jan
+    assert result.reach_date == jan(8) + timedelta(days=43)
 
 
-def test_with_two_points_the_interval_is_the_trend_value():
-    points = series((jan(1), 1000), (jan(11), 1100))
+def test_a_slowing_trend_is_half_carried_on_and_half_slowed_down():
+    # 4 a day for two weeks (x = 0..14), then 2 a day for a week (x = 14..21)
+    points = series(*((jan(x + 1), 4.0 * x if x <= 14 else 56.0 + 2 * (x - 14)) for x in range(22)))
+    result = forecast(points, spec(baseline=0.0, target=200.0), jan(22))
+    # window = the last 7 days (x 14..21): drift 2, centred on 17.5; before it (x 0..14):
+    # 4 a day centred on 7 -> the drift fell by (2 - 4) / 10.5 a day
+    slowing = 2 / 10.5
+    # 9 days left: carried 2 * 9 = 18; slowed 2 * 9 - slowing * 9² / 2; half of each
+    change = 0.5 * (18 - slowing * 81 / 2) + 0.5 * 18
+    assert result.at_due == pytest.approx(70 + change)  # 84.14
+    # the window's steps are exactly 2: no spread; the interval allows the drift to keep
+    # changing 1.5 times as fast: 1.5 * slowing * 9² / 2 either side
+    assert result.high - result.at_due == pytest.approx(1.5 * slowing * 81 / 2)
+    assert result.at_due - result.low == pytest.approx(1.5 * slowing * 81 / 2)
+
+
+def test_a_steady_rise_is_not_forecast_below_its_current_value():
+    """The demo's TikTok followers: rising all quarter, then faster; a whole-series line
+    forecast 4,349 at the due date while the data stood at 4,370."""
+    values = [3500 + 8 * x for x in range(60)] + [3980 + 13 * x for x in range(1, 31)]
+    points = series(*((date(2026, 7, 1) + timedelta(x), v) for x, v in enumerate(values)))
+    kr = spec(baseline=3500.0, target=4300.0, start=date(2026, 7, 1), due=date(2026, 9, 30))
+    result = forecast(points, kr, date(2026, 9, 28))
+    assert result.at_due >= values[-1] == 4370
+
+
+def test_there_is_no_forecast_with_fewer_than_four_days_or_a_span_under_a_week():
+    assert forecast([], spec(), jan(16)) is None
+    two_check_ins = series((jan(3), 20.0), (jan(5), 20.5))  # the issue's "20.50 (20.50-20.50)"
+    assert forecast(two_check_ins, spec(baseline=0.0, target=40.0), jan(16)) is None
+    three = series((jan(1), 1000), (jan(8), 1010), (jan(15), 1020))
+    assert forecast(three, spec(), jan(16)) is None
+    four_in_six_days = series(*((jan(d), 1000 + d) for d in (1, 3, 5, 7)))
+    assert forecast(four_in_six_days, spec(), jan(16)) is None
+    four_in_a_week = series(*((jan(d), 1000 + d) for d in (1, 3, 5, 8)))
+    assert forecast(four_in_a_week, spec(), jan(16)) is not None
+
+
+def test_the_interval_is_never_zero_wide():
+    # A perfectly straight line leaves no spread: the floor is 0.5% of the numbers at stake
+    # (the larger of the current 1,100 and the 600 from baseline to target) plus 5% of the
+    # change still expected (200).
+    points = series(*((jan(d), 1000 + 10 * (d - 1)) for d in range(1, 12)))  # +10 a day
     result = forecast(points, spec(), jan(11))
-    # slope (1100 - 1000) / 10 = 10 a day; at x = 30: 1000 + 300; nothing to estimate spread from
-    assert result.at_due == pytest.approx(1300)
-    assert result.low == result.at_due == result.high
-
-
-def test_a_perfectly_linear_series_reaches_the_target_on_the_day_the_line_does():
-    points = series(*((jan(d), 1000 + 10 * (d - 1)) for d in range(1, 12)))  # +10 a day, 1..11 Jan
-    result = forecast(points, spec(target=1300.0), jan(11))
-    # 1000 + 10 x = 1300 at x = 30 -> 31 Jan; no residuals, so no interval
-    assert result.reach_date == jan(31)
-    assert result.at_due == pytest.approx(1300)  # 1000 + 10 * 30
-    assert result.low == pytest.approx(1300)
-    assert result.high == pytest.approx(1300)
-    # (1300 - 1100) / (20 days = 20/7 weeks) = 200 * 7 / 20
-    assert result.required_per_week == pytest.approx(70)
+    assert result.at_due == pytest.approx(1300)  # 1100 + 10 * 20
+    assert result.high - result.at_due == pytest.approx(0.005 * 1100 + 0.05 * 200)
+    assert result.at_due - result.low == pytest.approx(0.005 * 1100 + 0.05 * 200)
 
 
 def test_the_trend_uses_actual_day_numbers_across_gaps():
-    # Observations on 1, 6 and 21 Jan only (x = 0, 5, 20): exactly 2 a day.
-    points = series((jan(1), 0), (jan(6), 10), (jan(21), 40))
+    # Observations on 1, 6, 11 and 21 Jan only: exactly 2 a day.
+    points = series((jan(1), 0), (jan(6), 10), (jan(11), 20), (jan(21), 40))
     result = forecast(points, spec(baseline=0.0, target=60.0), jan(21))
-    # By index (0, 1, 2) the slope would be 20 per observation and the line would miss;
-    # by day it is 2 a day: at x = 30, 2 * 30
+    # By index the slope would be 13.3 per observation; by day it is 2: 40 + 2 * 10
     assert result.at_due == pytest.approx(60)
-    assert result.high - result.low == pytest.approx(0, abs=1e-9)  # residuals 0
-    assert result.reach_date == jan(31)  # 2 x >= 60 at x = 30
+    assert result.reach_date == jan(31)
 
 
-def test_the_interval_contains_the_trend_and_widens_with_noisier_data():
-    line = [100 + 2 * x for x in range(6)]
-    quiet = series(*((jan(x + 1), y + (-1) ** x) for x, y in enumerate(line)))
-    noisy = series(*((jan(x + 1), y + 5 * (-1) ** x) for x, y in enumerate(line)))
-    calm, rough = forecast(quiet, spec(), jan(6)), forecast(noisy, spec(), jan(6))
-    for result in (calm, rough):
-        assert result.low < result.at_due < result.high
-    assert rough.high - rough.low > calm.high - calm.low > 0
+def test_a_count_since_the_start_never_falls():
+    # Cumulative posts: 10 in the first days, none since: drift 0, and the low end stays 10.
+    points = series(*((jan(d), min(10, 2 * d)) for d in range(1, 16)))
+    result = forecast(points, spec(baseline=0.0, target=30.0, kind=SeriesKind.CUMULATIVE), jan(15))
+    assert result.at_due == pytest.approx(10)
+    assert result.low == pytest.approx(10)
+    assert result.high > 10
+    assert result.reach_date is None
 
 
-def test_it_uses_the_t_quantile_up_to_30_points():
-    # 28 points y = 10 + 2x + e, e repeating (+1, -1, -1, +1): e sums to 0 and is orthogonal
-    # to x in every block of four, so least squares recovers the line exactly and SSE = 28.
-    noise = (1, -1, -1, 1)
-    points = series(*((START + timedelta(x), 10 + 2 * x + noise[x % 4]) for x in range(28)))
-    kr = spec(baseline=10.0, target=200.0, due=date(2026, 3, 1))  # x = 31 + 28 = 59
-    result = forecast(points, kr, jan(28))
-    assert result.at_due == pytest.approx(128)  # 10 + 2 * 59
-    # x mean 13.5, Sxx = 28 (28² - 1) / 12 = 1827, s² = 28 / 26, t(0.95, df 26) = 1.706
-    half = 1.706 * math.sqrt(28 / 26 * (1 + 1 / 28 + (59 - 13.5) ** 2 / 1827))
-    assert result.high - result.at_due == pytest.approx(half)
-    assert result.at_due - result.low == pytest.approx(half)
-
-
-def test_it_uses_the_normal_quantile_beyond_30_points():
-    # As above with 32 points (x = 0..31, 1 Jan..1 Feb): SSE = 32.
-    noise = (1, -1, -1, 1)
-    points = series(*((START + timedelta(x), 10 + 2 * x + noise[x % 4]) for x in range(32)))
-    kr = spec(baseline=10.0, target=200.0, due=date(2026, 3, 1))
-    result = forecast(points, kr, feb(1))
-    assert result.at_due == pytest.approx(128)  # 10 + 2 * 59
-    # x mean 15.5, Sxx = 32 (32² - 1) / 12 = 2728, s² = 32 / 30, z = 1.645
-    half = 1.645 * math.sqrt(32 / 30 * (1 + 1 / 32 + (59 - 15.5) ** 2 / 2728))
-    assert result.high - result.at_due == pytest.approx(half)
-
-
-def test_there_is_no_forecast_without_two_distinct_days():
-    assert forecast([], spec(), jan(16)) is None
-    assert forecast(series((jan(5), 1100)), spec(), jan(16)) is None
-    assert forecast(series((jan(5), 1100), (jan(5), 1150)), spec(), jan(16)) is None
+def test_a_running_ratio_converges_instead_of_running_off():
+    # Reply share: 20% of posts for ten days, then 10%: the running ratio falls from 20 to 15.
+    sums = [20 * (x + 1) if x < 10 else 200 + 10 * (x - 9) for x in range(20)]
+    points = series(*((jan(x + 1), sums[x] / (x + 1)) for x in range(20)))
+    ratio = spec(baseline=0.0, target=30.0, kind=SeriesKind.RATIO)
+    as_level = spec(baseline=0.0, target=30.0)
+    converging = forecast(points, ratio, jan(20))
+    # at most the recent 10% a day for the 11 days left: (300 + 10 * 11) / 31 = 13.2
+    assert 300 / 31 < converging.at_due <= 410 / 31 + 1e-9
+    # read as a level, the falling line would run on down, below what the days can give
+    assert forecast(points, as_level, jan(20)).at_due < converging.at_due
 
 
 def test_the_forecast_ignores_points_before_the_start_and_after_today():
-    points = series(
-        (date(2025, 12, 1), 5000),  # before the start
-        (jan(1), 1000),
-        (jan(11), 1100),
-        (jan(20), 9000),  # after today
-    )
-    result = forecast(points, spec(), jan(11))
-    assert result.at_due == pytest.approx(1300)  # only (0, 1000), (10, 1100): 1000 + 10 * 30
+    inside = [(jan(d), 1000 + 10 * (d - 1)) for d in range(1, 12)]
+    points = series((date(2025, 12, 1), 5000), *inside, (jan(20), 9000))
+    assert forecast(points, spec(), jan(11)).at_due == pytest.approx(1300)
 
 
 def test_a_flat_or_backward_trend_never_reaches_the_target():
-    flat = forecast(series((jan(1), 1000), (jan(16), 1000)), spec(), jan(16))
+    flat = forecast(series(*((jan(d), 1000) for d in range(1, 17))), spec(), jan(16))
     assert flat.reach_date is None
-    falling = forecast(series((jan(1), 1000), (jan(16), 900)), spec(), jan(16))
+    falling = forecast(series(*((jan(d), 1000 - d) for d in range(1, 17))), spec(), jan(16))
     assert falling.reach_date is None
 
 
-def test_an_already_reached_target_is_reached_on_the_last_day_observed():
-    result = forecast(series((jan(1), 1000), (jan(10), 1700)), spec(), jan(12))
-    assert result.reach_date == jan(10)
-    # (1600 - 1700) / (19 days / 7): already past, so "required" is negative
-    assert result.required_per_week == pytest.approx(-100 * 7 / 19)
+def test_a_target_the_data_reached_has_no_forecast_crossing():
+    points = series(*((jan(d), 1000 + 100 * d) for d in range(1, 11)))  # 1,700 on 7 Jan
+    result = forecast(points, spec(), jan(12))
+    assert result.reach_date is None  # the data says when: Assessment.reached_on
 
 
-def test_the_reach_date_is_not_before_the_day_after_the_last_observation():
-    # The trend may "cross" the target before the data does; the data last said "not yet".
-    points = series((jan(1), 1000), (jan(2), 2300), (jan(3), 1550))
-    # x mean 1, y mean 4850 / 3 = 1616.67, Sxx = 2,
-    # Sxy = (-1)(1000 - 1616.67) + (1)(1550 - 1616.67) = 616.67 - 66.67 = 550, slope 275:
-    # 1600 at x = 1 + (1600 - 1616.67) / 275 = 0.94 -> x = 1 (2 Jan), but 3 Jan (x = 2) was
-    # observed at 1550, short of 1600 -> the earliest answer is x = 3, 4 Jan
-    assert forecast(points, spec(), jan(3)).reach_date == jan(4)
+def test_there_is_nothing_to_forecast_once_the_data_reaches_the_due_date():
+    points = series(*((jan(d), 1000 + 10 * d) for d in range(1, 32)))
+    assert forecast(points, spec(), feb(3)) is None
 
 
-def test_a_band_forecast_has_a_trend_but_no_target_to_reach():
-    result = forecast(series((jan(1), 3.0), (jan(11), 3.5)), band(), jan(11))
-    assert result.at_due == pytest.approx(4.5)  # 3.0 + 0.05 * 30
+def test_a_band_forecast_has_a_value_but_no_target_to_reach():
+    points = series(*((jan(d), 3.0 + 0.05 * (d - 1)) for d in range(1, 12)))
+    result = forecast(points, band(), jan(11))
+    assert result.at_due == pytest.approx(4.5)  # 3.5 + 0.05 * 20
     assert result.reach_date is None
-    assert result.required_per_week is None
+
+
+def test_on_seeded_series_it_beats_naive_methods_and_its_interval_means_90_percent():
+    results = backtest.run(backtest.cases(120, seed=7))
+    for horizon in results:
+        assert horizon.forecasts > 100
+        assert horizon.mape("forecast") < horizon.mape("last value")
+        assert horizon.mape("forecast") < horizon.mape("drift from start")
+        assert 80 <= horizon.coverage <= 97
 
 
 # --- assess: the edge cases -----------------------------------------------------------------
@@ -324,13 +328,13 @@ def test_an_achieved_target_stays_achieved_without_fresh_data():
 
 
 def test_a_current_value_equal_to_the_baseline_is_no_progress():
-    result = assess(spec(), series((jan(1), 1000), (jan(16), 1000)), jan(16))
+    result = assess(spec(), series(*((jan(d), 1000) for d in range(1, 17))), jan(16))
     assert result.progress == 0  # (1000 - 1000) / 600
     assert result.status is Status.OFF_TRACK  # 0.5 behind; forecast 1000 is 0% of the way
     assert result.forecast.at_due == pytest.approx(1000)  # flat
     assert result.forecast.reach_date is None
     # (1600 - 1000) / (15 days / 7) = 600 * 7 / 15
-    assert result.forecast.required_per_week == pytest.approx(280)
+    assert result.required_per_week == pytest.approx(280)
 
 
 def test_no_progress_on_the_first_day_is_on_track():
@@ -364,32 +368,31 @@ def test_a_due_date_in_the_past_without_the_target_is_off_track():
     on_due_day = assess(spec(), points, DUE)
     # elapsed 1: 1 - 0.9333 = 0.0667 <= 0.10, still "at risk" on the due day itself
     assert on_due_day.status is Status.AT_RISK
-    assert on_due_day.forecast.required_per_week is None  # due <= today
+    assert on_due_day.required_per_week is None  # due <= today
     after = assess(spec(), points, feb(5))
     assert after.progress == pytest.approx(0.93333, abs=1e-5)  # 560 / 600
     assert after.status is Status.OFF_TRACK
-    assert after.forecast.required_per_week is None
-    assert after.forecast.at_due == pytest.approx(1560)  # 1000 + (280 / 15) * 30
-    # 1600 at x = 600 / (280 / 15) = 32.14 -> day 33 = 3 Feb
-    assert after.forecast.reach_date == feb(3)
+    assert after.required_per_week is None
+    assert after.forecast is None  # the data reaches the due date: nothing to forecast
+    assert after.reached_on is None
 
 
 def test_decreasing_key_results_count_progress_downwards():
     kr = spec(baseline=20.0, target=12.0, direction=Direction.DECREASE)
-    result = assess(kr, series((jan(1), 20), (jan(16), 15)), jan(16))
+    result = assess(kr, series(*((jan(d), 20 - (d - 1) / 3) for d in range(1, 17))), jan(16))
     assert result.progress == pytest.approx(0.625)  # (15 - 20) / (12 - 20)
     assert result.expected == pytest.approx(16)  # 20 - 8 * 0.5
     assert result.status is Status.ON_TRACK  # 0.625 >= 0.5
-    # slope -5 / 15 = -1/3 a day: at x = 30, 20 - 10 = 10; 12 at x = 8 * 3 = 24 -> 25 Jan
+    # -1/3 a day from 15 on 16 Jan: 15 - 15/3 = 10 at the due date; 12 after 9 days, 25 Jan
     assert result.forecast.at_due == pytest.approx(10)
     assert result.forecast.reach_date == jan(25)
     # (12 - 15) / (15 days / 7) = -3 * 7 / 15
-    assert result.forecast.required_per_week == pytest.approx(-1.4)
+    assert result.required_per_week == pytest.approx(-1.4)
 
 
 def test_a_decrease_that_goes_up_is_off_track_and_never_arrives():
     kr = spec(baseline=20.0, target=12.0, direction=Direction.DECREASE)
-    result = assess(kr, series((jan(1), 20), (jan(16), 22)), jan(16))
+    result = assess(kr, series(*((jan(d), 20 + (d - 1) * 2 / 15) for d in range(1, 17))), jan(16))
     assert result.progress == pytest.approx(-0.25)  # (22 - 20) / (12 - 20) = 2 / -8
     assert result.status is Status.OFF_TRACK
     assert result.forecast.reach_date is None
@@ -403,12 +406,12 @@ def test_a_decrease_reaching_its_target_is_achieved():
 
 
 def test_a_good_forecast_makes_a_laggard_at_risk():
-    # 1000 on 1 Jan, 1100 on 6 Jan: 20 a day, 1600 at x = 30 = 100% of the way by the due date.
-    points = series((jan(1), 1000), (jan(6), 1100))
-    result = assess(spec(), points, jan(13))  # the last point is exactly 7 days old: not stale
-    assert result.progress == pytest.approx(1 / 6)  # 100 / 600
-    assert result.expected_progress == pytest.approx(0.4)  # 12 / 30; 0.233 behind > 0.10
-    assert result.forecast.at_due == pytest.approx(1600)  # 1000 + 20 * 30
+    # +20 a day from 1000 on 1 Jan to 1140 on 8 Jan: 1140 + 20 * 23 = 1600 by the due date.
+    points = series(*((jan(d), 1000 + 20 * (d - 1)) for d in range(1, 9)))
+    result = assess(spec(), points, jan(13))  # the last point is 5 days old: not stale
+    assert result.progress == pytest.approx(140 / 600)
+    assert result.expected_progress == pytest.approx(0.4)  # 12 / 30; 0.167 behind > 0.10
+    assert result.forecast.at_due == pytest.approx(1600)
     assert result.status is Status.AT_RISK
 
 
@@ -426,8 +429,9 @@ def test_stale_wins_over_a_past_due_date():
 
 
 def test_the_stale_threshold_is_configurable():
-    points = series((jan(1), 1000), (jan(6), 1100))
-    result = assess(spec(stale_after_days=14), points, jan(16))  # 10 days <= 14
+    points = series(*((jan(d), 1000 + 20 * (d - 1)) for d in range(1, 9)))
+    assert assess(spec(), points, jan(16)).status is Status.STALE  # 8 days > 7
+    result = assess(spec(stale_after_days=14), points, jan(16))  # 8 days <= 14
     assert result.status is Status.AT_RISK  # forecast reaches 1600 at due (see above)
 
 
@@ -574,15 +578,34 @@ def test_the_expected_value_moves_monotonically_from_baseline_to_target(
     observations=st.dictionaries(
         st.integers(min_value=0, max_value=60),
         st.floats(min_value=-1e6, max_value=1e6, allow_nan=False),
-        min_size=2,
+        min_size=4,
         max_size=40,
     )
 )
-def test_the_interval_always_contains_the_trend_value(observations):
+def test_the_interval_always_contains_the_forecast_and_is_never_zero_wide(observations):
+    assume(max(observations) - min(observations) >= 7)
     points = [Point(START + timedelta(x), y) for x, y in observations.items()]
     result = forecast(points, spec(due=date(2026, 3, 31)), date(2026, 3, 2))
     assert result is not None
-    assert result.low <= result.at_due <= result.high
+    assert result.low < result.at_due < result.high
+
+
+@given(
+    steps=st.lists(st.floats(min_value=0, max_value=1e4, allow_nan=False), min_size=7),
+    kind=st.sampled_from([SeriesKind.LEVEL, SeriesKind.CUMULATIVE]),
+    gap=st.integers(min_value=1, max_value=3),
+)
+def test_a_series_that_never_falls_is_never_forecast_below_its_current_value(steps, kind, gap):
+    values = [100.0]
+    for step in steps:
+        values.append(values[-1] + step)
+    points = [Point(START + timedelta(i * gap), v) for i, v in enumerate(values)]
+    assume(points[-1].day < date(2026, 3, 31))
+    kr = spec(baseline=100.0, target=1e9, due=date(2026, 3, 31), kind=kind)
+    result = forecast(points, kr, points[-1].day)
+    assert result is not None
+    assert result.at_due >= values[-1] - 1e-9 * max(1.0, values[-1])
+    assert result.low <= result.at_due < result.high  # a flat count: low = now, never below
 
 
 @given(
@@ -617,3 +640,56 @@ def test_a_finished_key_result_with_data_to_its_due_date_is_not_stale():
     # Data that stopped 20 days before the due date is stale, then and later.
     early = [Point(date(2026, 1, 1), 1000), Point(date(2026, 1, 11), 1100)]
     assert assess(spec, early, date(2026, 3, 30)).status is Status.STALE
+
+
+# --- a closed period stays closed -----------------------------------------------------------
+
+
+def test_data_after_the_due_date_never_changes_a_closed_key_result():
+    judged = [(jan(d), 1000 + 10 * (d - 1)) for d in range(1, 32)]  # 1,300 on the due date
+    later = [(feb(d), 1700) for d in range(1, 10)]  # a jump after the quarter closed
+    before = assess(spec(), series(*judged), feb(20))
+    after = assess(spec(), series(*judged, *later), feb(20))
+    assert after == before
+    assert after.current == 1300
+    assert after.status is Status.OFF_TRACK
+
+
+def test_target_reached_is_the_first_day_the_data_reached_it():
+    """The demo's TikTok followers crossed 4,300 on 20 Sep; the trend said 27 Sep."""
+    values = {date(2026, 9, d): 4200 + 10 * d for d in range(1, 29)}  # 4,300 on 10 Sep
+    points = [Point(day, value) for day, value in values.items()]
+    kr = spec(baseline=4000.0, target=4300.0, start=date(2026, 7, 1), due=date(2026, 9, 30))
+    result = assess(kr, points, date(2026, 9, 28))
+    assert result.reached_on == date(2026, 9, 10)
+    assert result.status is Status.ACHIEVED
+    assert result.forecast.reach_date is None
+
+
+def test_a_ceiling_is_achieved_only_at_the_due_date():
+    """ "No more than 12 promotional posts in 28 days" in mid-August is on track, not achieved:
+    the rolling count can climb back over the limit before the quarter ends."""
+    ceiling = spec(
+        baseline=20.0,
+        target=12.0,
+        direction=Direction.DECREASE,
+        decided_at_due=True,
+        start=date(2026, 7, 1),
+        due=date(2026, 9, 30),
+    )
+    points = [Point(date(2026, 7, 1) + timedelta(x), 20 - x / 4) for x in range(46)]  # 8.75
+    mid_august = assess(ceiling, points, date(2026, 8, 15))
+    assert mid_august.progress > 1
+    assert mid_august.status is Status.ON_TRACK
+    quarter = points + [Point(date(2026, 8, 15) + timedelta(x), 10) for x in range(1, 47)]
+    assert assess(ceiling, quarter, date(2026, 9, 30)).status is Status.ACHIEVED
+    over_again = [*points, Point(date(2026, 9, 30), 14)]
+    assert assess(ceiling, over_again, date(2026, 9, 30)).status is not Status.ACHIEVED
+    assert assess(ceiling, over_again, date(2026, 10, 1)).status is Status.OFF_TRACK
+
+
+def test_a_target_touched_and_lost_again_is_not_reached():
+    points = series((jan(1), 1700), *((jan(d), 1100 + d) for d in range(2, 12)))
+    assert assess(spec(), points, jan(11)).reached_on is None
+    back = [*points, Point(jan(12), 1650), Point(jan(13), 1600)]
+    assert assess(spec(), back, jan(13)).reached_on == jan(12)
