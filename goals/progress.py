@@ -127,15 +127,16 @@ _LABELS: dict[Status, str] = {
     Status.NOT_STARTED: "Not started",
 }
 
-# Worst first: what needs attention comes to the top of a list.
+# Worst first: what needs attention comes to the top of a list; what has not started yet
+# needs nothing and goes last.
 SEVERITY: tuple[Status, ...] = (
     Status.OFF_TRACK,
     Status.AT_RISK,
     Status.STALE,
     Status.NO_DATA,
-    Status.NOT_STARTED,
     Status.ON_TRACK,
     Status.ACHIEVED,
+    Status.NOT_STARTED,
 )
 
 

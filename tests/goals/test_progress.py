@@ -518,9 +518,9 @@ def test_statuses_sort_worst_first():
         Status.AT_RISK,
         Status.STALE,
         Status.NO_DATA,
-        Status.NOT_STARTED,
         Status.ON_TRACK,
         Status.ACHIEVED,
+        Status.NOT_STARTED,
     )
     assert set(SEVERITY) == set(Status)
     mixed = [Status.ACHIEVED, Status.ON_TRACK, Status.OFF_TRACK, Status.STALE, Status.AT_RISK]
