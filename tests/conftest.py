@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.test import Client
 
@@ -84,6 +86,23 @@ def pytest_report_header(config) -> str:
 
     db = settings.DATABASES["default"]
     return f"database: {db['ENGINE'].rsplit('.', 1)[-1]} {db.get('HOST') or db['NAME']}"
+
+
+def pytest_runtest_setup(item) -> None:
+    """Tests marked `pdf` need the system libraries WeasyPrint uses (installed by
+    scripts/install-system-packages.sh): on CI their absence fails; elsewhere the test is
+    skipped, saying which packages to install."""
+    if item.get_closest_marker("pdf") is None:
+        return
+    from goals.summaries.pdf import INSTALL_HINT, missing_system_libraries
+
+    missing = missing_system_libraries()
+    if not missing:
+        return
+    reason = f"PDF test needs {', '.join(missing)} ({INSTALL_HINT}, or scripts/install-system-packages.sh)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason}: required on CI")
+    pytest.skip(reason)
 
 
 @pytest.fixture(autouse=True)

@@ -7,6 +7,7 @@ the renderer fetches nothing but `data:` URIs (`pdf_url_fetcher`).
 
 from __future__ import annotations
 
+import ctypes.util
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +18,22 @@ from goals.summaries.types import Summary
 
 class PdfUnavailable(RuntimeError):
     """WeasyPrint cannot run on this machine."""
+
+
+# The system libraries WeasyPrint draws PDFs with: library name -> Debian/Ubuntu package.
+SYSTEM_LIBRARIES: dict[str, str] = {
+    "pango-1.0": "libpango-1.0-0",
+    "pangoft2-1.0": "libpangoft2-1.0-0",
+    "harfbuzz-subset": "libharfbuzz-subset0",  # fonts embedded as subsets: small PDFs
+}
+INSTALL_HINT = "apt install " + " ".join(SYSTEM_LIBRARIES.values())
+
+
+def missing_system_libraries() -> list[str]:
+    """The Debian/Ubuntu packages of the libraries PDFs need that this machine lacks."""
+    return [
+        package for name, package in SYSTEM_LIBRARIES.items() if not ctypes.util.find_library(name)
+    ]
 
 
 def pdf_url_fetcher() -> Any:
@@ -38,8 +55,8 @@ def summary_pdf(summary: Summary) -> bytes:
         from weasyprint import HTML
     except OSError as exc:
         raise PdfUnavailable(
-            "PDF summaries need the system's Pango libraries (Debian/Ubuntu: apt install "
-            "libpango-1.0-0 libpangoft2-1.0-0); the other formats work without them."
+            "PDF summaries need the system's Pango libraries (Debian/Ubuntu: "
+            f"{INSTALL_HINT}); the other formats work without them."
         ) from exc
 
     html = HTML(

@@ -460,6 +460,7 @@ def test_html_without_planned_mix_or_data(summary):
     ]
 
 
+@pytest.mark.pdf
 def test_pdf_of_an_empty_quarter(summary):
     pdf = summary_pdf(empty_quarter(summary))
 
@@ -494,6 +495,7 @@ def pdf_images(reader):
     return {image.name: image for page in reader.pages for image in page.images}
 
 
+@pytest.mark.pdf
 def test_pdf_pages_text_and_charts(pdf):
     assert pdf.startswith(b"%PDF")
     reader = PdfReader(io.BytesIO(pdf))
@@ -546,6 +548,7 @@ def test_pdf_page_one_as_png(pdf, tmp_path):
     assert target.stat().st_size > 10_000
 
 
+@pytest.mark.pdf
 def test_pdf_splits_a_long_progress_chart_into_page_sized_images(summary):
     objective = summary["strategies"][1]["objectives"][0]
     objective["key_results"] = [

@@ -77,7 +77,10 @@ def test_the_snapshot_covers_header_conversation_posts_and_competitors(demo):
     assert {r["competitor"] for r in snapshot["competitors"]} == {True, False}
 
 
-@pytest.mark.parametrize("fmt", SummaryFormat.values)
+@pytest.mark.parametrize(
+    "fmt",
+    [pytest.param(f, marks=pytest.mark.pdf) if f == "pdf" else f for f in SummaryFormat.values],
+)
 def test_each_format_is_generated_and_stored_with_its_numbers(demo, fmt):
     export = summary_export_create(user=None, team=demo, quarter=Q3, fmt=fmt, enqueue=False)
     export = summary_export_run(export_id=export.pk, today=date(2026, 11, 25))
@@ -200,6 +203,7 @@ def test_the_schedule_exists_and_can_be_edited(db):
     assert (task.crontab.day_of_month, task.crontab.month_of_year) == ("1", "1,4,7,10")
 
 
+@pytest.mark.pdf
 def test_the_scheduled_run_mails_last_quarters_pdf_to_the_owners(demo):
     from django.contrib.auth import get_user_model
 
