@@ -99,7 +99,10 @@ def pytest_runtest_setup(item) -> None:
     missing = missing_system_libraries()
     if not missing:
         return
-    reason = f"PDF test needs {', '.join(missing)} ({INSTALL_HINT}, or scripts/install-system-packages.sh)"
+    reason = (
+        f"PDF test needs {', '.join(missing)} "
+        f"({INSTALL_HINT}, or scripts/install-system-packages.sh)"
+    )
     if os.environ.get("CI") == "true":
         pytest.fail(f"{reason}: required on CI")
     pytest.skip(reason)
