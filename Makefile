@@ -8,13 +8,15 @@ PIP_INSTALL := $(BIN)/python -m pip install --disable-pip-version-check -q -c co
 
 .PHONY: run test lint format migrations-check bench venv dev-venv clean
 
-$(BIN)/python: | .env
+$(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 		|| { echo "Strategy Tracker needs Python 3.11 or newer (found: $$($(PYTHON) --version))."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-# A local checkout runs in development mode, so `python manage.py ...` works without exports.
-# Never deployed: production takes its settings from the real environment.
+# `make run` leaves a .env turning on development mode, so `python manage.py ...` works in a
+# developer's checkout without exports. No other target writes it: a host set up with
+# `make venv` for production never gets one (and refuses to start if it finds one while
+# SECRET_KEY is set; see strategy_tracker/settings.py).
 .env:
 	@printf '# Local development settings (not committed). The environment wins over this file.\nDEBUG=true\n' > .env
 
@@ -30,7 +32,7 @@ venv: $(VENV)/.installed-run
 dev-venv: $(VENV)/.installed-dev
 
 ## run: set up and serve the app on the embedded default (SQLite, eager Celery) with demo data
-run: venv
+run: venv .env
 	DEBUG=true $(BIN)/python manage.py migrate --noinput
 	DEBUG=true $(BIN)/python manage.py load_demo
 	DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)

@@ -63,15 +63,11 @@ def env_list(
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def load_env_file(path: Path, *, environ: MutableMapping[str, str] = os.environ) -> None:
-    """Read KEY=VALUE lines from a local `.env` file into the environment.
-
-    Variables already in the environment win. `make` writes a `.env` with DEBUG=true in a
-    developer's checkout, so `python manage.py …` works there without exporting anything; a
-    production host has no `.env` and keeps the strict defaults.
-    """
+def read_env_file(path: Path) -> dict[str, str]:
+    """The KEY=VALUE lines of a local `.env` file (empty when there is none)."""
+    values: dict[str, str] = {}
     if not path.is_file():
-        return
+        return values
     for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -80,4 +76,16 @@ def load_env_file(path: Path, *, environ: MutableMapping[str, str] = os.environ)
         key = key.strip()
         if not sep or not key.isidentifier():
             raise ImproperlyConfigured(f"{path.name}, line {number}: expected KEY=VALUE.")
-        environ.setdefault(key, value.strip().strip("'\""))
+        values[key] = value.strip().strip("'\"")
+    return values
+
+
+def load_env_file(path: Path, *, environ: MutableMapping[str, str] = os.environ) -> None:
+    """Read KEY=VALUE lines from a local `.env` file into the environment.
+
+    Variables already in the environment win. `make run` writes a `.env` with DEBUG=true in a
+    developer's checkout, so `python manage.py …` works there without exporting anything; a
+    production host has no `.env` and keeps the strict defaults.
+    """
+    for key, value in read_env_file(path).items():
+        environ.setdefault(key, value)

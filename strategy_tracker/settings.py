@@ -9,18 +9,41 @@ Two modes:
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
 import plotly
 from django.core.exceptions import ImproperlyConfigured
 
-from strategy_tracker.env import env_bool, env_int, env_list, env_str, load_env_file
+from strategy_tracker.env import (
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    load_env_file,
+    read_env_file,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # A developer's checkout has a `.env` (written by make) that turns on development mode;
 # the real environment always wins over it.
-load_env_file(BASE_DIR / ".env")
+_ENV_FILE = Path(env_str("ENV_FILE", str(BASE_DIR / ".env")))
+if (
+    env_bool("DEBUG", False, environ=read_env_file(_ENV_FILE))
+    and "DEBUG" not in os.environ
+    and env_str("SECRET_KEY")
+):
+    # A host configured as the README's production section says (SECRET_KEY in the
+    # environment, DEBUG never set) must not come up in development mode because a
+    # developer's .env happens to lie in the checkout. Checked before the file is applied,
+    # so a second import of these settings cannot slip through.
+    raise ImproperlyConfigured(
+        "DEBUG=true comes from the .env file while SECRET_KEY is set in the environment, as on "
+        "a production host. Delete .env on a production host, or set DEBUG in the environment "
+        "if you really mean development mode."
+    )
+load_env_file(_ENV_FILE)
 
 DEBUG = env_bool("DEBUG", False)
 

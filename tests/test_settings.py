@@ -79,3 +79,31 @@ def test_celery_uses_the_broker_when_one_is_set():
         _celery_setting("CELERY_TASK_ALWAYS_EAGER", CELERY_BROKER_URL="redis://127.0.0.1:6379/0")
         == "False"
     )
+
+
+def test_a_production_host_with_a_stray_env_file_refuses_development_mode(tmp_path):
+    """SECRET_KEY set in the environment as the README's production section says, DEBUG
+    never set, and a developer's .env (DEBUG=true) in the checkout: refuse, never serve in
+    development mode."""
+    env_file = tmp_path / ".env"
+    env_file.write_text("DEBUG=true\n")
+    result = _manage("check", SECRET_KEY=PRODUCTION_KEY, ENV_FILE=str(env_file))
+    assert result.returncode != 0
+    assert "DEBUG=true comes from the .env file while SECRET_KEY is set" in result.stderr
+    # Said in the environment, development mode is a choice, not an accident.
+    chosen = _manage("check", DEBUG="true", SECRET_KEY=PRODUCTION_KEY, ENV_FILE=str(env_file))
+    assert chosen.returncode == 0, chosen.stderr
+    # A developer's checkout without SECRET_KEY keeps working from its .env.
+    developer = _manage("check", ENV_FILE=str(env_file))
+    assert developer.returncode == 0, developer.stderr
+
+
+def test_only_make_run_writes_the_development_env_file():
+    makefile = (ROOT / "Makefile").read_text()
+    targets = {
+        line.split(":")[0]: line
+        for line in makefile.splitlines()
+        if line and not line.startswith(("\t", "#", " ")) and ":" in line and "=" not in line
+    }
+    with_env = {name for name, line in targets.items() if ".env" in line.split(":", 1)[1]}
+    assert with_env == {"run"}
