@@ -204,20 +204,28 @@ def import_source(
     Raises ImportFailed when the file is refused; then nothing was written, and the
     exception's `outcome` attribute (if set) carries the row errors.
     """
-    fmt = registry.detect(source, platform=account.platform if account else None)
+    parts = registry.detect_parts(source, platform=account.platform if account else None)
     ctx = ParseContext(
         tz=team.tzinfo,
         today=today or timezone.localdate(),
         handle=account.handle if account else "",
     )
-    outcome = ImportOutcome(format=fmt, account=account)
+    outcome = ImportOutcome(format=parts[0][0], account=account)
     stats = _Stats()
     total = _estimate_total(source) if progress else 0
     try:
         with transaction.atomic():
-            _write(team, fmt, source, ctx, account, job, outcome, stats, progress, total)
-            if outcome.failed:
-                raise _RejectFile
+            # A zip of several exports is written part by part, all or nothing.
+            for fmt, part in parts:
+                _write(team, fmt, part, ctx, account, job, outcome, stats, progress, total)
+                if outcome.failed:
+                    raise _RejectFile
+            if len(parts) > 1:
+                outcome.notes.append(
+                    f"{source.name} held {len(parts)} kinds of export, all imported: "
+                    + "; ".join(fmt.label for fmt, _ in parts)
+                    + "."
+                )
     except _RejectFile:
         shown = outcome.errors[:MAX_ERRORS_KEPT]
         first = shown[0]

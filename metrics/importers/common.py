@@ -9,12 +9,14 @@ read at all, and yield RowError for a single bad row.
 from __future__ import annotations
 
 import io
+import shutil
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 from zoneinfo import ZoneInfo
 
 from metrics.ingest.precedence import NUMBERS_ONLY, SourceProfile
@@ -127,8 +129,12 @@ def _zip_members(
     depth: int = 0,
     *,
     named: bool = False,
+    budget: list[int] | None = None,
 ) -> list[Member]:
-    """List a zip's files, refusing bombs before anything is decompressed."""
+    """List a zip's files, refusing bombs before anything is decompressed. A zip inside
+    (TikTok hands out one zip per section; users zip them together) is read one level deep
+    through a seekable copy, and the uncompressed-size limit applies to the total."""
+    budget = [limits.max_uncompressed_bytes] if budget is None else budget
     try:
         with opener() as fh, zipfile.ZipFile(fh) as archive:
             infos = [i for i in archive.infolist() if not i.is_dir()]
@@ -137,10 +143,12 @@ def _zip_members(
     if len(infos) > limits.max_members:
         raise ImportFailed(f"{name} holds {len(infos)} files; at most {limits.max_members}.")
     total = sum(i.file_size for i in infos)
-    if total > limits.max_uncompressed_bytes:
+    budget[0] -= total
+    if total > limits.max_uncompressed_bytes or budget[0] < 0:
         raise ImportFailed(
-            f"{name} would unpack to {_mb(total)}, above the limit of "
-            f"{_mb(limits.max_uncompressed_bytes)}."
+            f"{name} would unpack to {_mb(total)}"
+            + (" with the archive around it" if depth else "")
+            + f", above the limit of {_mb(limits.max_uncompressed_bytes)}."
         )
     members: list[Member] = []
     for info in infos:
@@ -163,7 +171,16 @@ def _zip_members(
             return io.BufferedReader(_LimitedZipMember(opener, info))
 
         if info.filename.lower().endswith(".zip") and depth == 0:
-            members.extend(_zip_members(info.filename, open_member, limits, depth + 1))
+
+            def open_copy(open_member: Callable[[], IO[bytes]] = open_member) -> IO[bytes]:
+                # zipfile needs to seek; a member's stream cannot.
+                copy = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
+                with open_member() as fh:
+                    shutil.copyfileobj(fh, copy)
+                copy.seek(0)
+                return cast(IO[bytes], copy)
+
+            members.extend(_zip_members(info.filename, open_copy, limits, depth + 1, budget=budget))
         else:
             members.append(Member(member_name, info.file_size, open_member))
     return members

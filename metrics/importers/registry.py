@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from metrics.importers import bluesky, linkedin, mastodon, meta, tiktok, x, youtube
-from metrics.importers.common import Format, ImportFailed, Source
+from metrics.importers.common import Format, ImportFailed, Member, Source
 
 FORMATS: list[Format] = [
     *x.FORMATS,
@@ -52,6 +52,31 @@ def detect(source: Source, *, platform: str | None = None) -> Format:
             + "); import them one at a time."
         )
     return matches[0]
+
+
+def detect_parts(source: Source, *, platform: str | None = None) -> list[tuple[Format, Source]]:
+    """The source's format, or, for a zip of export zips (TikTok hands out one zip per
+    section and users zip them together), each inner zip's format: one part per kind of
+    export, in the order they appear. Raises the single-format error when the source does
+    not split into parts that each have exactly one format."""
+    try:
+        return [(detect(source, platform=platform), source)]
+    except ImportFailed as whole:
+        groups: dict[str, list[Member]] = {}
+        for member in source.members:
+            head, sep, _ = member.name.partition(".zip/")
+            groups.setdefault(head + sep if sep else "", []).append(member)
+        if len(groups) < 2 or "" in groups:
+            raise
+        parts: dict[str, tuple[Format, list[Member]]] = {}
+        for prefix, members in groups.items():
+            part = Source(prefix.removesuffix("/"), members)
+            try:
+                fmt = detect(part, platform=platform)
+            except ImportFailed as exc:
+                raise ImportFailed(f"{source.name}: {exc}") from whole
+            parts.setdefault(fmt.key, (fmt, []))[1].extend(members)
+        return [(fmt, Source(source.name, members)) for fmt, members in parts.values()]
 
 
 def _safe_sniff(fmt: Format, source: Source) -> bool:

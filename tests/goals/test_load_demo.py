@@ -100,7 +100,10 @@ def test_it_completes_a_partly_deleted_demo():
 def test_the_demo_login_opens_the_admin_on_the_demo_team():
     call_command("load_demo", stdout=StringIO())
     client = Client()
-    assert client.login(username="demo", password="demo")
+    signed_in = client.post(
+        reverse("admin:login"), {"username": "demo", "password": "demo", "next": "/admin/"}
+    )
+    assert signed_in.status_code == 302
     response = client.get(reverse("admin:goals_strategy_changelist"))
     assert response.status_code == 200
     assert {s.team.slug for s in response.context["cl"].queryset} == {"demo"}

@@ -266,3 +266,38 @@ def test_a_real_exported_file_imports_through_the_whole_pipeline(team):
         "_psyguy",
     }
     assert MetricObservation.objects.filter(account=account, metric="posts").exists()
+
+
+def test_a_zip_of_tiktok_section_zips_is_imported_like_the_zips_themselves(team, tmp_path):
+    """TikTok hands out one zip per section; users zip them together before uploading."""
+    folder = FIXTURES / "tiktok" / "export_2026-09-29"
+    sections = sorted(folder.glob("*.zip"))
+    AccountFactory(team=team, platform=Platform.TIKTOK, handle="loomwellroasters")
+    bundle = tmp_path / "tiktok-export.zip"
+    with zipfile.ZipFile(bundle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for section in sections:
+            archive.write(section, section.name)
+    outcome = run(team, bundle)
+    assert f"held {len(sections)} kinds of export, all imported" in outcome.notes[-1]
+    from_bundle = (Post.objects.count(), MetricObservation.objects.count())
+    assert from_bundle[0] > 0 and from_bundle[1] > 0
+    Post.objects.all().delete()
+    MetricObservation.objects.all().delete()
+    for section in sections:
+        run(team, section)
+    assert (Post.objects.count(), MetricObservation.objects.count()) == from_bundle
+
+
+def test_the_unpack_limit_applies_to_the_total_of_nested_zips(tmp_path):
+    from metrics.importers.common import Limits
+
+    inner = tmp_path / "inner.zip"
+    with zipfile.ZipFile(inner, "w", compression=zipfile.ZIP_STORED) as archive:
+        archive.writestr("a.csv", b"x" * 700)
+    outer = tmp_path / "outer.zip"
+    with zipfile.ZipFile(outer, "w", compression=zipfile.ZIP_STORED) as archive:
+        archive.write(inner, "one.zip")
+        archive.write(inner, "two.zip")
+    assert len(Source.from_path(outer, Limits(max_uncompressed_bytes=10_000)).members) == 2
+    with pytest.raises(ImportFailed, match="with the archive around it"):
+        Source.from_path(outer, Limits(max_uncompressed_bytes=3000))
