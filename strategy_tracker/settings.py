@@ -15,6 +15,7 @@ from pathlib import Path
 
 import dj_database_url
 import plotly
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 from strategy_tracker.env import (
@@ -115,7 +116,7 @@ API_AUTH_FAILURES_PER_HOUR = env_int("API_AUTH_FAILURES_PER_HOUR", 20, minimum=1
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'"],
+        "script-src": ["'self'", NONCE],  # inline scripts carry the response's nonce
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:", "blob:"],
         "font-src": ["'self'", "data:"],
