@@ -79,6 +79,14 @@ class Strategy(models.Model):
         validators=[MinValueValidator(1)],
         help_text="Without new data for this many days a key result is “stale”.",
     )
+    copied_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="copies",
+        help_text="The strategy this one was copied from by “Copy to next period”.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -248,6 +256,14 @@ class KeyResult(models.Model):
     )
     weight = models.DecimalField(max_digits=6, decimal_places=2, default=1, validators=[POSITIVE])
     order = models.PositiveSmallIntegerField(default=0)
+    needs_review = models.BooleanField(
+        default=False,
+        help_text="Set by “Copy to next period” when the baseline was rebased (or could not "
+        "be): review the baseline and target before the strategy is activated.",
+    )
+    review_note = models.TextField(
+        blank=True, help_text="What the copy changed and why, for the review."
+    )
 
     class Meta:
         ordering = ["objective", "order", "pk"]
@@ -387,6 +403,12 @@ class CheckIn(models.Model):
         max_length=10, choices=Confidence.choices, default=Confidence.MEDIUM
     )
     note = models.TextField(blank=True)
+    late_correction = models.BooleanField(
+        default=False,
+        help_text="Only for a check-in dated after the key result's due date: it corrects the "
+        "value at the due date (say in the note what it corrects). The period stays closed "
+        "otherwise.",
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
