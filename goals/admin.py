@@ -45,7 +45,7 @@ class KeyResultInline(TeamScopedInlineMixin, admin.StackedInline):  # type: igno
 
 class CheckInInline(TeamScopedInlineMixin, admin.TabularInline):  # type: ignore[type-arg]
     model = CheckIn
-    fields = ["date", "value", "confidence", "note", "author"]
+    fields = ["date", "value", "confidence", "note", "late_correction", "author"]
     readonly_fields = ["author"]
     extra = 0
 
@@ -209,9 +209,9 @@ class KeyResultAdmin(TeamScopedAdmin):
 
 @admin.register(CheckIn)
 class CheckInAdmin(TeamScopedAdmin):
-    list_display = ["key_result", "date", "value", "confidence", "author"]
-    list_filter = ["confidence"]
-    fields = ["key_result", "date", "value", "confidence", "note", "author"]
+    list_display = ["key_result", "date", "value", "confidence", "late_correction", "author"]
+    list_filter = ["confidence", "late_correction"]
+    fields = ["key_result", "date", "value", "confidence", "note", "late_correction", "author"]
     readonly_fields = ["author"]
 
     def save_model(self, request: HttpRequest, obj: CheckIn, form: Any, change: bool) -> None:
@@ -234,6 +234,7 @@ def save_check_in(request: HttpRequest, check_in: CheckIn) -> CheckIn:
             value=check_in.value,
             confidence=check_in.confidence,
             note=check_in.note,
+            late_correction=check_in.late_correction,
         )
     return services.check_in_update(
         user=request.user,
@@ -243,4 +244,5 @@ def save_check_in(request: HttpRequest, check_in: CheckIn) -> CheckIn:
         value=check_in.value,
         confidence=check_in.confidence,
         note=check_in.note,
+        late_correction=check_in.late_correction,
     )

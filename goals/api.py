@@ -111,7 +111,17 @@ class KeyResultSerializer(serializers.ModelSerializer[KeyResult]):
 class CheckInSerializer(serializers.ModelSerializer[CheckIn]):
     class Meta:
         model = CheckIn
-        fields = ["id", "key_result", "date", "value", "confidence", "note", "author", "created_at"]
+        fields = [
+            "id",
+            "key_result",
+            "date",
+            "value",
+            "confidence",
+            "note",
+            "late_correction",
+            "author",
+            "created_at",
+        ]
         read_only_fields = ["author", "created_at"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -311,6 +321,7 @@ class CheckInViewSet(TeamScopedViewSet):
                 value=data.get("value"),
                 confidence=data.get("confidence", Confidence.MEDIUM),
                 note=data.get("note", ""),
+                late_correction=data.get("late_correction", False),
             )
 
     def perform_update(self, serializer: serializers.BaseSerializer[CheckIn]) -> None:
@@ -325,6 +336,7 @@ class CheckInViewSet(TeamScopedViewSet):
                 value=data.get("value", check_in.value),
                 confidence=data.get("confidence", check_in.confidence),
                 note=data.get("note", check_in.note),
+                late_correction=data.get("late_correction", check_in.late_correction),
             )
 
 

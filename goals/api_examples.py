@@ -61,6 +61,7 @@ CHECK_IN = {
     "value": "1.0000",
     "confidence": "high",
     "note": "First Q&A done",
+    "late_correction": False,
     "author": 4,
     "created_at": "2026-08-01T10:00:00Z",
 }

@@ -3,6 +3,7 @@ checks), the pages' filters, the check-in form and the summary request."""
 
 from __future__ import annotations
 
+import datetime
 from datetime import timedelta
 from typing import Any, cast
 
@@ -161,11 +162,19 @@ class CheckInForm(forms.Form):
     value = forms.DecimalField(max_digits=20, decimal_places=4, required=False)
     confidence = forms.ChoiceField(choices=[])
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    late_correction = forms.BooleanField(required=False, label="Late correction")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, due: datetime.date, today: datetime.date, **kwargs: Any) -> None:
+        """`due`: the key result's due date; `today`: the day the page is seen as of. The
+        date proposed is never after the due date: the period is closed after it."""
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["confidence"]).choices = Confidence.choices
         self.fields["confidence"].initial = Confidence.MEDIUM
+        self.fields["date"].initial = min(today, due)
+        self.fields["late_correction"].help_text = (
+            f"This key result closes on {due:%-d %b %Y}. A check-in dated after that corrects "
+            "the value at the due date: tick this and say in the note what it corrects."
+        )
 
 
 class SummaryRequestForm(forms.Form):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -435,18 +436,43 @@ class CheckIn(models.Model):
         key_result = _related_or_none(self, "key_result")
         if key_result is None:
             return
+        errors: dict[str, str] = {}
         if key_result.is_manual and self.value is None:
-            raise ValidationError(
-                {"value": "A manual key result takes its values from check-ins: enter a value."}
-            )
+            errors["value"] = "A manual key result takes its values from check-ins: enter a value."
         if not key_result.is_manual and self.value is not None:
             label = catalog.get(key_result.metric_key).label
-            raise ValidationError(
-                {
-                    "value": f"This key result is measured from “{label}”; leave the value "
-                    "empty and use the note."
-                }
+            errors["value"] = (
+                f"This key result is measured from “{label}”; leave the value empty and use "
+                "the note."
             )
+        errors.update(self._closed_period_errors(key_result.due_date))
+        if errors:
+            raise ValidationError(errors)
+
+    def _closed_period_errors(self, due: datetime.date | None) -> dict[str, str]:
+        """A period stays closed: after the due date only a marked, explained correction of
+        the value at the due date may be recorded, and nothing else is marked as one."""
+        if due is None or self.date is None:
+            return {}
+        if self.date > due:
+            if not self.late_correction:
+                return {
+                    "date": f"This key result closed on {due:%-d %b %Y}: a check-in after that "
+                    "date must be marked as a late correction, with a note saying what it "
+                    "corrects."
+                }
+            if not (self.note or "").strip():
+                return {
+                    "note": "A late correction needs a note saying what it corrects "
+                    f"(the value at {due:%-d %b %Y})."
+                }
+        elif self.late_correction:
+            return {
+                "late_correction": f"Only a check-in dated after the key result closed "
+                f"({due:%-d %b %Y}) can be a late correction; {self.date:%-d %b %Y} is within "
+                "its period."
+            }
+        return {}
 
 
 def _related_or_none(obj: models.Model | None, field: str) -> Any:

@@ -109,8 +109,12 @@ def check_in_create(
     value: Decimal | None,
     confidence: str = Confidence.MEDIUM,
     note: str = "",
+    late_correction: bool = False,
 ) -> CheckIn:
-    """Record a check-in; only the team's owners and editors may. The user is its author."""
+    """Record a check-in; only the team's owners and editors may. The user is its author.
+
+    The key result's period stays closed: after its due date only a late correction (marked,
+    with a note) is accepted, and it stands for the value at the due date."""
     _require_editor(user, key_result)
     check_in = CheckIn(
         key_result=key_result,
@@ -118,6 +122,7 @@ def check_in_create(
         value=value,
         confidence=confidence,
         note=note,
+        late_correction=late_correction,
         author=_author(user),
     )
     check_in.full_clean()
@@ -135,10 +140,12 @@ def check_in_update(
     value: Decimal | None,
     confidence: str,
     note: str,
+    late_correction: bool = False,
 ) -> CheckIn:
     """Change a check-in; the user must be an owner or editor of the team it belongs to (as
     stored) and of `key_result`'s. The author stays who wrote it; a check-in without one
-    (loaded, or written before authors were recorded) gets the user."""
+    (loaded, or written before authors were recorded) gets the user. The closed-period rule
+    of check_in_create holds for the changed check-in too."""
     stored_team = (
         CheckIn.objects.filter(pk=check_in.pk)
         .values_list("key_result__objective__strategy__team_id", flat=True)
@@ -152,6 +159,7 @@ def check_in_update(
     check_in.value = value
     check_in.confidence = confidence
     check_in.note = note
+    check_in.late_correction = late_correction
     if check_in.author_id is None:
         check_in.author = _author(user)
     check_in.full_clean()
