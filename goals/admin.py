@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from django.contrib import admin, messages
 from django.db import models
@@ -9,8 +10,8 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from goals import services
-from goals.forms import KeyResultAdminForm, StrategyAdminForm
+from goals import numbers, services
+from goals.forms import KeyResultAdminForm, PlainDecimalField, StrategyAdminForm
 from goals.models import CheckIn, KeyResult, Objective, Strategy
 from teams import access
 from teams.admin_scoping import (
@@ -20,6 +21,55 @@ from teams.admin_scoping import (
 )
 
 
+def number_display(field: str, label: str) -> Any:
+    """A read-only column or field showing a decimal as people say it (4,370)."""
+
+    @admin.display(description=label, ordering=field)
+    def display(self: Any, obj: Any) -> str:
+        return numbers.plain(getattr(obj, field))
+
+    return display
+
+
+class PlainNumbersMixin:
+    """Decimals as people say them wherever the admin shows them: the inputs hold 4370, not
+    4370.0000, and a viewer (who may look, not change) reads 4,370. `number_fields` names
+    the decimal fields; each has a `<field>_display` method (number_display)."""
+
+    number_fields: tuple[str, ...] = ()
+    formfield_overrides: ClassVar[Mapping[type[models.Field[Any, Any]], Mapping[str, Any]]] = {
+        models.DecimalField: {"form_class": PlainDecimalField}
+    }
+
+    def _shown_read_only(self, request: HttpRequest, obj: Any) -> bool:
+        return not self.has_change_permission(request, obj)  # type: ignore[attr-defined]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)  # type: ignore[misc]
+        if not self._shown_read_only(request, obj):
+            return fieldsets
+        return [
+            (name, {**options, "fields": _displayed(options["fields"], self.number_fields)})
+            for name, options in fieldsets
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))  # type: ignore[misc]
+        if self._shown_read_only(request, obj):
+            fields += [f"{name}_display" for name in self.number_fields]
+        return fields
+
+
+def _displayed(fields: Any, numbers_: tuple[str, ...]) -> list[Any]:
+    """Fieldset field names with each number field replaced by its display (rows kept)."""
+    return [
+        tuple(_displayed(list(item), numbers_))
+        if isinstance(item, list | tuple)
+        else (f"{item}_display" if item in numbers_ else item)
+        for item in fields
+    ]
+
+
 class ObjectiveInline(TeamScopedInlineMixin, admin.TabularInline):  # type: ignore[type-arg]
     model = Objective
     fields = ["order", "title", "owner", "weight"]
@@ -27,8 +77,14 @@ class ObjectiveInline(TeamScopedInlineMixin, admin.TabularInline):  # type: igno
     show_change_link = True
 
 
-class KeyResultInline(TeamScopedInlineMixin, admin.StackedInline):  # type: ignore[type-arg]
+class KeyResultInline(PlainNumbersMixin, TeamScopedInlineMixin, admin.StackedInline):  # type: ignore[type-arg]
     model = KeyResult
+    number_fields = ("baseline", "target", "band_low", "band_high", "weight")
+    baseline_display = number_display("baseline", "Baseline")
+    target_display = number_display("target", "Target")
+    band_low_display = number_display("band_low", "Band from")
+    band_high_display = number_display("band_high", "Band to")
+    weight_display = number_display("weight", "Weight")
     form = KeyResultAdminForm
     extra = 0
     show_change_link = True
@@ -43,8 +99,10 @@ class KeyResultInline(TeamScopedInlineMixin, admin.StackedInline):  # type: igno
     ]
 
 
-class CheckInInline(TeamScopedInlineMixin, admin.TabularInline):  # type: ignore[type-arg]
+class CheckInInline(PlainNumbersMixin, TeamScopedInlineMixin, admin.TabularInline):  # type: ignore[type-arg]
     model = CheckIn
+    number_fields = ("value",)
+    value_display = number_display("value", "Value")
     fields = ["date", "value", "confidence", "note", "late_correction", "author"]
     readonly_fields = ["author"]
     extra = 0
@@ -162,15 +220,21 @@ class ObjectiveAdmin(TeamScopedAdmin):
 
 
 @admin.register(KeyResult)
-class KeyResultAdmin(TeamScopedAdmin):
+class KeyResultAdmin(PlainNumbersMixin, TeamScopedAdmin):
     form = KeyResultAdminForm
+    number_fields = ("baseline", "target", "band_low", "band_high", "weight")
+    baseline_display = number_display("baseline", "Baseline")
+    target_display = number_display("target", "Target")
+    band_low_display = number_display("band_low", "Band from")
+    band_high_display = number_display("band_high", "Band to")
+    weight_display = number_display("weight", "Weight")
     list_display = [
         "name",
         "objective",
         "metric_key",
         "direction",
-        "baseline",
-        "target",
+        "baseline_display",
+        "target_display",
         "due_date",
     ]
     list_filter = [
@@ -208,8 +272,17 @@ class KeyResultAdmin(TeamScopedAdmin):
 
 
 @admin.register(CheckIn)
-class CheckInAdmin(TeamScopedAdmin):
-    list_display = ["key_result", "date", "value", "confidence", "late_correction", "author"]
+class CheckInAdmin(PlainNumbersMixin, TeamScopedAdmin):
+    number_fields = ("value",)
+    value_display = number_display("value", "Value")
+    list_display = [
+        "key_result",
+        "date",
+        "value_display",
+        "confidence",
+        "late_correction",
+        "author",
+    ]
     list_filter = ["confidence", "late_correction"]
     fields = ["key_result", "date", "value", "confidence", "note", "late_correction", "author"]
     readonly_fields = ["author"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
@@ -12,12 +13,22 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from goals import periods, progress
+from goals import numbers, periods, progress
 from goals.models import Confidence, KeyResult, Strategy, SummaryFormat
 from metrics.models import Account
 from metrics.platforms import PLATFORM_LABELS
 from teams import access
 from teams.models import Team
+
+
+class PlainDecimalField(forms.DecimalField):
+    """A decimal input that shows a stored 4370.0000 as 4370 (and 0.0500 as 0.05); what it
+    accepts and stores is unchanged."""
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return numbers.for_input(value)
+        return value
 
 
 class StrategyAdminForm(forms.ModelForm):  # type: ignore[type-arg]
