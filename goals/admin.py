@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest
 from django.urls import reverse
@@ -70,6 +71,15 @@ def _displayed(fields: Any, numbers_: tuple[str, ...]) -> list[Any]:
     ]
 
 
+def review_marker(obj: KeyResult) -> SafeString | str:
+    """“Needs review” and the copy's note, or nothing once reviewed."""
+    if not obj.needs_review:
+        return ""
+    return format_html(
+        '<strong class="needs-review">Needs review</strong><br><span>{}</span>', obj.review_note
+    )
+
+
 class ObjectiveInline(TeamScopedInlineMixin, admin.TabularInline):  # type: ignore[type-arg]
     model = Objective
     fields = ["order", "title", "owner", "weight"]
@@ -90,6 +100,7 @@ class KeyResultInline(PlainNumbersMixin, TeamScopedInlineMixin, admin.StackedInl
     show_change_link = True
     filter_horizontal = ["accounts"]
     fields = [
+        "review",
         ("name", "order", "weight"),
         ("metric_key", "window"),
         "accounts",
@@ -97,6 +108,11 @@ class KeyResultInline(PlainNumbersMixin, TeamScopedInlineMixin, admin.StackedInl
         ("band_low", "band_high", "unit"),
         ("start_date", "due_date"),
     ]
+    readonly_fields = ["review"]
+
+    @admin.display(description="Review")
+    def review(self, obj: KeyResult) -> SafeString | str:
+        return review_marker(obj)
 
 
 class CheckInInline(PlainNumbersMixin, TeamScopedInlineMixin, admin.TabularInline):  # type: ignore[type-arg]
@@ -116,10 +132,10 @@ class StrategyAdmin(TeamScopedAdmin):
     search_fields = ["name", "purpose"]
     date_hierarchy = "period_start"
     inlines = [ObjectiveInline]
-    readonly_fields = ["key_results_overview"]
+    readonly_fields = ["key_results_overview", "copied_from"]
     actions = ["copy_to_next_period"]
     fieldsets = [
-        (None, {"fields": ["team", "name", "status"]}),
+        (None, {"fields": ["team", "name", "status", "copied_from"]}),
         ("Period", {"fields": ["quick_period", ("period_start", "period_end")]}),
         ("The plan", {"fields": ["purpose", "audience", "voice"]}),
         (
@@ -185,26 +201,46 @@ class StrategyAdmin(TeamScopedAdmin):
         allowed = access.editable_by(request.user, queryset)
         skipped = queryset.count() - allowed.count()
         for strategy in allowed:
-            result = services.strategy_copy_to_next_period(strategy=strategy, user=request.user)
-            url = reverse("admin:goals_strategy_change", args=[result.strategy.pk])
-            self.message_user(
-                request,
-                format_html(
-                    'Copied “{}” to <a href="{}">{}</a> ({} objectives, {} key results).',
-                    strategy.name,
-                    url,
-                    result.strategy.name,
-                    result.objectives,
-                    result.key_results,
-                ),
-                messages.SUCCESS,
-            )
+            try:
+                result = services.strategy_copy_to_next_period(strategy=strategy, user=request.user)
+            except services.AlreadyCopied as exc:
+                url = reverse("admin:goals_strategy_change", args=[exc.existing.pk])
+                self.message_user(
+                    request,
+                    format_html(
+                        '{} <a href="{}">Open “{}”</a>.', exc.message, url, exc.existing.name
+                    ),
+                    messages.ERROR,
+                )
+                continue
+            except ValidationError as exc:
+                self.message_user(request, " ".join(exc.messages), messages.ERROR)
+                continue
+            self.message_user(request, _copied_message(strategy, result), messages.SUCCESS)
         if skipped:
             self.message_user(
                 request,
                 f"{skipped} strategy(ies) not copied: you may only look at them.",
                 messages.WARNING,
             )
+
+
+def _copied_message(strategy: Strategy, result: services.CopyResult) -> SafeString:
+    """The copy, linked, with each key result's old baseline → new one (and why)."""
+    url = reverse("admin:goals_strategy_change", args=[result.strategy.pk])
+    to_review = sum(1 for r in result.rebased if r.key_result.needs_review)
+    lines = format_html_join("", "<li>{}</li>", ((r.line,) for r in result.rebased))
+    return format_html(
+        'Copied “{}” to <a href="{}">{}</a> ({} objectives, {} key results; {} to review '
+        "before it can be activated). Baselines: <ul>{}</ul>",
+        strategy.name,
+        url,
+        result.strategy.name,
+        result.objectives,
+        result.key_results,
+        to_review,
+        lines or format_html("<li>{}</li>", "no key results"),
+    )
 
 
 @admin.register(Objective)
@@ -236,8 +272,10 @@ class KeyResultAdmin(PlainNumbersMixin, TeamScopedAdmin):
         "baseline_display",
         "target_display",
         "due_date",
+        "review",
     ]
     list_filter = [
+        "needs_review",
         "direction",
         "metric_key",
         ("objective__strategy", admin.RelatedOnlyFieldListFilter),
@@ -254,9 +292,23 @@ class KeyResultAdmin(PlainNumbersMixin, TeamScopedAdmin):
         ),
         ("Dates", {"fields": [("start_date", "due_date")]}),
     ]
+    readonly_fields = ["review"]
 
     def get_queryset(self, request: HttpRequest) -> models.QuerySet[KeyResult]:
         return super().get_queryset(request).select_related("objective__strategy")
+
+    def get_fieldsets(self, request: HttpRequest, obj: KeyResult | None = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not obj.needs_review:
+            return fieldsets
+        fields = ["review"]
+        if self.has_change_permission(request, obj):
+            fields.append("reviewed")
+        return [("Review after the copy", {"fields": fields}), *fieldsets]
+
+    @admin.display(description="Review", ordering="needs_review")
+    def review(self, obj: KeyResult) -> SafeString | str:
+        return review_marker(obj)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model is not CheckIn:

@@ -98,6 +98,13 @@ class StrategyAdminForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 class KeyResultAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+    reviewed = forms.BooleanField(
+        required=False,
+        label="Reviewed",
+        help_text="Tick once the baseline and target suit the new period. Saving a new "
+        "baseline, target or band counts as the review too.",
+    )
+
     class Meta:
         model = KeyResult
         fields = [
@@ -119,16 +126,27 @@ class KeyResultAdminForm(forms.ModelForm):  # type: ignore[type-arg]
         ]
 
     def _post_clean(self) -> None:
+        # A copy's review ends when someone writes the plan's numbers or ticks "Reviewed";
+        # from then on the model's rules hold in full (KeyResult._direction_errors), so the
+        # flag is lowered before the model validates, and raised again if that fails.
+        reviewing = self.instance.needs_review and (
+            self.cleaned_data.get("reviewed")
+            or any(name in self.changed_data for name in KeyResult.PLAN_FIELDS)
+        )
+        review_note = self.instance.review_note
+        if reviewing:
+            self.instance.mark_reviewed()
         # The instance (with its objective, hence its team) exists only after
         # ModelForm._post_clean; the many-to-many accounts are checked against it here.
         super()._post_clean()  # type: ignore[misc]  # Django's hook, not in the stubs
         accounts = self.cleaned_data.get("accounts")
-        if accounts is None:
-            return
-        try:
-            self.instance.validate_accounts(accounts)
-        except ValidationError as exc:
-            self.add_error(None, exc)
+        if accounts is not None:
+            try:
+                self.instance.validate_accounts(accounts)
+            except ValidationError as exc:
+                self.add_error(None, exc)
+        if reviewing and self.errors:
+            self.instance.needs_review, self.instance.review_note = True, review_note
 
 
 class DashboardFilterForm(forms.Form):

@@ -138,6 +138,20 @@ class Strategy(models.Model):
             errors["mix_conversation"] = (
                 f"The planned content mix adds up to {sum(mix)}%; it must add up to 100%."
             )
+        if not errors and self.pk and self.status == Status.ACTIVE:
+            pending = list(
+                KeyResult.objects.filter(objective__strategy=self, needs_review=True)
+                .order_by("objective__order", "objective__pk", "order", "pk")
+                .values_list("name", flat=True)
+            )
+            if pending:
+                names = "; ".join(f"“{name}”" for name in pending)
+                errors["status"] = (
+                    f"{len(pending)} key result(s) still need review after the copy ({names}): "
+                    "check their baseline and target in the admin (saving a new baseline, "
+                    "target or band, or ticking “Reviewed”, clears the flag) before "
+                    "activating the strategy."
+                )
         if not errors and self.pk and self.period_start and self.period_end:
             outside = KeyResult.objects.filter(objective__strategy=self).exclude(
                 start_date__gte=self.period_start, due_date__lte=self.period_end
@@ -278,9 +292,18 @@ class KeyResult(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    # The fields that make the plan: writing any of them is reviewing it (see mark_reviewed).
+    PLAN_FIELDS = ("direction", "baseline", "target", "band_low", "band_high")
+
     @property
     def is_manual(self) -> bool:
         return self.metric_key == catalog.MANUAL
+
+    def mark_reviewed(self) -> None:
+        """Someone has looked at the baseline and target a copy proposed: the key result is
+        held to every rule again (see _direction_errors)."""
+        self.needs_review = False
+        self.review_note = ""
 
     @property
     def metric(self) -> catalog.Metric | None:
@@ -338,6 +361,11 @@ class KeyResult(models.Model):
                     f"The target equals the baseline ({_fmt(self.baseline)}): there would be "
                     "nothing to achieve."
                 )
+            elif self.needs_review:
+                # A copy rebased the baseline to where the last period ended, which may be at
+                # or past the target: that is the news the review is for, so the draft keeps
+                # it. Its strategy cannot be activated until the review (Strategy.clean).
+                pass
             elif self.direction == Direction.INCREASE and self.target < self.baseline:
                 errors["direction"] = (
                     f"“Increase” needs a target above the baseline, but {_fmt(self.target)} is "
