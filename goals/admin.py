@@ -71,13 +71,30 @@ def _displayed(fields: Any, numbers_: tuple[str, ...]) -> list[Any]:
     ]
 
 
-def review_marker(obj: KeyResult) -> SafeString | str:
-    """“Needs review” and the copy's note, or nothing once reviewed."""
-    if not obj.needs_review:
-        return ""
-    return format_html(
-        '<strong class="needs-review">Needs review</strong><br><span>{}</span>', obj.review_note
-    )
+class KeyResultDisplays(PlainNumbersMixin):
+    """What the key result admin and its inline on the objective page show read-only."""
+
+    number_fields = ("baseline", "target", "band_low", "band_high", "weight")
+    baseline_display = number_display("baseline", "Baseline")
+    target_display = number_display("target", "Target")
+    band_low_display = number_display("band_low", "Band from")
+    band_high_display = number_display("band_high", "Band to")
+    weight_display = number_display("weight", "Weight")
+
+    @admin.display(description="Review", ordering="needs_review")
+    def review(self, obj: KeyResult) -> SafeString | str:
+        """“Needs review” and the copy's note, or nothing once reviewed."""
+        if not obj.needs_review:
+            return ""
+        return format_html(
+            '<strong class="needs-review">Needs review</strong><br><span>{}</span>',
+            obj.review_note,
+        )
+
+
+class CheckInDisplays(PlainNumbersMixin):
+    number_fields = ("value",)
+    value_display = number_display("value", "Value")
 
 
 class ObjectiveInline(TeamScopedInlineMixin, admin.TabularInline):  # type: ignore[type-arg]
@@ -87,14 +104,8 @@ class ObjectiveInline(TeamScopedInlineMixin, admin.TabularInline):  # type: igno
     show_change_link = True
 
 
-class KeyResultInline(PlainNumbersMixin, TeamScopedInlineMixin, admin.StackedInline):  # type: ignore[type-arg]
+class KeyResultInline(KeyResultDisplays, TeamScopedInlineMixin, admin.StackedInline):  # type: ignore[type-arg]
     model = KeyResult
-    number_fields = ("baseline", "target", "band_low", "band_high", "weight")
-    baseline_display = number_display("baseline", "Baseline")
-    target_display = number_display("target", "Target")
-    band_low_display = number_display("band_low", "Band from")
-    band_high_display = number_display("band_high", "Band to")
-    weight_display = number_display("weight", "Weight")
     form = KeyResultAdminForm
     extra = 0
     show_change_link = True
@@ -110,15 +121,9 @@ class KeyResultInline(PlainNumbersMixin, TeamScopedInlineMixin, admin.StackedInl
     ]
     readonly_fields = ["review"]
 
-    @admin.display(description="Review")
-    def review(self, obj: KeyResult) -> SafeString | str:
-        return review_marker(obj)
 
-
-class CheckInInline(PlainNumbersMixin, TeamScopedInlineMixin, admin.TabularInline):  # type: ignore[type-arg]
+class CheckInInline(CheckInDisplays, TeamScopedInlineMixin, admin.TabularInline):  # type: ignore[type-arg]
     model = CheckIn
-    number_fields = ("value",)
-    value_display = number_display("value", "Value")
     fields = ["date", "value", "confidence", "note", "late_correction", "author"]
     readonly_fields = ["author"]
     extra = 0
@@ -256,14 +261,8 @@ class ObjectiveAdmin(TeamScopedAdmin):
 
 
 @admin.register(KeyResult)
-class KeyResultAdmin(PlainNumbersMixin, TeamScopedAdmin):
+class KeyResultAdmin(KeyResultDisplays, TeamScopedAdmin):
     form = KeyResultAdminForm
-    number_fields = ("baseline", "target", "band_low", "band_high", "weight")
-    baseline_display = number_display("baseline", "Baseline")
-    target_display = number_display("target", "Target")
-    band_low_display = number_display("band_low", "Band from")
-    band_high_display = number_display("band_high", "Band to")
-    weight_display = number_display("weight", "Weight")
     list_display = [
         "name",
         "objective",
@@ -306,10 +305,6 @@ class KeyResultAdmin(PlainNumbersMixin, TeamScopedAdmin):
             fields.append("reviewed")
         return [("Review after the copy", {"fields": fields}), *fieldsets]
 
-    @admin.display(description="Review", ordering="needs_review")
-    def review(self, obj: KeyResult) -> SafeString | str:
-        return review_marker(obj)
-
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model is not CheckIn:
             super().save_formset(request, form, formset, change)
@@ -324,9 +319,7 @@ class KeyResultAdmin(PlainNumbersMixin, TeamScopedAdmin):
 
 
 @admin.register(CheckIn)
-class CheckInAdmin(PlainNumbersMixin, TeamScopedAdmin):
-    number_fields = ("value",)
-    value_display = number_display("value", "Value")
+class CheckInAdmin(CheckInDisplays, TeamScopedAdmin):
     list_display = [
         "key_result",
         "date",
