@@ -169,6 +169,20 @@ def test_a_count_over_the_period_starts_again_from_zero(q3, alice, team):
     )
 
 
+def test_a_count_over_the_period_that_should_fall_keeps_its_baseline_for_review(q3, alice):
+    KeyResultFactory(
+        objective__strategy=q3,
+        name="Promo posts",
+        metric_key="promo_posts",
+        direction="decrease",
+        baseline=30,
+        target=20,
+    )
+    q4 = copied(q3, alice, "Promo posts")
+    assert (q4.baseline, q4.needs_review) == (Decimal(30), True)
+    assert "review the direction or the window" in q4.review_note
+
+
 def test_a_count_already_starting_from_zero_needs_no_review(q3, alice):
     KeyResultFactory(
         objective__strategy=q3, name="Replies", metric_key="replies", baseline=0, target=300
