@@ -1,16 +1,18 @@
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from goals import services
-from goals.forms import KeyResultAdminForm, StrategyAdminForm
+from goals import numbers, services
+from goals.forms import KeyResultAdminForm, PlainDecimalField, StrategyAdminForm
 from goals.models import CheckIn, KeyResult, Objective, Strategy
 from teams import access
 from teams.admin_scoping import (
@@ -20,6 +22,81 @@ from teams.admin_scoping import (
 )
 
 
+def number_display(field: str, label: str) -> Any:
+    """A read-only column or field showing a decimal as people say it (4,370)."""
+
+    @admin.display(description=label, ordering=field)
+    def display(self: Any, obj: Any) -> str:
+        return numbers.plain(getattr(obj, field))
+
+    return display
+
+
+class PlainNumbersMixin:
+    """Decimals as people say them wherever the admin shows them: the inputs hold 4370, not
+    4370.0000, and a viewer (who may look, not change) reads 4,370. `number_fields` names
+    the decimal fields; each has a `<field>_display` method (number_display)."""
+
+    number_fields: tuple[str, ...] = ()
+    formfield_overrides: ClassVar[Mapping[type[models.Field[Any, Any]], Mapping[str, Any]]] = {
+        models.DecimalField: {"form_class": PlainDecimalField}
+    }
+
+    def _shown_read_only(self, request: HttpRequest, obj: Any) -> bool:
+        return not self.has_change_permission(request, obj)  # type: ignore[attr-defined]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)  # type: ignore[misc]
+        if not self._shown_read_only(request, obj):
+            return fieldsets
+        return [
+            (name, {**options, "fields": _displayed(options["fields"], self.number_fields)})
+            for name, options in fieldsets
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))  # type: ignore[misc]
+        if self._shown_read_only(request, obj):
+            fields += [f"{name}_display" for name in self.number_fields]
+        return fields
+
+
+def _displayed(fields: Any, numbers_: tuple[str, ...]) -> list[Any]:
+    """Fieldset field names with each number field replaced by its display (rows kept)."""
+    return [
+        tuple(_displayed(list(item), numbers_))
+        if isinstance(item, list | tuple)
+        else (f"{item}_display" if item in numbers_ else item)
+        for item in fields
+    ]
+
+
+class KeyResultDisplays(PlainNumbersMixin):
+    """What the key result admin and its inline on the objective page show read-only."""
+
+    number_fields = ("baseline", "target", "band_low", "band_high", "weight")
+    baseline_display = number_display("baseline", "Baseline")
+    target_display = number_display("target", "Target")
+    band_low_display = number_display("band_low", "Band from")
+    band_high_display = number_display("band_high", "Band to")
+    weight_display = number_display("weight", "Weight")
+
+    @admin.display(description="Review", ordering="needs_review")
+    def review(self, obj: KeyResult) -> SafeString | str:
+        """“Needs review” and the copy's note, or nothing once reviewed."""
+        if not obj.needs_review:
+            return ""
+        return format_html(
+            '<strong class="needs-review">Needs review</strong><br><span>{}</span>',
+            obj.review_note,
+        )
+
+
+class CheckInDisplays(PlainNumbersMixin):
+    number_fields = ("value",)
+    value_display = number_display("value", "Value")
+
+
 class ObjectiveInline(TeamScopedInlineMixin, admin.TabularInline):  # type: ignore[type-arg]
     model = Objective
     fields = ["order", "title", "owner", "weight"]
@@ -27,13 +104,14 @@ class ObjectiveInline(TeamScopedInlineMixin, admin.TabularInline):  # type: igno
     show_change_link = True
 
 
-class KeyResultInline(TeamScopedInlineMixin, admin.StackedInline):  # type: ignore[type-arg]
+class KeyResultInline(KeyResultDisplays, TeamScopedInlineMixin, admin.StackedInline):  # type: ignore[type-arg]
     model = KeyResult
     form = KeyResultAdminForm
     extra = 0
     show_change_link = True
     filter_horizontal = ["accounts"]
     fields = [
+        "review",
         ("name", "order", "weight"),
         ("metric_key", "window"),
         "accounts",
@@ -41,11 +119,12 @@ class KeyResultInline(TeamScopedInlineMixin, admin.StackedInline):  # type: igno
         ("band_low", "band_high", "unit"),
         ("start_date", "due_date"),
     ]
+    readonly_fields = ["review"]
 
 
-class CheckInInline(TeamScopedInlineMixin, admin.TabularInline):  # type: ignore[type-arg]
+class CheckInInline(CheckInDisplays, TeamScopedInlineMixin, admin.TabularInline):  # type: ignore[type-arg]
     model = CheckIn
-    fields = ["date", "value", "confidence", "note", "author"]
+    fields = ["date", "value", "confidence", "note", "late_correction", "author"]
     readonly_fields = ["author"]
     extra = 0
 
@@ -58,10 +137,10 @@ class StrategyAdmin(TeamScopedAdmin):
     search_fields = ["name", "purpose"]
     date_hierarchy = "period_start"
     inlines = [ObjectiveInline]
-    readonly_fields = ["key_results_overview"]
+    readonly_fields = ["key_results_overview", "copied_from"]
     actions = ["copy_to_next_period"]
     fieldsets = [
-        (None, {"fields": ["team", "name", "status"]}),
+        (None, {"fields": ["team", "name", "status", "copied_from"]}),
         ("Period", {"fields": ["quick_period", ("period_start", "period_end")]}),
         ("The plan", {"fields": ["purpose", "audience", "voice"]}),
         (
@@ -127,26 +206,46 @@ class StrategyAdmin(TeamScopedAdmin):
         allowed = access.editable_by(request.user, queryset)
         skipped = queryset.count() - allowed.count()
         for strategy in allowed:
-            result = services.strategy_copy_to_next_period(strategy=strategy, user=request.user)
-            url = reverse("admin:goals_strategy_change", args=[result.strategy.pk])
-            self.message_user(
-                request,
-                format_html(
-                    'Copied “{}” to <a href="{}">{}</a> ({} objectives, {} key results).',
-                    strategy.name,
-                    url,
-                    result.strategy.name,
-                    result.objectives,
-                    result.key_results,
-                ),
-                messages.SUCCESS,
-            )
+            try:
+                result = services.strategy_copy_to_next_period(strategy=strategy, user=request.user)
+            except services.AlreadyCopied as exc:
+                url = reverse("admin:goals_strategy_change", args=[exc.existing.pk])
+                self.message_user(
+                    request,
+                    format_html(
+                        '{} <a href="{}">Open “{}”</a>.', exc.message, url, exc.existing.name
+                    ),
+                    messages.ERROR,
+                )
+                continue
+            except ValidationError as exc:
+                self.message_user(request, " ".join(exc.messages), messages.ERROR)
+                continue
+            self.message_user(request, _copied_message(strategy, result), messages.SUCCESS)
         if skipped:
             self.message_user(
                 request,
                 f"{skipped} strategy(ies) not copied: you may only look at them.",
                 messages.WARNING,
             )
+
+
+def _copied_message(strategy: Strategy, result: services.CopyResult) -> SafeString:
+    """The copy, linked, with each key result's old baseline → new one (and why)."""
+    url = reverse("admin:goals_strategy_change", args=[result.strategy.pk])
+    to_review = sum(1 for r in result.rebased if r.key_result.needs_review)
+    lines = format_html_join("", "<li>{}</li>", ((r.line,) for r in result.rebased))
+    return format_html(
+        'Copied “{}” to <a href="{}">{}</a> ({} objectives, {} key results; {} to review '
+        "before it can be activated). Baselines: <ul>{}</ul>",
+        strategy.name,
+        url,
+        result.strategy.name,
+        result.objectives,
+        result.key_results,
+        to_review,
+        lines or format_html("<li>{}</li>", "no key results"),
+    )
 
 
 @admin.register(Objective)
@@ -162,18 +261,20 @@ class ObjectiveAdmin(TeamScopedAdmin):
 
 
 @admin.register(KeyResult)
-class KeyResultAdmin(TeamScopedAdmin):
+class KeyResultAdmin(KeyResultDisplays, TeamScopedAdmin):
     form = KeyResultAdminForm
     list_display = [
         "name",
         "objective",
         "metric_key",
         "direction",
-        "baseline",
-        "target",
+        "baseline_display",
+        "target_display",
         "due_date",
+        "review",
     ]
     list_filter = [
+        "needs_review",
         "direction",
         "metric_key",
         ("objective__strategy", admin.RelatedOnlyFieldListFilter),
@@ -190,9 +291,19 @@ class KeyResultAdmin(TeamScopedAdmin):
         ),
         ("Dates", {"fields": [("start_date", "due_date")]}),
     ]
+    readonly_fields = ["review"]
 
     def get_queryset(self, request: HttpRequest) -> models.QuerySet[KeyResult]:
         return super().get_queryset(request).select_related("objective__strategy")
+
+    def get_fieldsets(self, request: HttpRequest, obj: KeyResult | None = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not obj.needs_review:
+            return fieldsets
+        fields = ["review"]
+        if self.has_change_permission(request, obj):
+            fields.append("reviewed")
+        return [("Review after the copy", {"fields": fields}), *fieldsets]
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model is not CheckIn:
@@ -208,10 +319,17 @@ class KeyResultAdmin(TeamScopedAdmin):
 
 
 @admin.register(CheckIn)
-class CheckInAdmin(TeamScopedAdmin):
-    list_display = ["key_result", "date", "value", "confidence", "author"]
-    list_filter = ["confidence"]
-    fields = ["key_result", "date", "value", "confidence", "note", "author"]
+class CheckInAdmin(CheckInDisplays, TeamScopedAdmin):
+    list_display = [
+        "key_result",
+        "date",
+        "value_display",
+        "confidence",
+        "late_correction",
+        "author",
+    ]
+    list_filter = ["confidence", "late_correction"]
+    fields = ["key_result", "date", "value", "confidence", "note", "late_correction", "author"]
     readonly_fields = ["author"]
 
     def save_model(self, request: HttpRequest, obj: CheckIn, form: Any, change: bool) -> None:
@@ -234,6 +352,7 @@ def save_check_in(request: HttpRequest, check_in: CheckIn) -> CheckIn:
             value=check_in.value,
             confidence=check_in.confidence,
             note=check_in.note,
+            late_correction=check_in.late_correction,
         )
     return services.check_in_update(
         user=request.user,
@@ -243,4 +362,5 @@ def save_check_in(request: HttpRequest, check_in: CheckIn) -> CheckIn:
         value=check_in.value,
         confidence=check_in.confidence,
         note=check_in.note,
+        late_correction=check_in.late_correction,
     )

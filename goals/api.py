@@ -57,7 +57,9 @@ class StrategySerializer(serializers.ModelSerializer[Strategy]):
             "mix_promotional",
             "at_risk_tolerance",
             "stale_after_days",
+            "copied_from",
         ]
+        read_only_fields = ["copied_from"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -99,7 +101,10 @@ class KeyResultSerializer(serializers.ModelSerializer[KeyResult]):
             "due_date",
             "weight",
             "order",
+            "needs_review",
+            "review_note",
         ]
+        read_only_fields = ["needs_review", "review_note"]
         extra_kwargs = {"start_date": {"required": False}, "due_date": {"required": False}}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -111,7 +116,17 @@ class KeyResultSerializer(serializers.ModelSerializer[KeyResult]):
 class CheckInSerializer(serializers.ModelSerializer[CheckIn]):
     class Meta:
         model = CheckIn
-        fields = ["id", "key_result", "date", "value", "confidence", "note", "author", "created_at"]
+        fields = [
+            "id",
+            "key_result",
+            "date",
+            "value",
+            "confidence",
+            "note",
+            "late_correction",
+            "author",
+            "created_at",
+        ]
         read_only_fields = ["author", "created_at"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -243,8 +258,21 @@ class KeyResultViewSet(TeamScopedViewSet):
         .prefetch_related("accounts")
         .order_by("objective", "order", "pk")
     )
-    filterset_fields = ["objective", "objective__strategy", "metric_key", "direction"]
+    filterset_fields = [
+        "objective",
+        "objective__strategy",
+        "metric_key",
+        "direction",
+        "needs_review",
+    ]
     ordering_fields = ["order", "name", "due_date"]
+
+    def perform_update(self, serializer: serializers.BaseSerializer[KeyResult]) -> None:
+        # As in the admin: writing the plan's numbers is the review a copy asked for.
+        kr = cast(KeyResult, serializer.instance)
+        if kr.needs_review and set(KeyResult.PLAN_FIELDS) & set(serializer.validated_data):
+            kr.mark_reviewed()
+        super().perform_update(serializer)
 
     @extend_schema(
         parameters=[OpenApiParameter("as_of", str, description="YYYY-MM-DD; default today")],
@@ -322,6 +350,7 @@ class CheckInViewSet(TeamScopedViewSet):
                 value=data.get("value"),
                 confidence=data.get("confidence", Confidence.MEDIUM),
                 note=data.get("note", ""),
+                late_correction=data.get("late_correction", False),
             )
 
     def perform_update(self, serializer: serializers.BaseSerializer[CheckIn]) -> None:
@@ -336,6 +365,7 @@ class CheckInViewSet(TeamScopedViewSet):
                 value=data.get("value", check_in.value),
                 confidence=data.get("confidence", check_in.confidence),
                 note=data.get("note", check_in.note),
+                late_correction=data.get("late_correction", check_in.late_correction),
             )
 
 

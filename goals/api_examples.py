@@ -23,6 +23,7 @@ STRATEGY = {
     "mix_promotional": 15,
     "at_risk_tolerance": "10.00",
     "stale_after_days": 7,
+    "copied_from": None,
 }
 
 OBJECTIVE = {
@@ -52,6 +53,8 @@ KEY_RESULT = {
     "due_date": "2026-09-30",
     "weight": "1.00",
     "order": 1,
+    "needs_review": False,
+    "review_note": "",
 }
 
 CHECK_IN = {
@@ -61,6 +64,7 @@ CHECK_IN = {
     "value": "1.0000",
     "confidence": "high",
     "note": "First Q&A done",
+    "late_correction": False,
     "author": 4,
     "created_at": "2026-08-01T10:00:00Z",
 }

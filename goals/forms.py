@@ -3,7 +3,9 @@ checks), the pages' filters, the check-in form and the summary request."""
 
 from __future__ import annotations
 
+import datetime
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
@@ -11,12 +13,22 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from goals import periods, progress
+from goals import numbers, periods, progress
 from goals.models import Confidence, KeyResult, Strategy, SummaryFormat
 from metrics.models import Account
 from metrics.platforms import PLATFORM_LABELS
 from teams import access
 from teams.models import Team
+
+
+class PlainDecimalField(forms.DecimalField):
+    """A decimal input that shows a stored 4370.0000 as 4370 (and 0.0500 as 0.05); what it
+    accepts and stores is unchanged."""
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return numbers.for_input(value)
+        return value
 
 
 class StrategyAdminForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -86,6 +98,13 @@ class StrategyAdminForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 class KeyResultAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+    reviewed = forms.BooleanField(
+        required=False,
+        label="Reviewed",
+        help_text="Tick once the baseline and target suit the new period. Saving a new "
+        "baseline, target or band counts as the review too.",
+    )
+
     class Meta:
         model = KeyResult
         fields = [
@@ -107,16 +126,27 @@ class KeyResultAdminForm(forms.ModelForm):  # type: ignore[type-arg]
         ]
 
     def _post_clean(self) -> None:
+        # A copy's review ends when someone writes the plan's numbers or ticks "Reviewed";
+        # from then on the model's rules hold in full (KeyResult._direction_errors), so the
+        # flag is lowered before the model validates, and raised again if that fails.
+        reviewing = self.instance.needs_review and (
+            self.cleaned_data.get("reviewed")
+            or any(name in self.changed_data for name in KeyResult.PLAN_FIELDS)
+        )
+        review_note = self.instance.review_note
+        if reviewing:
+            self.instance.mark_reviewed()
         # The instance (with its objective, hence its team) exists only after
         # ModelForm._post_clean; the many-to-many accounts are checked against it here.
         super()._post_clean()  # type: ignore[misc]  # Django's hook, not in the stubs
         accounts = self.cleaned_data.get("accounts")
-        if accounts is None:
-            return
-        try:
-            self.instance.validate_accounts(accounts)
-        except ValidationError as exc:
-            self.add_error(None, exc)
+        if accounts is not None:
+            try:
+                self.instance.validate_accounts(accounts)
+            except ValidationError as exc:
+                self.add_error(None, exc)
+        if reviewing and self.errors:
+            self.instance.needs_review, self.instance.review_note = True, review_note
 
 
 class DashboardFilterForm(forms.Form):
@@ -161,11 +191,19 @@ class CheckInForm(forms.Form):
     value = forms.DecimalField(max_digits=20, decimal_places=4, required=False)
     confidence = forms.ChoiceField(choices=[])
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    late_correction = forms.BooleanField(required=False, label="Late correction")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, due: datetime.date, today: datetime.date, **kwargs: Any) -> None:
+        """`due`: the key result's due date; `today`: the day the page is seen as of. The
+        date proposed is never after the due date: the period is closed after it."""
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["confidence"]).choices = Confidence.choices
         self.fields["confidence"].initial = Confidence.MEDIUM
+        self.fields["date"].initial = min(today, due)
+        self.fields["late_correction"].help_text = (
+            f"This key result closes on {due:%-d %b %Y}. A check-in dated after that corrects "
+            "the value at the due date: tick this and say in the note what it corrects."
+        )
 
 
 class SummaryRequestForm(forms.Form):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -79,6 +80,14 @@ class Strategy(models.Model):
         validators=[MinValueValidator(1)],
         help_text="Without new data for this many days a key result is “stale”.",
     )
+    copied_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="copies",
+        help_text="The strategy this one was copied from by “Copy to next period”.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -129,6 +138,20 @@ class Strategy(models.Model):
             errors["mix_conversation"] = (
                 f"The planned content mix adds up to {sum(mix)}%; it must add up to 100%."
             )
+        if not errors and self.pk and self.status == Status.ACTIVE:
+            pending = list(
+                KeyResult.objects.filter(objective__strategy=self, needs_review=True)
+                .order_by("objective__order", "objective__pk", "order", "pk")
+                .values_list("name", flat=True)
+            )
+            if pending:
+                names = "; ".join(f"“{name}”" for name in pending)
+                errors["status"] = (
+                    f"{len(pending)} key result(s) still need review after the copy ({names}): "
+                    "check their baseline and target in the admin (saving a new baseline, "
+                    "target or band, or ticking “Reviewed”, clears the flag) before "
+                    "activating the strategy."
+                )
         if not errors and self.pk and self.period_start and self.period_end:
             outside = KeyResult.objects.filter(objective__strategy=self).exclude(
                 start_date__gte=self.period_start, due_date__lte=self.period_end
@@ -248,6 +271,14 @@ class KeyResult(models.Model):
     )
     weight = models.DecimalField(max_digits=6, decimal_places=2, default=1, validators=[POSITIVE])
     order = models.PositiveSmallIntegerField(default=0)
+    needs_review = models.BooleanField(
+        default=False,
+        help_text="Set by “Copy to next period” when the baseline was rebased (or could not "
+        "be): review the baseline and target before the strategy is activated.",
+    )
+    review_note = models.TextField(
+        blank=True, help_text="What the copy changed and why, for the review."
+    )
 
     class Meta:
         ordering = ["objective", "order", "pk"]
@@ -261,9 +292,18 @@ class KeyResult(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    # The fields that make the plan: writing any of them is reviewing it (see mark_reviewed).
+    PLAN_FIELDS = ("direction", "baseline", "target", "band_low", "band_high")
+
     @property
     def is_manual(self) -> bool:
         return self.metric_key == catalog.MANUAL
+
+    def mark_reviewed(self) -> None:
+        """Someone has looked at the baseline and target a copy proposed: the key result is
+        held to every rule again (see _direction_errors)."""
+        self.needs_review = False
+        self.review_note = ""
 
     @property
     def metric(self) -> catalog.Metric | None:
@@ -321,6 +361,11 @@ class KeyResult(models.Model):
                     f"The target equals the baseline ({_fmt(self.baseline)}): there would be "
                     "nothing to achieve."
                 )
+            elif self.needs_review:
+                # A copy rebased the baseline to where the last period ended, which may be at
+                # or past the target: that is the news the review is for, so the draft keeps
+                # it. Its strategy cannot be activated until the review (Strategy.clean).
+                pass
             elif self.direction == Direction.INCREASE and self.target < self.baseline:
                 errors["direction"] = (
                     f"“Increase” needs a target above the baseline, but {_fmt(self.target)} is "
@@ -387,6 +432,12 @@ class CheckIn(models.Model):
         max_length=10, choices=Confidence.choices, default=Confidence.MEDIUM
     )
     note = models.TextField(blank=True)
+    late_correction = models.BooleanField(
+        default=False,
+        help_text="Only for a check-in dated after the key result's due date: it corrects the "
+        "value at the due date (say in the note what it corrects). The period stays closed "
+        "otherwise.",
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -413,18 +464,43 @@ class CheckIn(models.Model):
         key_result = _related_or_none(self, "key_result")
         if key_result is None:
             return
+        errors: dict[str, str] = {}
         if key_result.is_manual and self.value is None:
-            raise ValidationError(
-                {"value": "A manual key result takes its values from check-ins: enter a value."}
-            )
+            errors["value"] = "A manual key result takes its values from check-ins: enter a value."
         if not key_result.is_manual and self.value is not None:
             label = catalog.get(key_result.metric_key).label
-            raise ValidationError(
-                {
-                    "value": f"This key result is measured from “{label}”; leave the value "
-                    "empty and use the note."
-                }
+            errors["value"] = (
+                f"This key result is measured from “{label}”; leave the value empty and use "
+                "the note."
             )
+        errors.update(self._closed_period_errors(key_result.due_date))
+        if errors:
+            raise ValidationError(errors)
+
+    def _closed_period_errors(self, due: datetime.date | None) -> dict[str, str]:
+        """A period stays closed: after the due date only a marked, explained correction of
+        the value at the due date may be recorded, and nothing else is marked as one."""
+        if due is None or self.date is None:
+            return {}
+        if self.date > due:
+            if not self.late_correction:
+                return {
+                    "date": f"This key result closed on {due:%-d %b %Y}: a check-in after that "
+                    "date must be marked as a late correction, with a note saying what it "
+                    "corrects."
+                }
+            if not (self.note or "").strip():
+                return {
+                    "note": "A late correction needs a note saying what it corrects "
+                    f"(the value at {due:%-d %b %Y})."
+                }
+        elif self.late_correction:
+            return {
+                "late_correction": f"Only a check-in dated after the key result closed "
+                f"({due:%-d %b %Y}) can be a late correction; {self.date:%-d %b %Y} is within "
+                "its period."
+            }
+        return {}
 
 
 def _related_or_none(obj: models.Model | None, field: str) -> Any:

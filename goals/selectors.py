@@ -149,6 +149,24 @@ def key_results_with_relations(qs: QuerySet[KeyResult]) -> QuerySet[KeyResult]:
     )
 
 
+def _check_in_points(kr: KeyResult) -> list[progress.Point]:
+    """A manual key result's series: one point per day, in day order. A late correction is
+    the value at the due date (its period is closed), so it replaces a check-in of that day;
+    of two corrections, the later one wins."""
+    by_day: dict[date, float] = {}
+    corrections: list[tuple[date, float]] = []
+    for check_in in kr.check_ins.all():
+        if check_in.value is None:
+            continue
+        if check_in.late_correction:
+            corrections.append((check_in.date, float(check_in.value)))
+        else:
+            by_day[check_in.date] = float(check_in.value)
+    for _day, value in sorted(corrections):
+        by_day[kr.due_date] = value
+    return [progress.Point(day, value) for day, value in sorted(by_day.items())]
+
+
 def assess_key_results(
     key_results: Sequence[KeyResult], *, today: date
 ) -> dict[int, KeyResultProgress]:
@@ -181,11 +199,7 @@ def assess_key_results(
     result: dict[int, KeyResultProgress] = {}
     for kr in key_results:
         if kr.is_manual:
-            points = [
-                progress.Point(c.date, float(c.value))
-                for c in kr.check_ins.all()
-                if c.value is not None
-            ]
+            points = _check_in_points(kr)
         else:
             found = series.get(kr.pk, Series())
             points = [progress.Point(d, v) for d, v in found.points]

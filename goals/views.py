@@ -75,7 +75,7 @@ def key_result_detail(request: HttpRequest, pk: int) -> HttpResponse:
     as_of_form = DashboardFilterForm(request.GET or None, user=request.user)
     today = _as_of(as_of_form.cleaned_data.get("as_of") if as_of_form.is_valid() else None)
 
-    check_in_form = CheckInForm(request.POST or None, initial={"date": today})
+    check_in_form = CheckInForm(request.POST or None, due=kr.due_date, today=today)
     if request.method == "POST":
         if not can_edit:
             return HttpResponse("You may look at this key result but not change it.", status=403)
@@ -89,6 +89,7 @@ def key_result_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     value=data["value"],
                     confidence=data["confidence"],
                     note=data["note"],
+                    late_correction=data["late_correction"],
                 )
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
