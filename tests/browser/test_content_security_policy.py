@@ -24,7 +24,7 @@ PAGES = [
 
 
 @pytest.fixture
-def html_summary(demo):
+def html_summary(demo):  # noqa: F811
     from datetime import date
 
     from goals import periods
@@ -51,7 +51,8 @@ def test_no_page_breaks_the_content_security_policy(browser, live_server, demo, 
     )
     page.add_init_script(
         "document.addEventListener('securitypolicyviolation', e => "
-        "console.error('Content Security Policy violation: ' + e.violatedDirective + ' ' + e.blockedURI));"
+        "console.error('Content Security Policy violation: ' + e.violatedDirective"
+        " + ' ' + e.blockedURI));"
     )
     _log_in(page, live_server, "demo", "demo")
     drawn = 0

@@ -13,7 +13,7 @@ from teams.services import api_token_create
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-PASSWORD = "correct horse battery staple"  # noqa: S105
+PASSWORD = "correct horse battery staple"
 
 
 def sign_in(client, username, password, address="203.0.113.7"):
