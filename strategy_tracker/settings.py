@@ -108,6 +108,7 @@ AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no banner on every command; lockouts are still logged
 AXES_LOCKOUT_TEMPLATE = "locked_out.html"
 API_AUTH_FAILURES_PER_HOUR = env_int("API_AUTH_FAILURES_PER_HOUR", 20, minimum=1)
 

@@ -38,7 +38,7 @@ class ApiTokenAuthentication(authentication.TokenAuthentication):
                 detail="Too many failed token attempts from this address; try again later.",
             )
         try:
-            return super().authenticate(request)  # type: ignore[no-any-return]
+            return super().authenticate(request)
         except exceptions.AuthenticationFailed:
             cache.set(key, [*failures, time.time()], _WINDOW_SECONDS)
             raise
