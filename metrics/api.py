@@ -3,6 +3,7 @@ and inbound mentions."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -27,7 +28,9 @@ from metrics import api_examples, catalog, services
 from metrics.connectors import services as connector_services
 from metrics.connectors.status import connector_status
 from metrics.importers.common import ImportFailed
+from metrics.ingest import bounds
 from metrics.ingest.precedence import COUNT_FIELDS
+from metrics.ingest.session import accepted_window
 from metrics.models import (
     Account,
     Connector,
@@ -174,10 +177,24 @@ class ObservationSerializer(serializers.ModelSerializer[MetricObservation]):
 
 
 class BulkRowSerializer(serializers.Serializer[Any]):
+    """One day's number; the accepted ranges are metrics.ingest.bounds' (README)."""
+
     account = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     metric = serializers.ChoiceField(choices=sorted(catalog.CATALOG))
-    date = serializers.DateField()
-    value = serializers.DecimalField(max_digits=20, decimal_places=4)
+    # ISO dates only (2026-01-01): not 20260101 nor 2026-W01-1, which Python would accept.
+    date = serializers.DateField(input_formats=["%Y-%m-%d"])
+    value = serializers.DecimalField(
+        max_digits=20,
+        decimal_places=4,
+        min_value=Decimal(0),
+        max_value=bounds.VALUE_LIMIT - Decimal("0.0001"),
+    )
+
+    def validate_date(self, value: date) -> date:
+        problem = accepted_window().day_problem(value)
+        if problem:
+            raise serializers.ValidationError(problem[0].upper() + problem[1:] + ".")
+        return value
 
 
 class BulkSerializer(serializers.Serializer[Any]):
@@ -292,8 +309,9 @@ class ObservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         # listed in one answer.
         errors: dict[int, Any] = {}
         valid: list[tuple[int, dict[str, Any]]] = []
+        window = accepted_window()
         for index, raw in enumerate(rows):
-            parsed, problems = _parse_row(raw)
+            parsed, problems = _parse_row(raw, window)
             if parsed is None:
                 errors[index] = problems
             else:
@@ -319,9 +337,13 @@ class ObservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 _MAX_ID = 2**63 - 1
 
 
-def _parse_row(raw: Any) -> tuple[dict[str, Any] | None, dict[str, str]]:
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _parse_row(raw: Any, window: bounds.Window) -> tuple[dict[str, Any] | None, dict[str, str]]:
     """One bulk row, checked as BulkRowSerializer documents it (without building a
-    serializer per row: at 10,000 rows that costs more than the write)."""
+    serializer per row: at 10,000 rows that costs more than the write), within the accepted
+    ranges (metrics.ingest.bounds)."""
     if not isinstance(raw, dict):
         return None, {"row": "Each row is an object with account, metric, date and value."}
     problems: dict[str, str] = {}
@@ -332,20 +354,30 @@ def _parse_row(raw: Any) -> tuple[dict[str, Any] | None, dict[str, str]]:
     if not isinstance(metric, str) or metric not in catalog.CATALOG:
         problems["metric"] = f"“{metric}” is not a metric of the catalogue."
     day = None
+    text = str(raw.get("date"))
     try:
-        day = date.fromisoformat(str(raw.get("date")))
+        if not _ISO_DAY.fullmatch(text):  # not 20260101 nor 2026-W01-1, which Python reads
+            raise ValueError
+        day = date.fromisoformat(text)
     except ValueError:
         problems["date"] = f"“{raw.get('date')}” is not a date like 2026-09-30."
+    else:
+        outside = window.day_problem(day)
+        if outside:
+            problems["date"] = outside[0].upper() + outside[1:] + "."
     value = None
     try:
         value = Decimal(str(raw.get("value")))
-        if not value.is_finite() or abs(value) >= Decimal(10) ** 16:
+        if value.is_finite() and value and value.adjusted() >= bounds.VALUE_DIGITS:
+            problems["value"] = f"“{raw.get('value')}” is too large (at most 999,999,999,999,999)."
+        elif value.is_finite() and value < 0:
+            problems["value"] = f"“{raw.get('value')}” is negative; counts start at 0."
+        elif not value.is_finite():
             raise InvalidOperation
-        value = value.quantize(Decimal("0.0001"))
+        else:
+            value = value.quantize(Decimal("0.0001"))
     except (InvalidOperation, ValueError):
-        problems["value"] = (
-            f"“{raw.get('value')}” is not a number (at most 16 digits before the point)."
-        )
+        problems["value"] = f"“{raw.get('value')}” is not a number."
     if problems:
         return None, problems
     return {"account": account, "metric": metric, "date": day, "value": value}, {}

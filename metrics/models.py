@@ -271,7 +271,22 @@ class ImportStatus(models.TextChoices):
 
 
 def _import_upload_path(job: ImportJob, filename: str) -> str:
-    return f"imports/{job.team_id}/{job.checksum[:16]}-{filename}"
+    """imports/<team>/<checksum>-<name>, the name shortened to fit any file system (255
+    bytes a name): the job keeps the full name in `file_name`."""
+    return f"imports/{job.team_id}/{job.checksum[:16]}-{short_file_name(filename)}"
+
+
+def short_file_name(name: str, limit: int = 120) -> str:
+    """`name` cut to at most `limit` UTF-8 bytes, keeping its extension (.csv, .zip)."""
+    if len(name.encode()) <= limit:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if not dot or len(extension) > 10:
+        stem, extension = name, ""
+    suffix = f".{extension}" if extension else ""
+    budget = limit - len(suffix.encode())
+    cut = stem.encode()[:budget].decode(errors="ignore")
+    return cut + suffix
 
 
 class ImportJob(models.Model):

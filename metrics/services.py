@@ -335,7 +335,11 @@ def _write(
         elif isinstance(record, PostRecord):
             if outcome.failed:
                 continue  # the file will be refused: only look for more errors
-            (session or open_session()).add_post(record)
+            try:
+                (session or open_session()).add_post(record)
+            except RecordRejected as exc:
+                reject(record.row, str(exc))
+                continue
             added += 1
         elif isinstance(record, ActivityRecord) and not outcome.failed:
             (session or open_session()).add_activity(record)

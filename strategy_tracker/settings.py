@@ -10,7 +10,7 @@ Two modes:
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -228,6 +228,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "strategy_tracker.api_parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
@@ -264,6 +269,13 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Imports -----------------------------------------------------------------------
+# The days any source may write (metrics/ingest/bounds.py): from INGEST_FIRST_DAY to
+# INGEST_DAYS_AHEAD after today.
+try:
+    INGEST_FIRST_DAY = date.fromisoformat(env_str("INGEST_FIRST_DAY", "2000-01-01"))
+except ValueError:
+    raise ImproperlyConfigured("INGEST_FIRST_DAY is not a date such as 2000-01-01.") from None
+INGEST_DAYS_AHEAD = env_int("INGEST_DAYS_AHEAD", 366, minimum=0)
 IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_MB", 50, minimum=1) * 1024 * 1024
 IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_MB", 500, minimum=1) * 1024 * 1024
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.http import HttpRequest
@@ -51,8 +53,22 @@ def _limit_choices(
         kwargs["queryset"] = access.editable_by(request.user, related._default_manager.all())
 
 
+class BoundedDateChangeList(ChangeList):
+    """A change list whose date drill-down refuses impossible dates (year 9999 has no next
+    year to end at) as a bad lookup (the admin's "?e=1" page), not a server error."""
+
+    def get_filters(self, request: HttpRequest) -> Any:
+        try:
+            return super().get_filters(request)
+        except (ValueError, OverflowError) as exc:
+            raise IncorrectLookupParameters(exc) from exc
+
+
 class TeamScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """A ModelAdmin for rows that belong to a team (the model declares TEAM_PATH)."""
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return BoundedDateChangeList
 
     def get_queryset(self, request: HttpRequest) -> models.QuerySet[Any]:
         return access.visible_to(request.user, super().get_queryset(request))

@@ -240,7 +240,10 @@ def _write_page(
         if page.profile is not None:
             session.add_profile(page.profile)
         for post in page.posts:
-            session.add_post(post)
+            try:
+                session.add_post(post)
+            except RecordRejected as exc:  # one odd post must not stop the account's sync
+                logger.warning("Skipped post %s of %s: %s", post.platform_id, connector, exc)
         for observation in page.observations:
             try:
                 session.add_observation(observation)

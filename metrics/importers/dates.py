@@ -34,9 +34,12 @@ def localize(naive: datetime, tz: ZoneInfo) -> datetime:
     In the autumn overlap the first occurrence is taken (fold=0); a time in the spring
     gap, which no clock showed, is read with the offset before the change.
     """
-    if naive.tzinfo is not None:
-        return naive.astimezone(UTC)
-    return naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    try:
+        if naive.tzinfo is not None:
+            return naive.astimezone(UTC)
+        return naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    except OverflowError:  # the last hours of year 9999, or the first of year 1
+        raise ValueError(f"“{naive.isoformat()}” is out of range") from None
 
 
 def start_of_day(day: date, tz: ZoneInfo) -> datetime:
@@ -154,6 +157,8 @@ def minute_with_offset(raw: str) -> datetime:
     for pattern in ("%Y-%m-%d %H:%M %z", "%Y-%m-%d %H:%M:%S %z"):
         try:
             return datetime.strptime(value, pattern).astimezone(UTC)
+        except OverflowError:
+            raise ValueError(f"“{raw}” is out of range") from None
         except ValueError:
             continue
     raise ValueError(f"“{raw}” is not a time like “2021-11-30 16:00 +0000”")
@@ -176,9 +181,9 @@ def ctime_with_offset(raw: str) -> datetime:
             int(match.group(4)),
             int(match.group(5)),
         )
-    except ValueError:
+        return (naive - offset).replace(tzinfo=UTC)
+    except (ValueError, OverflowError):
         raise ValueError(f"“{raw}” is not a valid date and time") from None
-    return (naive - offset).replace(tzinfo=UTC)
 
 
 # --- Meta's daily files ----------------------------------------------------------------------

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
+from metrics.ingest import bounds
+
 NULLS = frozenset({"", "-", "—", "–", "undefined", "n/a", "na", "null", "none", "nan"})
 _THOUSANDS_COMMA = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _THOUSANDS_DOT = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)$")
@@ -25,7 +27,7 @@ def parse_decimal(raw: str | None) -> Decimal | None:
     """
     if raw is None:
         return None
-    if raw.isdigit():  # the common case, first: a plain count
+    if raw.isdigit() and len(raw) < 16:  # the common case, first: a plain count
         return Decimal(raw)
     value = raw.strip().strip('"').strip()
     if value.lower() in NULLS:
@@ -41,9 +43,12 @@ def parse_decimal(raw: str | None) -> Decimal | None:
     else:
         raise ValueError(f"“{raw}” is not a number")
     try:
-        return Decimal(text)
+        number = Decimal(text)
     except InvalidOperation:
         raise ValueError(f"“{raw}” is not a number") from None
+    if number and number.adjusted() >= bounds.VALUE_DIGITS:  # 1e999999999 is no count
+        raise ValueError(f"“{raw}” is too large (at most 999,999,999,999,999)")
+    return number
 
 
 def parse_int(raw: str | None) -> int | None:

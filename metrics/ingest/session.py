@@ -24,11 +24,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from metrics import catalog
 from metrics.classifier import classify
+from metrics.ingest import bounds
 from metrics.ingest import mentions as inbound
 from metrics.ingest.precedence import (
     COUNT_FIELDS,
@@ -74,6 +76,13 @@ from metrics.platforms.identity import canonical_handle, home_of, people
 IngestRecord = (
     PostRecord | ObservationRecord | ActivityRecord | MentionRecord | AccountInfo | ExportInfo
 )
+
+
+def accepted_window() -> bounds.Window:
+    """The days any source may write (metrics.ingest.bounds; settings may move it)."""
+    return bounds.Window.around(
+        timezone.localdate(), settings.INGEST_FIRST_DAY, settings.INGEST_DAYS_AHEAD
+    )
 
 
 class RecordRejected(Exception):
@@ -131,6 +140,8 @@ class IngestSession:
             self.sid: snapshot_info(self.snapshot, time_known=self._time_known)
         }
         self._observation_source = _SOURCE_OF_SNAPSHOT[SnapshotKind(source.kind)]
+        self._window = accepted_window()
+        self._first_day, self._last_day = self._window.first, self._window.last
         self._on_post = on_post
         self.result = IngestResult(snapshot=self.snapshot)
         self._latest: datetime | None = None  # the latest post time
@@ -171,6 +182,9 @@ class IngestSession:
             self.set_exported_at(record.exported_at)
 
     def add_post(self, record: PostRecord) -> None:
+        problem = self._window.moment_problem(record.published_at)
+        if problem:
+            raise RecordRejected(problem)
         self.result.posts += 1
         facts = self._facts_of_record(record)
         self.posts.add(self._row(record.platform_id, facts))
@@ -184,6 +198,11 @@ class IngestSession:
         metric = record.metric
         if metric not in self._accepted_metrics:
             self._accept_metric(metric)
+        value, day = record.value, record.day
+        if not (self._first_day <= day <= self._last_day):
+            raise RecordRejected(str(self._window.day_problem(day)))
+        if not (value.is_finite() and 0 <= value < bounds.VALUE_LIMIT):
+            raise RecordRejected(str(bounds.value_problem(value)))
         self.observations.add(
             ObservationRow(
                 self._account_id,

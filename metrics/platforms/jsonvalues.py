@@ -74,7 +74,10 @@ def parse_iso_utc(raw: str) -> datetime:
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is None:
         raise ValueError(f"“{raw}” has no time zone")
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:30-05:00 is in year 10000 in UTC
+        raise ValueError(f"“{raw}” is out of range") from None
 
 
 def time(obj: dict[str, object], key: str, where: str = "") -> datetime:
