@@ -190,7 +190,7 @@ class BulkRowSerializer(serializers.Serializer[Any]):
         max_value=bounds.VALUE_LIMIT - Decimal("0.0001"),
     )
 
-    def validate_date(self, value: date) -> date:
+    def validate_date(self, value: Any) -> Any:  # a date (the field is named date)
         problem = accepted_window().day_problem(value)
         if problem:
             raise serializers.ValidationError(problem[0].upper() + problem[1:] + ".")
