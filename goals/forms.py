@@ -138,6 +138,8 @@ class KeyResultAdminForm(forms.ModelForm):  # type: ignore[type-arg]
             self.instance.mark_reviewed()
         # The instance (with its objective, hence its team) exists only after
         # ModelForm._post_clean; the many-to-many accounts are checked against it here.
+        # Accounts sent with the form replace the saved ones; those are checked below.
+        self.instance.replacing_accounts = "accounts" in self.cleaned_data
         super()._post_clean()  # type: ignore[misc]  # Django's hook, not in the stubs
         accounts = self.cleaned_data.get("accounts")
         if accounts is not None:

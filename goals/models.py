@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -162,8 +163,37 @@ class Strategy(models.Model):
                     f"{count} key result(s) of this strategy would fall outside the new period; "
                     "change their dates first."
                 )
+        errors.update(self._team_link_errors())
         if errors:
             raise ValidationError(errors)
+
+    def _team_link_errors(self) -> dict[str, str]:
+        """A strategy moved to another team takes its objectives and key results along:
+        refuse the move while they link rows the new team may not see (see README, “Teams
+        and who sees what”)."""
+        team = _related_or_none(self, "team")
+        if self.pk is None or team is None:
+            return {}
+        problems = []
+        accounts = _foreign_accounts(
+            Account.objects.filter(key_results__objective__strategy=self), team
+        )
+        if accounts:
+            problems.append(accounts)
+        owners = list(
+            get_user_model()
+            .objects.filter(owned_objectives__strategy=self)
+            .exclude(memberships__team=team)
+            .distinct()
+            .order_by("username")
+            .values_list("username", flat=True)
+        )
+        if owners:
+            problems.append(
+                f"Its objectives are owned by people outside “{team}”: {', '.join(owners)}. "
+                "Change the owners first."
+            )
+        return {"team": " ".join(problems)} if problems else {}
 
 
 class Objective(models.Model):
@@ -200,6 +230,13 @@ class Objective(models.Model):
             raise ValidationError(
                 {"owner": f"The owner must be a member of the team “{strategy.team}”."}
             )
+        if self.pk is not None and strategy is not None and strategy.team_id:
+            # Moving an objective to another team's strategy takes its key results along.
+            accounts = _foreign_accounts(
+                Account.objects.filter(key_results__objective=self), strategy.team
+            )
+            if accounts:
+                raise ValidationError({"strategy": accounts})
 
 
 class Window(models.TextChoices):
@@ -325,8 +362,22 @@ class KeyResult(models.Model):
             errors["metric_key"] = f"“{self.metric_key}” is not in the metric catalogue."
         errors.update(self._direction_errors())
         errors.update(self._date_errors(strategy))
+        errors.update(self._saved_account_errors(strategy))
         if errors:
             raise ValidationError(errors)
+
+    # Set by a form or API write that replaces the accounts in the same request: the new
+    # ones are checked by validate_accounts, the saved ones no longer matter.
+    replacing_accounts = False
+
+    def _saved_account_errors(self, strategy: Strategy | None) -> dict[str, str]:
+        """A key result keeps its accounts when its objective changes: refuse a move to
+        another team's objective while they belong to the old team."""
+        team = _related_or_none(strategy, "team") if strategy is not None else None
+        if self.pk is None or team is None or self.replacing_accounts:
+            return {}
+        message = _foreign_accounts(self.accounts.all(), team, whose="This key result counts")
+        return {} if message is None else {"objective": message}
 
     def _direction_errors(self) -> dict[str, str]:
         errors: dict[str, str] = {}
@@ -501,6 +552,20 @@ class CheckIn(models.Model):
                 "its period."
             }
         return {}
+
+
+def _foreign_accounts(
+    accounts: models.QuerySet[Account], team: Team, whose: str = "Its key results count"
+) -> str | None:
+    """The message naming the accounts of `accounts` that are not `team`'s, or None."""
+    foreign = list(accounts.exclude(team=team).distinct().order_by("platform", "handle"))
+    if not foreign:
+        return None
+    names = ", ".join(str(a) for a in foreign)
+    where = "the key result" if whose.startswith("This") else "the key results"
+    return (
+        f"{whose} accounts of another team than “{team}”: {names}. Remove them from {where} first."
+    )
 
 
 def _related_or_none(obj: models.Model | None, field: str) -> Any:

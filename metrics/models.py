@@ -109,6 +109,26 @@ class Account(models.Model):
             self.own_domains = "\n".join(parse_domains(self.own_domains))
         except ValidationError as exc:
             raise ValidationError({"own_domains": exc.messages}) from None
+        self._check_key_results_stay_in_team()
+
+    def _check_key_results_stay_in_team(self) -> None:
+        """Key results count their accounts' numbers: an account moved to another team would
+        show its new team's numbers to the old team (and the other way round)."""
+        if self.pk is None or not self.team_id:
+            return
+        used = list(
+            self.key_results.exclude(objective__strategy__team_id=self.team_id)
+            .order_by("name")
+            .values_list("name", flat=True)[:11]
+        )
+        if used:
+            names = ", ".join(used[:10]) + (", …" if len(used) > 10 else "")
+            raise ValidationError(
+                {
+                    "team": f"The account is used by key results: {names}. Remove it from "
+                    "them before moving it to another team."
+                }
+            )
 
     @property
     def own_domain_list(self) -> list[str]:

@@ -132,3 +132,20 @@ def members_of(teams: models.QuerySet[Team]) -> models.QuerySet[Any]:
         .distinct()
         .order_by("username")
     )
+
+
+def visible_choices(user: AnyUser, qs: models.QuerySet[M]) -> models.QuerySet[M]:
+    """The rows of `qs` that `user` may pick in a filter or a choice list.
+
+    Team-owned rows as `visible_to`; people when they share a team with the user. Any other
+    model offers nothing: a choice list must never confirm that a row exists.
+    """
+    from django.contrib.auth import get_user_model
+
+    if user.is_authenticated and user.is_active and user.is_superuser:
+        return qs
+    if qs.model is get_user_model():
+        return qs.filter(pk__in=members_of(visible_teams(user)).values("pk"))
+    if hasattr(qs.model, "TEAM_PATH"):
+        return visible_to(user, qs)
+    return qs.none()

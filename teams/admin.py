@@ -3,17 +3,28 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.http import HttpRequest
 
 from teams import access
 from teams.admin_scoping import cached_team_ids, is_manager
+from teams.forms import MembershipInlineForm
 from teams.models import Membership, Team
 
 
 class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
     model = Membership
+    form = MembershipInlineForm
     extra = 0
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "user":
+            # Only people the user already shares a team with (superusers: everyone).
+            kwargs["queryset"] = access.visible_choices(
+                request.user, get_user_model().objects.order_by("username")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return obj is None or obj.pk in cached_team_ids(request, "visible")

@@ -64,6 +64,9 @@ def validated_save(instance: models.Model, user: Any, m2m: dict[str, Any] | None
     team = access.team_of(instance)
     if not access.can_edit(user, team):
         raise PermissionDenied("You may not change this team's rows.")
+    for name in m2m or {}:
+        # The model's clean() then judges the new links (validate_<name>), not the saved ones.
+        setattr(instance, f"replacing_{name}", True)
     with model_errors_as_400():
         instance.full_clean()
         with transaction.atomic():

@@ -5,8 +5,9 @@ import time_machine
 from django.urls import reverse
 
 from goals.models import KeyResult, Objective, Status, Strategy
+from teams.models import Role
 from tests.admin_forms import add_inline_rows, errors_of, post_data
-from tests.factories import KeyResultFactory, StrategyFactory
+from tests.factories import AccountFactory, KeyResultFactory, MembershipFactory, StrategyFactory
 
 CHANGELIST = reverse("admin:goals_strategy_changelist")
 ADD = reverse("admin:goals_strategy_add")
@@ -264,3 +265,35 @@ def test_bob_is_not_offered_the_copy_action(bob_client, strategy):
 def test_charlie_cannot_copy_another_teams_strategy(charlie_client, strategy, rival_strategy):
     _copy(charlie_client, strategy)
     assert Strategy.objects.count() == 2
+
+
+# --- moving to another team ----------------------------------------------------------
+
+
+def test_it_refuses_to_move_a_strategy_whose_key_results_count_this_teams_accounts(
+    alice_client, alice, strategy, team, other_team
+):
+    MembershipFactory(team=other_team, user=alice, role=Role.EDITOR)
+    kr = KeyResultFactory(objective__strategy=strategy)
+    kr.accounts.set([AccountFactory(team=team, handle="loomwell")])
+    data = post_data(alice_client.get(change_url(strategy)), team=other_team.pk)
+    response = alice_client.post(change_url(strategy), data)
+    assert response.status_code == 200
+    assert errors_of(response)["team"] == [
+        "Its key results count accounts of another team than “Rival”: X (Twitter) @loomwell. "
+        "Remove them from the key results first."
+    ]
+    strategy.refresh_from_db()
+    assert strategy.team == team
+
+
+def test_alice_moves_a_strategy_whose_key_results_use_no_accounts(
+    alice_client, alice, strategy, other_team
+):
+    MembershipFactory(team=other_team, user=alice, role=Role.EDITOR)
+    KeyResultFactory(objective__strategy=strategy)
+    data = post_data(alice_client.get(change_url(strategy)), team=other_team.pk)
+    response = alice_client.post(change_url(strategy), data)
+    assert response.status_code == 302, errors_of(response)
+    strategy.refresh_from_db()
+    assert strategy.team == other_team

@@ -2,8 +2,9 @@ import pytest
 from django.urls import reverse
 
 from metrics.models import Account
+from teams.models import Role
 from tests.admin_forms import errors_of, post_data
-from tests.factories import AccountFactory
+from tests.factories import AccountFactory, KeyResultFactory, MembershipFactory
 
 CHANGELIST = reverse("admin:metrics_account_changelist")
 ADD = reverse("admin:metrics_account_add")
@@ -88,3 +89,27 @@ def test_charlie_cannot_create_an_account_in_alices_team(charlie_client, team):
     assert response.status_code == 200
     assert "Select a valid choice" in errors_of(response)["team"][0]
     assert not Account.objects.exists()
+
+
+def test_it_refuses_to_move_an_account_key_results_use(alice_client, alice, account, other_team):
+    MembershipFactory(team=other_team, user=alice, role=Role.EDITOR)
+    kr = KeyResultFactory(objective__strategy__team=account.team, name="Followers")
+    kr.accounts.set([account])
+    data = post_data(alice_client.get(change_url(account)), team=other_team.pk)
+    response = alice_client.post(change_url(account), data)
+    assert response.status_code == 200
+    assert errors_of(response)["team"] == [
+        "The account is used by key results: Followers. Remove it from them before moving it "
+        "to another team."
+    ]
+    account.refresh_from_db()
+    assert account.team != other_team
+
+
+def test_alice_moves_an_account_no_key_result_uses(alice_client, alice, account, other_team):
+    MembershipFactory(team=other_team, user=alice, role=Role.EDITOR)
+    data = post_data(alice_client.get(change_url(account)), team=other_team.pk)
+    response = alice_client.post(change_url(account), data)
+    assert response.status_code == 302, errors_of(response)
+    account.refresh_from_db()
+    assert account.team == other_team

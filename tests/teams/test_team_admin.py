@@ -14,7 +14,9 @@ def test_alice_as_owner_renames_the_team_and_adds_a_member(alice_client, alice, 
     data = post_data(
         alice_client.get(change_url(team)), name="Loomwell Roasters", time_zone="Europe/Berlin"
     )
-    add_inline_rows(data, "memberships", [{"user": dora.pk, "role": Role.EDITOR}])
+    add_inline_rows(
+        data, "memberships", [{"user": "", "username_or_email": "dora", "role": Role.EDITOR}]
+    )
     response = alice_client.post(change_url(team), data)
     assert response.status_code == 302, errors_of(response)
     team.refresh_from_db()
@@ -60,3 +62,62 @@ def test_a_staff_user_without_a_team_sees_an_empty_admin(db, client):
     response = client.get(reverse("admin:index"))
     assert response.status_code == 200
     assert response.context["app_list"] == []
+
+
+# --- whom an owner may pick as a member ---------------------------------------------------
+
+
+def _member_choices(response) -> set[str]:
+    formset = response.context["inline_admin_formsets"][0].formset
+    return {u.username for u in formset.empty_form.fields["user"].queryset}
+
+
+def test_an_owners_member_list_names_only_people_of_her_teams(
+    alice_client, alice, bob, charlie, team
+):
+    UserFactory(username="dora")  # in no team
+    response = alice_client.get(change_url(team))
+    assert _member_choices(response) == {"alice", "bob"}
+    assert b"charlie" not in response.content and b"dora" not in response.content
+
+
+def test_a_superuser_lists_everyone(root_client, alice, charlie, team):
+    UserFactory(username="dora")
+    response = root_client.get(change_url(team))
+    assert {"alice", "charlie", "dora", "root"} <= _member_choices(response)
+
+
+def test_alice_adds_a_member_by_exact_e_mail(alice_client, team):
+    dora = UserFactory(username="dora", email="dora@example.org")
+    data = post_data(alice_client.get(change_url(team)))
+    add_inline_rows(
+        data,
+        "memberships",
+        [{"user": "", "username_or_email": "Dora@Example.org", "role": Role.VIEWER}],
+    )
+    response = alice_client.post(change_url(team), data)
+    assert response.status_code == 302, errors_of(response)
+    assert Membership.objects.get(user=dora).team == team
+
+
+def test_an_unknown_username_is_refused(alice_client, team):
+    UserFactory(username="dora")
+    data = post_data(alice_client.get(change_url(team)))
+    add_inline_rows(
+        data, "memberships", [{"user": "", "username_or_email": "dor", "role": Role.VIEWER}]
+    )
+    response = alice_client.post(change_url(team), data)
+    assert response.status_code == 200
+    assert errors_of(response)["memberships-1-username_or_email"] == [
+        "No user has this username or e-mail address."
+    ]
+    assert not Membership.objects.filter(user__username="dora").exists()
+
+
+def test_alice_cannot_pick_an_outsider_by_id(alice_client, alice, charlie, team):
+    data = post_data(alice_client.get(change_url(team)))
+    add_inline_rows(data, "memberships", [{"user": charlie.pk, "role": Role.VIEWER}])
+    response = alice_client.post(change_url(team), data)
+    assert response.status_code == 200
+    assert "memberships-1-user" in errors_of(response)
+    assert not Membership.objects.filter(user=charlie, team=team).exists()
