@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpcore
 import httpx
 
 from metrics.ingest.precedence import SourceProfile
@@ -209,6 +210,39 @@ def _error_detail(response: httpx.Response) -> str:
     return ""
 
 
+class _PinnedBackend(httpcore.SyncBackend):
+    """Opens every TCP connection to the address `resolve` returns for the host (checked
+    once, then used): the name is never resolved a second time by the connection itself.
+    TLS still verifies the certificate against the host name, and the Host header keeps it."""
+
+    def __init__(self, resolve: Callable[[str], list[str]]) -> None:
+        self._resolve = resolve
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        addresses = self._resolve(host)
+        for address in addresses[:-1]:  # as the system does: the next address if one fails
+            try:
+                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+            except httpcore.ConnectError:
+                continue
+        return super().connect_tcp(addresses[-1], port, timeout, local_address, socket_options)
+
+
+def pinned_transport(resolve: Callable[[str], list[str]]) -> httpx.HTTPTransport:
+    """An httpx transport whose connections go to the checked address of each host."""
+    transport = httpx.HTTPTransport(trust_env=False)
+    # httpx (pinned) builds its httpcore pool without a way to pass the network backend.
+    transport._pool._network_backend = _PinnedBackend(resolve)  # noqa: SLF001
+    return transport
+
+
 class HttpClient:
     """GET/POST JSON with the sync's rules:
 
@@ -237,7 +271,7 @@ class HttpClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
         transport: httpx.BaseTransport | None = None,
-        host_guard: Callable[[str], None] | None = None,
+        resolve: Callable[[str], list[str]] | None = None,
     ) -> None:
         self.platform = platform
         self.classify_error = classify_error
@@ -256,12 +290,9 @@ class HttpClient:
             headers={"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})},
             timeout=timeout,
             follow_redirects=True,
-            transport=transport,
-            # Every request, redirects included, is shown to the guard first (it refuses
-            # private addresses in production: a base URL is typed in by a user).
-            event_hooks={"request": [lambda request: host_guard(request.url.host)]}
-            if host_guard is not None
-            else None,
+            # Every connection, redirects included, goes to the address `resolve` checked
+            # (it refuses private addresses in production: a base URL is typed in by a user).
+            transport=transport or (pinned_transport(resolve) if resolve is not None else None),
         )
 
     def close(self) -> None:

@@ -86,21 +86,37 @@ def _claim(connector_id: int, now: datetime) -> bool:
     return claimed == 1
 
 
+def public_addresses(host: str) -> list[str]:
+    """The addresses to connect to for `host`: resolved once, and refused when any address it
+    resolves to is private, loopback or link-local (unless CONNECTOR_ALLOW_PRIVATE_NETWORKS).
+    A connector's base URL is typed in by a team member and must not become a way to reach
+    the server's own network; the HTTP client connects to the address checked here (never
+    resolving the name again), so a resolver answering a public address first and 127.0.0.1
+    second (DNS rebinding) gains nothing."""
+    try:
+        addresses = [str(info[4][0]) for info in socket.getaddrinfo(host, None)]
+    except (socket.gaierror, UnicodeError):
+        raise RequestRefused(f"{host} could not be found (DNS); check the base URL.") from None
+    if not settings.CONNECTOR_ALLOW_PRIVATE_NETWORKS:
+        for address in addresses:
+            if not ipaddress.ip_address(address.split("%", 1)[0]).is_global:
+                raise RequestRefused(
+                    f"{host} is a private or local address; connectors only reach public hosts."
+                )
+    return list(dict.fromkeys(addresses))
+
+
 def public_host_guard(host: str) -> None:
-    """Refuse a host that resolves to a private, loopback or link-local address (unless
-    CONNECTOR_ALLOW_PRIVATE_NETWORKS): a connector's base URL is typed in by a team member,
-    and must not become a way to reach the server's own network."""
+    """Refuse a host that resolves to a private or local address (see public_addresses); for
+    forms, which check a base URL before anything connects."""
     if settings.CONNECTOR_ALLOW_PRIVATE_NETWORKS:
         return
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
-    except (socket.gaierror, UnicodeError):
-        return  # the request itself reports that the host is unknown
-    for address in addresses:
-        if not ipaddress.ip_address(str(address).split("%", 1)[0]).is_global:
-            raise RequestRefused(
-                f"{host} is a private or local address; connectors only reach public hosts."
-            )
+        public_addresses(host)
+    except RequestRefused as exc:
+        if "private or local" in str(exc):
+            raise
+        # An unknown host: the sync itself reports it.
 
 
 def base_url_for(connector: Connector, spec: ConnectorSpec) -> str:
@@ -192,7 +208,7 @@ def _run(
         platform=spec.label,
         headers=spec.auth_headers(credentials),
         classify_error=spec.classify_error,
-        host_guard=public_host_guard,
+        resolve=public_addresses,
         **http_options,
     ) as http:
         ctx = SyncContext(

@@ -287,3 +287,35 @@ def test_the_admin_refuses_a_private_base_url_in_production(alice_client, team, 
     response = alice_client.post(add, data)
     assert "private or local address" in str(errors_of(response))
     assert not Connector.objects.exists()
+
+
+def test_dns_rebinding_cannot_send_the_token_to_the_servers_own_network(
+    connector, server, settings, monkeypatch
+):
+    """A resolver that answers a public address to the check and 127.0.0.1 to the connection:
+    the connection goes to the address that was checked, so the local server never hears the
+    connector's bearer token."""
+    import socket
+
+    settings.CONNECTOR_ALLOW_PRIVATE_NETWORKS = False
+    port = int(server.base_url.rsplit(":", 1)[1].split("/")[0])
+    connector.base_url = f"http://rebind.example:{port}"
+    connector.save()
+    real = socket.getaddrinfo
+    answers = iter(["93.184.216.34"] + ["127.0.0.1"] * 50)
+    asked = []
+
+    def rebinding(host, *args, **kwargs):
+        if host == "rebind.example":
+            asked.append(host)
+            address = next(answers)
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    outcome = connector_sync(
+        connector_id=connector.pk, http_options={"sleep": lambda _: None, "timeout": 1.0}
+    )
+    assert not outcome.ok
+    assert asked  # the name was resolved, and checked
+    assert server.httpserver.log == []  # nothing reached 127.0.0.1
