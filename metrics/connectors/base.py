@@ -239,7 +239,7 @@ def pinned_transport(resolve: Callable[[str], list[str]]) -> httpx.HTTPTransport
     """An httpx transport whose connections go to the checked address of each host."""
     transport = httpx.HTTPTransport(trust_env=False)
     # httpx (pinned) builds its httpcore pool without a way to pass the network backend.
-    transport._pool._network_backend = _PinnedBackend(resolve)  # noqa: SLF001
+    transport._pool._network_backend = _PinnedBackend(resolve)
     return transport
 
 
