@@ -143,8 +143,11 @@ def _request_locked(
     now = timezone.now()
     if limit_rate:
         limit = settings.SUMMARY_REQUESTS_PER_HOUR
+        # People's requests count; the command's and the schedule's (no user) do not.
         recent = list(
-            SummaryExport.objects.filter(team=team, created_at__gt=now - RATE_WINDOW)
+            SummaryExport.objects.filter(
+                team=team, created_at__gt=now - RATE_WINDOW, created_by__isnull=False
+            )
             .order_by("-created_at")
             .values_list("created_at", flat=True)[:limit]
         )

@@ -169,6 +169,9 @@ def test_the_command_is_not_held_to_the_rate(alice, team, queued, two_an_hour, s
         "--output", str(output), stdout=StringIO(),
     )  # fmt: skip
     assert output.exists() and SummaryExport.objects.count() == 3
+    # ... nor counted against the people's requests.
+    SummaryExport.objects.filter(format="html").delete()
+    assert summary_export_create(user=alice, team=team, quarter=Q3, fmt="xlsx").version == 1
 
 
 # --- parallel requests (PostgreSQL) --------------------------------------------------------
