@@ -11,10 +11,11 @@ from django.utils import timezone
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
+    OpenApiResponse,
     extend_schema,
     inline_serializer,
 )
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -462,7 +463,17 @@ class SummaryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     @extend_schema(
         request=SummaryRequestSerializer,
-        responses={202: SummarySerializer},
+        responses={
+            202: SummarySerializer,
+            200: OpenApiResponse(
+                SummarySerializer,
+                description="The same summary is already queued or being generated: that one.",
+            ),
+            429: OpenApiResponse(
+                description="The team asked for SUMMARY_REQUESTS_PER_HOUR summaries in the "
+                "last hour; Retry-After says when to ask again."
+            ),
+        },
         examples=[
             OpenApiExample(
                 "Ask for Q3 as PDF",
@@ -483,17 +494,23 @@ class SummaryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data = asked.validated_data
         if data.get("strategy") is not None and data["strategy"].team_id != data["team"].pk:
             raise serializers.ValidationError({"strategy": "Not a strategy of this team."})
-        export = summary_services.summary_export_create(
-            user=request.user,
-            team=data["team"],
-            quarter=periods.parse(data["quarter"]),
-            fmt=data["format"],
-            strategy=data.get("strategy"),
-        )
+        try:
+            export, new = summary_services.summary_export_request(
+                user=request.user,
+                team=data["team"],
+                quarter=periods.parse(data["quarter"]),
+                fmt=data["format"],
+                strategy=data.get("strategy"),
+            )
+        except summary_services.SummaryRateLimited as exc:
+            # 429 with Retry-After, through DRF's own handler.
+            raise exceptions.Throttled(wait=exc.retry_after, detail=str(exc)) from exc
         export.refresh_from_db()
         body = SummarySerializer(export, context={"request": request}).data
         url = reverse("api:summary-detail", args=[export.pk], request=request)
-        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": url})
+        # The same request still queued or being generated: that one, not a second copy.
+        code = status.HTTP_202_ACCEPTED if new else status.HTTP_200_OK
+        return Response(body, status=code, headers={"Location": url})
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     @action(detail=True)

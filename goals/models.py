@@ -632,6 +632,14 @@ class SummaryExport(models.Model):
                 fields=["team", "quarter", "strategy", "format", "version"],
                 name="summary_one_per_version",
             ),
+            # The constraint above never sees two whole-team summaries as equal (their
+            # strategy is NULL, and NULLs are distinct): a partial index covers them, on
+            # SQLite as on PostgreSQL.
+            models.UniqueConstraint(
+                fields=["team", "quarter", "format", "version"],
+                condition=models.Q(strategy__isnull=True),
+                name="summary_one_per_version_whole_team",
+            ),
         ]
 
     def __str__(self) -> str:

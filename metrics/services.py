@@ -636,9 +636,13 @@ def observation_rows_errors(
 def observations_bulk_upsert(
     *, user: User | AnonymousUser, rows: list[dict[str, Any]]
 ) -> UpsertCounts:
-    """Validate every row, then write them through the ingest path, one account at a time
-    in the order of their ids (the same lock order as every other writer); the same key
-    twice in a request is one observation."""
+    """Validate every row, then write them through the ingest path, one account at a time;
+    the same key twice in a request is one observation.
+
+    Every account of the request is locked first, in one statement and in the order of
+    their ids, the order every writer takes account locks in: an import or another request
+    for the same accounts waits for this one (or this one for it), whatever the order of
+    the rows, and never deadlocks."""
     errors = observation_rows_errors(user=user, rows=rows)
     if errors:
         raise BulkRejected([{"row": i, "errors": e} for i, e in sorted(errors.items())])
@@ -647,7 +651,10 @@ def observations_bulk_upsert(
         by_account.setdefault(row["account"], []).append(row)
     counts = UpsertCounts()
     now = timezone.now()
-    for account in Account.objects.filter(pk__in=by_account).order_by("pk"):
+    accounts = list(
+        Account.objects.select_for_update(of=("self",)).filter(pk__in=by_account).order_by("pk")
+    )
+    for account in accounts:
         session = IngestSession(
             account=account,
             source=SourceRef(

@@ -291,6 +291,11 @@ CONNECTOR_FIRST_SYNC_DAYS = env_int("CONNECTOR_FIRST_SYNC_DAYS", 90, minimum=1)
 MENTION_ANSWER_WITHIN_HOURS = env_int("MENTION_ANSWER_WITHIN_HOURS", 72, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # form fields; files stream to disk
 
+# --- Quarterly summaries -------------------------------------------------------------
+# Summaries a team may ask for in an hour (page and API; a PDF costs the worker seconds).
+# The export_summary command and the quarterly schedule are not counted against it.
+SUMMARY_REQUESTS_PER_HOUR = env_int("SUMMARY_REQUESTS_PER_HOUR", 10, minimum=1)
+
 # --- Cache (import progress is shared between the worker and the web process) ------
 _CACHE_URL = env_str("CACHE_URL")
 if _CACHE_URL.startswith(("redis://", "rediss://")):

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -47,7 +49,26 @@ def render_summary(snapshot: Summary, fmt: str) -> bytes:
     raise ValueError(f"Unknown summary format {fmt!r}.")
 
 
-def summary_export_create(
+class SummaryRateLimited(Exception):
+    """The team asked for more summaries this hour than SUMMARY_REQUESTS_PER_HOUR allows;
+    the message is for the user, retry_after says in how many seconds a slot frees up."""
+
+    def __init__(self, *, limit: int, retry_after: int) -> None:
+        minutes = max(1, math.ceil(retry_after / 60))
+        super().__init__(
+            f"This team has asked for {limit} summaries in the last hour, the most allowed. "
+            f"Try again in {minutes} minute{'s' if minutes != 1 else ''}, or download one "
+            "already made."
+        )
+        self.limit = limit
+        self.retry_after = retry_after
+
+
+RATE_WINDOW = timedelta(hours=1)
+_VERSION_ATTEMPTS = 5
+
+
+def summary_export_request(
     *,
     user: User | AnonymousUser | None,
     team: Team,
@@ -55,21 +76,86 @@ def summary_export_create(
     fmt: str,
     strategy: Strategy | None = None,
     enqueue: bool = True,
-) -> SummaryExport:
-    """Queue a new version of a team's quarterly summary. Members (viewers too) may: a
-    summary only reads the plan. `user=None` is the scheduler."""
+    limit_rate: bool = True,
+) -> tuple[SummaryExport, bool]:
+    """Ask for a new version of a team's quarterly summary; (the export, whether it is new).
+    Members (viewers too) may: a summary only reads the plan. `user=None` is the scheduler.
+
+    A queued request identical to one still waiting or being generated (same team, quarter,
+    strategy and format) gets that one back instead of a second copy. A new one counts
+    against the team's SUMMARY_REQUESTS_PER_HOUR (SummaryRateLimited beyond it) unless
+    `limit_rate` is False (the command and the schedule, which operators run). Versions
+    are allocated under the team's lock, so parallel requests get distinct numbers.
+    """
     if user is not None and not access.can_view(user, team):
         raise PermissionDenied("You may not see this team's summaries.")
     if strategy is not None and strategy.team_id != team.pk:
         raise PermissionDenied("The strategy does not belong to this team.")
     if fmt not in SummaryFormat.values:
         raise ValueError(f"Unknown summary format {fmt!r}.")
-    latest = (
-        SummaryExport.objects.filter(
-            team=team, quarter=quarter.code, strategy=strategy, format=fmt
-        ).aggregate(Max("version"))["version__max"]
-        or 0
+    for attempt in range(_VERSION_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return _request_locked(
+                    user=user,
+                    team=team,
+                    quarter=quarter,
+                    fmt=fmt,
+                    strategy=strategy,
+                    enqueue=enqueue,
+                    limit_rate=limit_rate,
+                )
+        except IntegrityError:
+            # Only where the lock is not a lock (SQLite: one writer anyway): another
+            # request took the version between our read and our insert; read again.
+            if attempt == _VERSION_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _request_locked(
+    *,
+    user: User | AnonymousUser | None,
+    team: Team,
+    quarter: periods.Period,
+    fmt: str,
+    strategy: Strategy | None,
+    enqueue: bool,
+    limit_rate: bool,
+) -> tuple[SummaryExport, bool]:
+    # The team's row is the lock for its summaries: the version, the pending request and
+    # the hour's count are read and written by one request at a time. NO KEY UPDATE leaves
+    # rows that point to the team (imports, accounts) free to be written meanwhile.
+    Team.objects.select_for_update(no_key=True).filter(pk=team.pk).first()
+    same = SummaryExport.objects.filter(
+        team=team, quarter=quarter.code, strategy=strategy, format=fmt
     )
+    if enqueue:
+        # A caller that generates at once (enqueue=False) gets its own; a queued request
+        # joins the identical one still in the queue or being generated.
+        pending = (
+            same.filter(status__in=[SummaryStatus.PENDING, SummaryStatus.RUNNING])
+            .order_by("-version")
+            .first()
+        )
+        if pending is not None:
+            return pending, False
+    now = timezone.now()
+    if limit_rate:
+        limit = settings.SUMMARY_REQUESTS_PER_HOUR
+        # People's requests count; the command's and the schedule's (no user) do not.
+        recent = list(
+            SummaryExport.objects.filter(
+                team=team, created_at__gt=now - RATE_WINDOW, created_by__isnull=False
+            )
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)[:limit]
+        )
+        if len(recent) >= limit:
+            # A slot frees up when the oldest of the last `limit` requests is an hour old.
+            retry_after = math.ceil((recent[-1] + RATE_WINDOW - now).total_seconds())
+            raise SummaryRateLimited(limit=limit, retry_after=max(retry_after, 1))
+    latest = same.aggregate(Max("version"))["version__max"] or 0
     export = SummaryExport.objects.create(
         team=team,
         strategy=strategy,
@@ -84,6 +170,29 @@ def summary_export_create(
         transaction.on_commit(
             lambda: enqueue_task(SUMMARY_EXPORT_RUN_TASK, args=(export.pk,), task_id=task_id)
         )
+    return export, True
+
+
+def summary_export_create(
+    *,
+    user: User | AnonymousUser | None,
+    team: Team,
+    quarter: periods.Period,
+    fmt: str,
+    strategy: Strategy | None = None,
+    enqueue: bool = True,
+    limit_rate: bool = True,
+) -> SummaryExport:
+    """summary_export_request for callers that only need the export."""
+    export, _new = summary_export_request(
+        user=user,
+        team=team,
+        quarter=quarter,
+        fmt=fmt,
+        strategy=strategy,
+        enqueue=enqueue,
+        limit_rate=limit_rate,
+    )
     return export
 
 
@@ -167,7 +276,12 @@ def summaries_for_previous_quarter(*, today: date | None = None) -> list[Summary
     done = []
     for team in Team.objects.order_by("pk"):
         export = summary_export_create(
-            user=None, team=team, quarter=quarter, fmt=SummaryFormat.PDF, enqueue=False
+            user=None,
+            team=team,
+            quarter=quarter,
+            fmt=SummaryFormat.PDF,
+            enqueue=False,
+            limit_rate=False,
         )
         export = summary_export_run(export_id=export.pk, today=today)
         summary_email_owners(export=export)

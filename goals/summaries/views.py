@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -27,23 +28,38 @@ def summary_list(request: HttpRequest) -> HttpResponse:
     form = SummaryRequestForm(request.POST or None, user=request.user, today=timezone.localdate())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        export = services.summary_export_create(
-            user=request.user,
-            team=data["team"],
-            quarter=periods.parse(data["quarter"]),
-            fmt=data["format"],
-            strategy=data["strategy"],
-        )
+        try:
+            export, new = services.summary_export_request(
+                user=request.user,
+                team=data["team"],
+                quarter=periods.parse(data["quarter"]),
+                fmt=data["format"],
+                strategy=data["strategy"],
+            )
+        except services.SummaryRateLimited as exc:
+            form.add_error(None, str(exc))
+            return _list_page(request, form, status=429, retry_after=exc.retry_after)
+        if not new:
+            messages.info(request, _ALREADY_QUEUED)
         return redirect("goals:summary", pk=export.pk)
+    return _list_page(request, form, status=400 if request.method == "POST" else 200)
+
+
+_ALREADY_QUEUED = "The same summary was already asked for and is on its way: here it is."
+
+
+def _list_page(
+    request: HttpRequest, form: SummaryRequestForm, *, status: int, retry_after: int = 0
+) -> HttpResponse:
     exports = access.visible_to(
         request.user, SummaryExport.objects.select_related("team", "strategy", "created_by")
     )[:50]
-    return render(
-        request,
-        "goals/summaries.html",
-        {"form": form, "exports": exports},
-        status=400 if request.method == "POST" else 200,
+    response = render(
+        request, "goals/summaries.html", {"form": form, "exports": exports}, status=status
     )
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @login_required
@@ -86,11 +102,17 @@ def summary_download(request: HttpRequest, pk: int) -> HttpResponse | FileRespon
 def summary_regenerate(request: HttpRequest, pk: int) -> HttpResponse:
     """A new version from today's data; the old version stays as it was."""
     export = _export_for(request, pk)
-    fresh = services.summary_export_create(
-        user=request.user,
-        team=export.team,
-        quarter=periods.parse(export.quarter),
-        fmt=export.format,
-        strategy=export.strategy,
-    )
+    try:
+        fresh, new = services.summary_export_request(
+            user=request.user,
+            team=export.team,
+            quarter=periods.parse(export.quarter),
+            fmt=export.format,
+            strategy=export.strategy,
+        )
+    except services.SummaryRateLimited as exc:
+        messages.error(request, str(exc))
+        return redirect("goals:summary", pk=export.pk)
+    if not new:
+        messages.info(request, _ALREADY_QUEUED)
     return redirect("goals:summary", pk=fresh.pk)

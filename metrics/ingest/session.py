@@ -14,7 +14,9 @@ snapshot's time, derives the daily conversation metrics of the days touched (rol
 and links inbound mentions to the brand's answers (mentions.py).
 
 A session holds the account's lock (SELECT … FOR UPDATE) from its start to the end of the
-caller's transaction: imports, syncs and bulk writes of one account take turns.
+caller's transaction: imports, syncs and bulk writes of one account take turns. A caller
+that writes several accounts in one transaction (the bulk API) locks them all first, in the
+order of their ids, so that two writers never wait for each other in a circle.
 """
 
 from __future__ import annotations

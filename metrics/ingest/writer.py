@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 ColumnKind = Literal["int", "decimal", "text", "date", "datetime", "json", "bool"]
 Row = tuple[Any, ...]
@@ -102,6 +102,15 @@ class MergeDeferred(Exception):
     """Raised by a merge function that cannot decide yet; the row waits for flush_deferred."""
 
 
+class _NewRowsConflicted(Exception):
+    """A batch written as all new met a stored key; nothing of it was written."""
+
+
+# Times a batch whose new rows met stored ones is read and merged again before the write
+# that needs no assumption (ON CONFLICT) takes over.
+_CONFLICT_ATTEMPTS = 2
+
+
 class Upserter:
     """Upsert rows of (key columns..., value columns...) into one table.
 
@@ -166,6 +175,10 @@ class Upserter:
         self._insert_sql = (
             f"INSERT INTO {self._qtable} ({self._cols}) VALUES ({marks}) {self._conflict}"  # noqa: S608
         )
+        self._insert_new_sql = (
+            f"INSERT INTO {self._qtable} ({self._cols}) VALUES ({marks}) "  # noqa: S608
+            f"ON CONFLICT ({', '.join(self._key_cols)}) DO NOTHING"
+        )
         self._staging = qn(f"staging_{table}")
 
     def add(self, row: Row) -> None:
@@ -198,9 +211,26 @@ class Upserter:
             return self.counts
         batch = self._pending
         self._pending = {}
+        for _attempt in range(_CONFLICT_ATTEMPTS):
+            try:
+                self._flush_batch(batch)
+                return self.counts
+            except _NewRowsConflicted:
+                # Rows thought new were stored meanwhile by a writer that did not hold our
+                # lock: nothing of the batch was written; it is read again and merged.
+                continue
+        # Still conflicting: the write that knows no shortcut (ON CONFLICT) decides.
+        self._flush_batch(batch, shortcut=False)
+        return self.counts
+
+    def _flush_batch(self, batch: dict[tuple[Any, ...], Row], *, shortcut: bool = True) -> None:
+        """Decide and write one batch. Counts, waiting rows and callbacks only take effect
+        once it is written, so a batch that meets a conflict can be done again."""
         existing = self._existing(batch)
         if existing and self.prepare is not None:
             self.prepare(existing.values())
+        counts = UpsertCounts()
+        deferred: dict[tuple[Any, ...], Row] = {}
         to_write: list[Row] = []
         stored: list[Row] = []
         n_keys = self._n_keys
@@ -209,33 +239,34 @@ class Upserter:
             if old is None:
                 to_write.append(row)
                 stored.append(row)
-                self.counts.created += 1
+                counts.created += 1
                 continue
             try:
                 new = row if self.merge is None else self.merge(old, row)
             except MergeDeferred:
-                self.deferred[key] = row
+                deferred[key] = row
                 continue
             if new is None:  # the merge keeps the stored row
-                self.counts.unchanged += 1
+                counts.unchanged += 1
                 stored.append(old)
                 continue
             stored.append(new)
             # Stored values were decoded to Python types, so plain equality compares them
             # (Decimal("5") == Decimal("5.0000"), aware datetimes across zones, lists).
             if all(new[n_keys + i] == old[n_keys + i] for i in self._compared_at):
-                self.counts.unchanged += 1
+                counts.unchanged += 1
                 if any(new[n_keys + i] != old[n_keys + i] for i in self._provenance_at):
                     to_write.append(new)  # only its provenance changed
             else:
                 to_write.append(new)
-                self.counts.updated += 1
+                counts.updated += 1
         if to_write:
-            self._write(to_write, all_new=not existing)
+            self._write(to_write, all_new=shortcut and not existing)
+        self.counts.add(counts)
+        self.deferred.update(deferred)
         if self.on_stored is not None:
             for row in stored:
                 self.on_stored(row)
-        return self.counts
 
     def flush_deferred(self) -> UpsertCounts:
         """Decide the rows whose merge waited (the caller now knows what it needed)."""
@@ -252,14 +283,33 @@ class Upserter:
         params = self._adapt_rows(rows)
         with connection.cursor() as cursor:
             if not self._postgres:
+                if all_new and self.exclusive:
+                    # As for COPY below: rows thought new that another writer stored
+                    # meanwhile are not overwritten unmerged; the batch is done again.
+                    with transaction.atomic():
+                        cursor.executemany(self._insert_new_sql, params)
+                        if cursor.rowcount != len(params):
+                            raise _NewRowsConflicted
+                    return
                 cursor.executemany(self._insert_sql, params)
                 return
             if all_new and self.exclusive:
                 # Nothing of this batch is stored, and the caller holds the lock that keeps
-                # other writers of these keys out: COPY straight into the table.
-                with cursor.cursor.copy(f"COPY {self._qtable} ({self._cols}) FROM STDIN") as copy:
-                    for row in params:
-                        copy.write_row(row)
+                # other writers of these keys out: COPY straight into the table. Should a
+                # writer without that lock have stored one of the keys meanwhile, the COPY
+                # is undone (its savepoint) and the batch done again, not the import failed.
+                try:
+                    with (
+                        transaction.atomic(),
+                        connection.wrap_database_errors,  # the driver's error as Django's
+                        cursor.cursor.copy(
+                            f"COPY {self._qtable} ({self._cols}) FROM STDIN"
+                        ) as copy,
+                    ):
+                        for row in params:
+                            copy.write_row(row)
+                except IntegrityError as exc:
+                    raise _NewRowsConflicted from exc
                 return
             # PostgreSQL: COPY into a staging table, then one INSERT … ON CONFLICT.
             cursor.execute(
@@ -269,9 +319,12 @@ class Upserter:
             with cursor.cursor.copy(f"COPY {self._staging} ({self._cols}) FROM STDIN") as copy:
                 for row in params:
                     copy.write_row(row)
+            # In the order of the key: two writers of overlapping keys lock the rows in
+            # the same order, so one waits for the other instead of both deadlocking.
             cursor.execute(
                 f"INSERT INTO {self._qtable} ({self._cols}) "  # noqa: S608
-                f"SELECT {self._cols} FROM {self._staging} {self._conflict}"
+                f"SELECT {self._cols} FROM {self._staging} "
+                f"ORDER BY {', '.join(self._key_cols)} {self._conflict}"
             )
             cursor.execute(f"TRUNCATE {self._staging}")
 

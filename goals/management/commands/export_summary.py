@@ -45,6 +45,7 @@ class Command(BaseCommand):
             fmt=options["format"],
             strategy=strategy,
             enqueue=False,
+            limit_rate=False,  # an operator's command, run here and now
         )
         export = services.summary_export_run(export_id=export.pk)
         if export.status != SummaryStatus.READY:
