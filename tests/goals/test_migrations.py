@@ -9,8 +9,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("goals", "0003_schedule_quarterly_summaries")]
-AFTER = [("goals", "0005_one_version_per_whole_team_summary")]
+BEFORE = [("goals", "0004_closed_periods_and_rebasing")]
+AFTER = [("goals", "0006_one_version_per_whole_team_summary")]
 WHEN = datetime(2026, 11, 25, 9, tzinfo=UTC)
 
 

@@ -32,6 +32,6 @@ def renumber(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("goals", "0003_schedule_quarterly_summaries")]
+    dependencies = [("goals", "0004_closed_periods_and_rebasing")]
 
     operations = [migrations.RunPython(renumber, migrations.RunPython.noop)]

@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("goals", "0004_renumber_duplicate_summary_versions")]
+    dependencies = [("goals", "0005_renumber_duplicate_summary_versions")]
 
     operations = [
         migrations.AddConstraint(
