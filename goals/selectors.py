@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 
 from goals import competitors, conversation, display, periods, progress
 from goals.models import CheckIn, KeyResult, Objective, Status, Strategy, Window
@@ -419,6 +419,10 @@ class Selection:
     accounts: tuple[Account, ...]
     # The accounts one could choose on this page (for the form's checkboxes).
     choices: tuple[Account, ...]
+    # Chosen by default although nothing was imported for its period yet (the current
+    # strategy, kept): the page says so and links to `with_data`, the latest one with data.
+    no_data_yet: bool = False
+    with_data: Strategy | None = None
 
     @property
     def account_ids(self) -> tuple[int, ...]:
@@ -449,7 +453,8 @@ def selection_for(
     The arguments come from a form whose choices are limited to what the user may see;
     here they are checked against each other (ValidationError keyed by form field).
     Defaults: the strategy's team, else the accounts' team; the team's (else the user's)
-    most recent active strategy; its period, else the current quarter without a plan.
+    current strategy, else the latest with data (`default_strategy`); its period, else the
+    current quarter without a plan.
     """
     errors: dict[str, str] = {}
     if strategy is not None and team is not None and strategy.team_id != team.pk:
@@ -464,13 +469,16 @@ def selection_for(
     if errors:
         raise ValidationError(errors)
 
+    default: DefaultStrategy | None = None
     if strategy is None:
-        active = access.visible_to(
-            user, Strategy.objects.select_related("team").filter(status=Status.ACTIVE)
+        default = default_strategy(
+            user,
+            team=team,
+            today=today,
+            own_only=own_only,
+            account_ids=[a.pk for a in accounts],
         )
-        if team is not None:
-            active = active.filter(team=team)
-        strategy = active.order_by("-period_start", "-pk").first()
+        strategy = default.strategy
         if team is None and strategy is not None:
             team = strategy.team
     if team is None:
@@ -501,8 +509,91 @@ def selection_for(
     wanted = set(accounts)
     chosen = tuple(a for a in choices if a in wanted) if wanted else choices
     return Selection(
-        team=team, strategy=strategy, start=start, end=end, accounts=chosen, choices=choices
+        team=team,
+        strategy=strategy,
+        start=start,
+        end=end,
+        accounts=chosen,
+        choices=choices,
+        no_data_yet=default is not None and strategy is not None and not default.has_data,
+        with_data=default.with_data if default is not None else None,
     )
+
+
+@dataclass(frozen=True)
+class DefaultStrategy:
+    strategy: Strategy | None
+    has_data: bool = False
+    with_data: Strategy | None = None  # the latest earlier one with data, when `strategy` has none
+
+
+def default_strategy(
+    user: User | AnonymousUser,
+    *,
+    team: Team | None,
+    today: date,
+    own_only: bool,
+    account_ids: Sequence[int] = (),
+) -> DefaultStrategy:
+    """The strategy a page shows when none is asked for (one query).
+
+    Among the active strategies the user may see (of `team`, if given) whose period has
+    begun, a strategy "has data" when its team's accounts (own ones only if `own_only`; the
+    chosen ones if any) have posts or observations in its period up to today.
+    - The current strategy (its period holds today) is kept, with or without data; without,
+      `with_data` is the latest earlier strategy of its team that has data, to link to.
+    - Without a current one: the latest strategy with data, else the latest one begun.
+    A strategy whose period has not begun is never the default."""
+    posts = Post.objects.filter(
+        account__team=OuterRef("team"),
+        local_date__gte=OuterRef("period_start"),
+        local_date__lte=OuterRef("period_end"),
+    ).filter(local_date__lte=today)
+    observations = MetricObservation.objects.filter(
+        account__team=OuterRef("team"),
+        date__gte=OuterRef("period_start"),
+        date__lte=OuterRef("period_end"),
+    ).filter(date__lte=today)
+    if own_only:
+        posts = posts.filter(account__is_competitor=False)
+        observations = observations.filter(account__is_competitor=False)
+    if account_ids:
+        posts = posts.filter(account_id__in=account_ids)
+        observations = observations.filter(account_id__in=account_ids)
+    begun = access.visible_to(
+        user,
+        Strategy.objects.select_related("team").filter(
+            status=Status.ACTIVE, period_start__lte=today
+        ),
+    )
+    if team is not None:
+        begun = begun.filter(team=team)
+    rows = [
+        (s, bool(s.has_posts or s.has_observations))
+        for s in begun.annotate(
+            has_posts=Exists(posts), has_observations=Exists(observations)
+        ).order_by("-period_start", "-pk")
+    ]
+    if not rows:
+        return DefaultStrategy(None)
+    current = next(((s, data) for s, data in rows if s.period_end >= today), None)
+    if current is not None:
+        strategy, has_data = current
+        earlier = (
+            None
+            if has_data
+            else next(
+                (
+                    s
+                    for s, data in rows
+                    if data and s.team_id == strategy.team_id and s.pk != strategy.pk
+                ),
+                None,
+            )
+        )
+        return DefaultStrategy(strategy, has_data, earlier)
+    strategy, has_data = next(((s, data) for s, data in rows if data), rows[0])
+    return DefaultStrategy(strategy, has_data)
 
 
 _POST_FIELDS = (
