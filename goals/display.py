@@ -78,6 +78,14 @@ def metric_label(metric_key: str) -> str:
     return metric.label if metric is not None else metric_key
 
 
+def axis_title(metric_key: str, unit: str) -> str:
+    """A chart's value axis: the unit where one is said ("%", "min", "events"), else what
+    is counted ("Followers"), never "count"."""
+    if unit in _WHOLE_UNITS or unit == catalog.Unit.RATIO:
+        return metric_label(metric_key)
+    return unit
+
+
 def metric_help(metric_key: str) -> str:
     """The catalogue's own words for a metric (kind, unit, how it adds up), for a tooltip."""
     if metric_key == catalog.MANUAL:

@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from goals import charts, conversation, selectors, services
+from goals import charts, conversation, display, selectors, services
 from goals.forms import CheckInForm, DashboardFilterForm, HealthFilterForm
 from metrics import catalog
 from metrics.connectors.status import connectors_needing_attention
@@ -109,7 +109,10 @@ def key_result_detail(request: HttpRequest, pk: int) -> HttpResponse:
     row = selectors.assess_key_results([kr], today=today, previous_period=True)[kr.pk]
     spec = selectors.spec_for(kr)
     figure = charts.key_result_figure(
-        points=row.series, spec=spec, assessment=row.assessment, unit=kr.unit
+        points=row.series,
+        spec=spec,
+        assessment=row.assessment,
+        unit=display.axis_title(kr.metric_key, row.unit),
     )
     metric = kr.metric
     top_posts = []

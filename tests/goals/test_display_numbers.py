@@ -73,6 +73,13 @@ def test_metric_labels_leave_the_catalogue_jargon_for_the_tooltip():
     assert "sum(replies) / sum(posts)" in display.metric_help("reply_share")
 
 
+def test_a_charts_value_axis_names_what_is_counted_not_count():
+    assert display.axis_title("followers", "count") == "Followers"
+    assert display.axis_title("with_at_ratio", "ratio") == "With:at ratio"
+    assert display.axis_title("reply_share", "%") == "%"
+    assert display.axis_title("manual", "events") == "events"
+
+
 def test_the_template_filters_use_the_same_rules():
     template = Template(
         "{% load tracker %}{{ n|amount:'count' }} {{ p|amount:'%' }} ({{ d|change:'count' }}) "
