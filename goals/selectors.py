@@ -25,19 +25,6 @@ from metrics.selectors import Series, SeriesRequest, series_for
 from teams import access
 from teams.models import Team
 
-# Worst first on the dashboard: what needs attention on top, then what goes well, and last
-# what has not begun (nothing to do about it yet). Unlike progress.SEVERITY, not started
-# comes after on track and achieved. (To move into goals.progress once its rewrite lands.)
-DASHBOARD_SEVERITY: tuple[progress.Status, ...] = (
-    progress.Status.OFF_TRACK,
-    progress.Status.AT_RISK,
-    progress.Status.STALE,
-    progress.Status.NO_DATA,
-    progress.Status.ON_TRACK,
-    progress.Status.ACHIEVED,
-    progress.Status.NOT_STARTED,
-)
-
 
 @dataclass
 class KeyResultProgress:
@@ -366,9 +353,10 @@ def dashboard(
 
 def worst_first(strategies: Sequence[StrategyProgress]) -> list[KeyResultProgress]:
     """Every key result of the strategies in one list, across objectives and strategies,
-    by DASHBOARD_SEVERITY; plan order among equals. Each row knows its objective and
+    by progress.SEVERITY (off track, at risk, stale, no data, on track, achieved, not
+    started); plan order among equals. Each row knows its objective and
     strategy (key_result.objective.strategy, already loaded)."""
-    rank = {status: i for i, status in enumerate(DASHBOARD_SEVERITY)}
+    rank = {status: i for i, status in enumerate(progress.SEVERITY)}
     rows = [kr for s in strategies for kr in s.key_results]
     return sorted(rows, key=lambda r: rank[r.status])
 

@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from goals import charts, conversation, display, selectors, services
+from goals import charts, conversation, display, progress, selectors, services
 from goals.forms import CheckInForm, DashboardFilterForm, HealthFilterForm
 from metrics import catalog
 from metrics.connectors.status import connectors_needing_attention
@@ -65,7 +65,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "as_of_query": f"?as_of={today.isoformat()}" if data.get("as_of") else "",
             "worst_first_query": worst.urlencode(),
             "plan_order_query": plan.urlencode(),
-            "statuses": selectors.DASHBOARD_SEVERITY,
+            "statuses": progress.SEVERITY,
             "connector_alerts": connectors_needing_attention(connectors),
         },
     )

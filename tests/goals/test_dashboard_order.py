@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from goals import selectors
+from goals import progress
 from goals.models import CheckIn, Status
 from metrics.models import MetricObservation
 from metrics.platforms import Platform
@@ -74,7 +74,7 @@ def test_worst_first_orders_every_key_result_by_severity_across_objectives_and_s
         ("Achieved", "achieved"),
         ("Not started", "not_started"),
     ]
-    assert tuple(r.status for r in rows) == selectors.DASHBOARD_SEVERITY
+    assert tuple(r.status for r in rows) == progress.SEVERITY
     html = response.content.decode()
     # Each row says where it belongs, since strategies and objectives are mixed.
     assert "Q3 plan · Reach" in html and "H2 plan · Keep" in html
