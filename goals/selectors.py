@@ -354,8 +354,8 @@ def dashboard(
 def worst_first(strategies: Sequence[StrategyProgress]) -> list[KeyResultProgress]:
     """Every key result of the strategies in one list, across objectives and strategies,
     by progress.SEVERITY (off track, at risk, stale, no data, on track, achieved, not
-    started); plan order among equals. Each row knows its objective and
-    strategy (key_result.objective.strategy, already loaded)."""
+    started); plan order among equals. Each row knows its objective and strategy
+    (key_result.objective.strategy, already loaded)."""
     rank = {status: i for i, status in enumerate(progress.SEVERITY)}
     rows = [kr for s in strategies for kr in s.key_results]
     return sorted(rows, key=lambda r: rank[r.status])
@@ -373,7 +373,8 @@ def unit_of(kr: KeyResult) -> str:
 
 
 def direction_label(kr: KeyResult) -> str:
-    """ "9% → 12%", "3,500 → 4,300", "stay between 1% and 2%"."""
+    """Baseline to target as people say them: 9% → 12%, 3,500 → 4,300, or for a band
+    "stay between 1% and 2%"."""
     unit = unit_of(kr)
     if kr.direction == Direction.BAND:
         low, high = display.number(kr.band_low, unit), display.number(kr.band_high, unit)
