@@ -125,6 +125,27 @@ def following(period: Period) -> Period:
     return Period(period.end + timedelta(days=1), period.end + timedelta(days=period.days))
 
 
+def preceding(period: Period) -> Period:
+    """The period of the same length that ends the day before this one starts: the
+    previous quarter of a quarter (Q1 before Q2, whatever their days), half or year;
+    any other span moves back by its length. `following` read backwards."""
+    count = _whole_months(period)
+    if count is not None:
+        y, m = _add_months(period.start.year, period.start.month, -count)
+        return months(y, m, count)
+    return Period(period.start - timedelta(days=period.days), period.start - timedelta(days=1))
+
+
+def kind_label(period: Period) -> str:
+    """What people call such a period: 'quarter', 'half', 'year', else 'period'."""
+    code = period.code
+    if "-Q" in code:
+        return "quarter"
+    if "-H" in code:
+        return "half"
+    return "year" if code.isdigit() else "period"
+
+
 def quick_choices(
     around: date, *, years_before: int = 1, years_after: int = 1
 ) -> list[tuple[str, str]]:

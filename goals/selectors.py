@@ -13,9 +13,9 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 
-from goals import competitors, conversation, periods, progress
+from goals import competitors, conversation, display, periods, progress
 from goals.models import CheckIn, KeyResult, Objective, Status, Strategy, Window
 from goals.progress import Direction
 from metrics import catalog
@@ -32,6 +32,11 @@ class KeyResultProgress:
     assessment: progress.Assessment
     series: list[progress.Point]
     accounts: list[Account]
+    # The day the page looks from (its "as of"): nothing after it is drawn.
+    today: date | None = None
+    # The value at the same point of the previous period (None: manual, or no data then).
+    previous: float | None = None
+    previous_period: periods.Period | None = None
 
     @property
     def status(self) -> progress.Status:
@@ -40,6 +45,25 @@ class KeyResultProgress:
     @property
     def metric(self) -> catalog.Metric | None:
         return self.key_result.metric
+
+    @property
+    def unit(self) -> str:
+        return unit_of(self.key_result)
+
+    @property
+    def change(self) -> float | None:
+        """Current minus the value at the same point of the previous period."""
+        current = self.assessment.current
+        if current is None or self.previous is None:
+            return None
+        return current - self.previous
+
+    @property
+    def change_label(self) -> str:
+        """What the change is against: "same day last quarter" (half, year, period)."""
+        if self.previous_period is None:
+            return ""
+        return f"same day last {periods.kind_label(self.previous_period)}"
 
     @property
     def platforms(self) -> set[str]:
@@ -61,9 +85,17 @@ class KeyResultProgress:
         return self.assessment.expected_progress * 100
 
     @property
+    def sparkline_points(self) -> list[progress.Point]:
+        """The series as the page may show it: from the start to min(as of, due date)."""
+        kr = self.key_result
+        last = kr.due_date if self.today is None else min(self.today, kr.due_date)
+        return [p for p in self.series if kr.start_date <= p.day <= last]
+
+    @property
     def sparkline(self) -> str:
-        """SVG polyline points (0–100 × 0–24) of the series, for a small inline chart."""
-        values = [p.value for p in self.series][-60:]
+        """SVG polyline points (0–100 × 0–24) of the series up to the page's "as of" (or the
+        due date, if earlier), for a small inline chart."""
+        values = [p.value for p in sorted(self.sparkline_points, key=lambda p: p.day)][-60:]
         if len(values) < 2:
             return ""
         low, high = min(values), max(values)
@@ -167,10 +199,48 @@ def _check_in_points(kr: KeyResult) -> list[progress.Point]:
     return [progress.Point(day, value) for day, value in sorted(by_day.items())]
 
 
+def _spans(kr: KeyResult) -> tuple[periods.Period, periods.Period]:
+    """The key result's own period and the one before it (the previous quarter of a quarter)."""
+    span = periods.Period(kr.start_date, kr.due_date)
+    return span, periods.preceding(span)
+
+
+def _previous_request(kr: KeyResult, account_ids: tuple[int, ...], today: date) -> SeriesRequest:
+    """The same measure over the previous period, up to the same point in it as today's.
+
+    Its key is the key result's pk negated, so it travels in the same batch as the current
+    series (series_for's keys are only the caller's ids)."""
+    span, before = _spans(kr)
+    return SeriesRequest(
+        key=-kr.pk,
+        metric=kr.metric_key,
+        account_ids=account_ids,
+        start=before.start,
+        end=periods.shift_within(min(today, kr.due_date), span, before),
+        window=kr.window,
+    )
+
+
+def _value_at_same_point(kr: KeyResult, as_of: date | None, found: Series | None) -> float | None:
+    """The previous period's value on the day at the same offset as the current value's day
+    (its latest value on or before that day, as the current value is)."""
+    if as_of is None or found is None:
+        return None
+    span, before = _spans(kr)
+    if not span.contains(as_of):
+        return None
+    day = periods.shift_within(as_of, span, before)
+    values = [value for d, value in found.points if d <= day]
+    return values[-1] if values else None
+
+
 def assess_key_results(
-    key_results: Sequence[KeyResult], *, today: date
+    key_results: Sequence[KeyResult], *, today: date, previous_period: bool = False
 ) -> dict[int, KeyResultProgress]:
-    """Assess many key results: their series come from one batch of queries."""
+    """Assess many key results: their series come from one batch of queries.
+
+    With `previous_period`, each measured key result also gets its value at the same point
+    of the previous period (for "+520 vs same day last quarter"), read in the same batch."""
     team_ids = {kr.objective.strategy.team_id for kr in key_results}
     own: dict[int, list[Account]] = {}
     if team_ids:
@@ -195,6 +265,8 @@ def assess_key_results(
                 window=kr.window,
             )
         )
+        if previous_period and today >= kr.start_date:
+            requests.append(_previous_request(kr, ids, today))
     series = series_for(requests)
     result: dict[int, KeyResultProgress] = {}
     for kr in key_results:
@@ -204,11 +276,15 @@ def assess_key_results(
             found = series.get(kr.pk, Series())
             points = [progress.Point(d, v) for d, v in found.points]
         spec = spec_for(kr)
+        assessment = progress.assess(spec, points, today)
         result[kr.pk] = KeyResultProgress(
             key_result=kr,
-            assessment=progress.assess(spec, points, today),
+            assessment=assessment,
             series=points,
             accounts=chosen[kr.pk],
+            today=today,
+            previous=_value_at_same_point(kr, assessment.as_of, series.get(-kr.pk)),
+            previous_period=_spans(kr)[1] if previous_period else None,
         )
     return result
 
@@ -220,14 +296,21 @@ class DashboardFilters:
     status: str | None = None
     platform: str | None = None
     owner: int | None = None
-    worst_first: bool = False
+
+
+def plan_order(strategy: Strategy, today: date) -> tuple[bool, date, str, int]:
+    """Strategies under way before those whose period has not started (a 2027 plan never
+    sits on top of the current one), then in plan order: period start, then name."""
+    return (strategy.period_start > today, strategy.period_start, strategy.name, strategy.pk)
 
 
 def dashboard(
     user: User | AnonymousUser, *, today: date, filters: DashboardFilters | None = None
 ) -> list[StrategyProgress]:
     """Every active strategy the user may see (or the chosen one), its objectives and key
-    results assessed as of `today`. A fixed number of queries, whatever the plan's size."""
+    results assessed as of `today`, each with its value at the same point of the previous
+    period. In plan order (`plan_order`); `worst_first` lists their key results by severity.
+    A fixed number of queries, whatever the plan's size."""
     filters = filters or DashboardFilters()
     strategies = access.visible_to(user, Strategy.objects.select_related("team"))
     if filters.strategy:
@@ -240,13 +323,13 @@ def dashboard(
         KeyResult.objects.filter(objective__strategy__in=strategies)
     ).order_by("objective__strategy", "objective__order", "objective__pk", "order", "pk")
     krs = list(key_results)
-    assessed = assess_key_results(krs, today=today)
+    assessed = assess_key_results(krs, today=today, previous_period=True)
 
     objectives_qs = Objective.objects.filter(strategy__in=strategies).select_related(
         "owner", "strategy"
     )
     by_strategy: dict[int, StrategyProgress] = {
-        s.pk: StrategyProgress(s) for s in strategies.order_by("team__name", "-period_start")
+        s.pk: StrategyProgress(s) for s in sorted(strategies, key=lambda s: plan_order(s, today))
     }
     by_objective: dict[int, ObjectiveProgress] = {}
     for objective in objectives_qs.order_by("order", "pk"):
@@ -265,15 +348,17 @@ def dashboard(
     if filters.status or filters.platform or filters.owner:
         for strategy_row in by_strategy.values():
             strategy_row.objectives = [o for o in strategy_row.objectives if o.key_results]
-    if filters.worst_first:
-        rank = {status: i for i, status in enumerate(progress.SEVERITY)}
-        for strategy_row in by_strategy.values():
-            for objective_row in strategy_row.objectives:
-                objective_row.key_results.sort(key=lambda r: rank[r.status])
-            strategy_row.objectives.sort(
-                key=lambda o: min((rank[r.status] for r in o.key_results), default=99)
-            )
     return list(by_strategy.values())
+
+
+def worst_first(strategies: Sequence[StrategyProgress]) -> list[KeyResultProgress]:
+    """Every key result of the strategies in one list, across objectives and strategies,
+    by progress.SEVERITY (off track, at risk, stale, no data, on track, achieved, not
+    started); plan order among equals. Each row knows its objective and strategy
+    (key_result.objective.strategy, already loaded)."""
+    rank = {status: i for i, status in enumerate(progress.SEVERITY)}
+    rows = [kr for s in strategies for kr in s.key_results]
+    return sorted(rows, key=lambda r: rank[r.status])
 
 
 def key_result_for(user: User | AnonymousUser, pk: int) -> KeyResult:
@@ -282,16 +367,19 @@ def key_result_for(user: User | AnonymousUser, pk: int) -> KeyResult:
     )
 
 
+def unit_of(kr: KeyResult) -> str:
+    """The unit a key result's numbers are said in: its own, else its metric's."""
+    return kr.unit or catalog.unit_for(kr.metric_key)
+
+
 def direction_label(kr: KeyResult) -> str:
+    """Baseline to target as people say them: 9% → 12%, 3,500 → 4,300, or for a band
+    "stay between 1% and 2%"."""
+    unit = unit_of(kr)
     if kr.direction == Direction.BAND:
-        return f"stay between {_fmt(kr.band_low)} and {_fmt(kr.band_high)}"
-    return f"{_fmt(kr.baseline)} → {_fmt(kr.target)}"
-
-
-def _fmt(value: Decimal | None) -> str:
-    if value is None:
-        return "—"
-    return f"{value.normalize():,f}"
+        low, high = display.number(kr.band_low, unit), display.number(kr.band_high, unit)
+        return f"stay between {low} and {high}"
+    return f"{display.number(kr.baseline, unit)} → {display.number(kr.target, unit)}"
 
 
 def as_dict(row: KeyResultProgress) -> dict[str, Any]:
@@ -320,6 +408,10 @@ class Selection:
     accounts: tuple[Account, ...]
     # The accounts one could choose on this page (for the form's checkboxes).
     choices: tuple[Account, ...]
+    # Chosen by default although nothing was imported for its period yet (the current
+    # strategy, kept): the page says so and links to `with_data`, the latest one with data.
+    no_data_yet: bool = False
+    with_data: Strategy | None = None
 
     @property
     def account_ids(self) -> tuple[int, ...]:
@@ -350,7 +442,8 @@ def selection_for(
     The arguments come from a form whose choices are limited to what the user may see;
     here they are checked against each other (ValidationError keyed by form field).
     Defaults: the strategy's team, else the accounts' team; the team's (else the user's)
-    most recent active strategy; its period, else the current quarter without a plan.
+    current strategy, else the latest with data (`default_strategy`); its period, else the
+    current quarter without a plan.
     """
     errors: dict[str, str] = {}
     if strategy is not None and team is not None and strategy.team_id != team.pk:
@@ -365,13 +458,16 @@ def selection_for(
     if errors:
         raise ValidationError(errors)
 
+    default: DefaultStrategy | None = None
     if strategy is None:
-        active = access.visible_to(
-            user, Strategy.objects.select_related("team").filter(status=Status.ACTIVE)
+        default = default_strategy(
+            user,
+            team=team,
+            today=today,
+            own_only=own_only,
+            account_ids=[a.pk for a in accounts],
         )
-        if team is not None:
-            active = active.filter(team=team)
-        strategy = active.order_by("-period_start", "-pk").first()
+        strategy = default.strategy
         if team is None and strategy is not None:
             team = strategy.team
     if team is None:
@@ -402,8 +498,91 @@ def selection_for(
     wanted = set(accounts)
     chosen = tuple(a for a in choices if a in wanted) if wanted else choices
     return Selection(
-        team=team, strategy=strategy, start=start, end=end, accounts=chosen, choices=choices
+        team=team,
+        strategy=strategy,
+        start=start,
+        end=end,
+        accounts=chosen,
+        choices=choices,
+        no_data_yet=default is not None and strategy is not None and not default.has_data,
+        with_data=default.with_data if default is not None else None,
     )
+
+
+@dataclass(frozen=True)
+class DefaultStrategy:
+    strategy: Strategy | None
+    has_data: bool = False
+    with_data: Strategy | None = None  # the latest earlier one with data, when `strategy` has none
+
+
+def default_strategy(
+    user: User | AnonymousUser,
+    *,
+    team: Team | None,
+    today: date,
+    own_only: bool,
+    account_ids: Sequence[int] = (),
+) -> DefaultStrategy:
+    """The strategy a page shows when none is asked for (one query).
+
+    Among the active strategies the user may see (of `team`, if given) whose period has
+    begun, a strategy "has data" when its team's accounts (own ones only if `own_only`; the
+    chosen ones if any) have posts or observations in its period up to today.
+    - The current strategy (its period holds today) is kept, with or without data; without,
+      `with_data` is the latest earlier strategy of its team that has data, to link to.
+    - Without a current one: the latest strategy with data, else the latest one begun.
+    A strategy whose period has not begun is never the default."""
+    posts = Post.objects.filter(
+        account__team=OuterRef("team"),
+        local_date__gte=OuterRef("period_start"),
+        local_date__lte=OuterRef("period_end"),
+    ).filter(local_date__lte=today)
+    observations = MetricObservation.objects.filter(
+        account__team=OuterRef("team"),
+        date__gte=OuterRef("period_start"),
+        date__lte=OuterRef("period_end"),
+    ).filter(date__lte=today)
+    if own_only:
+        posts = posts.filter(account__is_competitor=False)
+        observations = observations.filter(account__is_competitor=False)
+    if account_ids:
+        posts = posts.filter(account_id__in=account_ids)
+        observations = observations.filter(account_id__in=account_ids)
+    begun = access.visible_to(
+        user,
+        Strategy.objects.select_related("team").filter(
+            status=Status.ACTIVE, period_start__lte=today
+        ),
+    )
+    if team is not None:
+        begun = begun.filter(team=team)
+    rows = [
+        (s, bool(s.has_posts or s.has_observations))
+        for s in begun.annotate(
+            has_posts=Exists(posts), has_observations=Exists(observations)
+        ).order_by("-period_start", "-pk")
+    ]
+    if not rows:
+        return DefaultStrategy(None)
+    current = next(((s, data) for s, data in rows if s.period_end >= today), None)
+    if current is not None:
+        strategy, has_data = current
+        earlier = (
+            None
+            if has_data
+            else next(
+                (
+                    s
+                    for s, data in rows
+                    if data and s.team_id == strategy.team_id and s.pk != strategy.pk
+                ),
+                None,
+            )
+        )
+        return DefaultStrategy(strategy, has_data, earlier)
+    strategy, has_data = next(((s, data) for s, data in rows if data), rows[0])
+    return DefaultStrategy(strategy, has_data)
 
 
 _POST_FIELDS = (

@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from goals import charts, conversation, progress, selectors, services
+from goals import charts, conversation, display, progress, selectors, services
 from goals.forms import CheckInForm, DashboardFilterForm, HealthFilterForm
 from metrics import catalog
 from metrics.connectors.status import connectors_needing_attention
@@ -44,22 +44,27 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         status=data.get("status") or None,
         platform=data.get("platform") or None,
         owner=data["owner"].pk if data.get("owner") else None,
-        worst_first=data.get("sort") == "worst",
     )
     strategies = selectors.dashboard(request.user, today=today, filters=filters)
+    worst_first = selectors.worst_first(strategies) if data.get("sort") == "worst" else None
     connectors = access.visible_to(request.user, Connector.objects.all())
     if filters.team is not None:
         connectors = connectors.filter(account__team_id=filters.team)
-    worst = request.GET.copy()
+    worst, plan = request.GET.copy(), request.GET.copy()
     worst["sort"] = "worst"
+    plan.pop("sort", None)
     return render(
         request,
         "goals/dashboard.html",
         {
             "form": form,
             "strategies": strategies,
+            "worst_first": worst_first,
             "today": today,
+            # The key result pages open at the same "as of" when one was chosen.
+            "as_of_query": f"?as_of={today.isoformat()}" if data.get("as_of") else "",
             "worst_first_query": worst.urlencode(),
+            "plan_order_query": plan.urlencode(),
             "statuses": progress.SEVERITY,
             "connector_alerts": connectors_needing_attention(connectors),
         },
@@ -101,10 +106,13 @@ def key_result_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("goals:key_result", pk=kr.pk)
         kr = selectors.key_result_for(request.user, pk)  # check-ins as stored
 
-    row = selectors.assess_key_results([kr], today=today)[kr.pk]
+    row = selectors.assess_key_results([kr], today=today, previous_period=True)[kr.pk]
     spec = selectors.spec_for(kr)
     figure = charts.key_result_figure(
-        points=row.series, spec=spec, assessment=row.assessment, unit=kr.unit
+        points=row.series,
+        spec=spec,
+        assessment=row.assessment,
+        unit=display.axis_title(kr.metric_key, row.unit),
     )
     metric = kr.metric
     top_posts = []

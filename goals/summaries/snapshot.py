@@ -9,15 +9,15 @@ the quarter's end (or today, while the quarter runs), so the numbers agree with 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
-from goals import progress, selectors
+from goals import periods, progress, selectors
 from goals.models import CheckIn, KeyResult, Status, Strategy
-from goals.periods import Period, quarter_of
+from goals.periods import Period
 from goals.summaries.types import (
     CheckInInfo,
     CompetitorRow,
@@ -40,7 +40,7 @@ MIX_KEYS = ("conversation", "sharing", "helpful", "promotional")
 
 
 def previous_quarter(quarter: Period) -> Period:
-    return quarter_of(quarter.start - timedelta(days=1))
+    return periods.preceding(quarter)
 
 
 def _quarter_info(period: Period) -> QuarterInfo:

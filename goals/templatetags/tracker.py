@@ -7,7 +7,32 @@ from decimal import Decimal
 
 from django import template
 
+from goals import display
+
 register = template.Library()
+
+
+@register.filter
+def amount(value: float | Decimal | None, unit: str = "") -> str:
+    """A value in its unit as people say it: 4370 'count' -> '4,370'; 12 '%' -> '12%'."""
+    return display.number(value, unit or "")
+
+
+@register.filter
+def change(value: float | Decimal | None, unit: str = "") -> str:
+    """A signed difference in its unit: '+520', '-1.5 pts'; '' when there is none."""
+    return display.change(value, unit or "")
+
+
+@register.filter
+def metric_label(metric_key: str) -> str:
+    """The metric's plain name; its catalogue details go in a title (`metric_help`)."""
+    return display.metric_label(metric_key)
+
+
+@register.filter
+def metric_help(metric_key: str) -> str:
+    return display.metric_help(metric_key)
 
 
 @register.filter

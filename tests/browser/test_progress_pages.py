@@ -2,7 +2,8 @@
 
 Chromium comes from `scripts/install-system-packages.sh` (CI runs it); nothing downloads a browser.
 On CI a missing Chromium fails the test; elsewhere it is skipped, saying why.
-Screenshots are saved in test-artifacts/.
+Screenshots are saved in test-artifacts/: dashboard.png (worst first, with the change against
+last quarter), dashboard-plan-order.png, key-result.png.
 """
 
 import os
@@ -52,10 +53,13 @@ def browser():
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
+DEMO_DAY = "2026-11-25"  # the demo is loaded as on this day: its check-ins are relative to it
+
+
 @pytest.fixture
 def demo(transactional_db, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    with time_machine.travel("2026-11-25 12:00:00Z", tick=True):
+    with time_machine.travel(f"{DEMO_DAY} 12:00:00Z", tick=True):
         call_command("load_demo", stdout=StringIO())
     return KeyResult.objects.get(name="TikTok followers grow to 4,300")
 
@@ -74,16 +78,38 @@ def test_the_demo_user_opens_the_dashboard_and_a_key_result_chart(browser, live_
     _log_in(page, live_server, "demo", "demo")
     assert page.locator("h1").first.inner_text().startswith("Goal progress")
     assert page.locator("span.status").count() >= 13
+
+    # As on the day the demo was loaded, in plan order: the quarter that ended, then the
+    # one under way.
+    page.goto(f"{live_server.url}/?as_of={DEMO_DAY}")
+    headings = page.locator("section.strategy h2").all_inner_texts()
+    assert len(headings) == 2 and "2026 Q3" in headings[0] and "2026 Q4" in headings[1]
+    page.screenshot(path=str(ARTIFACTS / "dashboard-plan-order.png"), full_page=True)
+
+    # Worst first: one list across both strategies, off track on top, not started last.
+    page.click('a:text("Worst first")')
+    page.wait_for_url(re.compile(r"sort=worst"))
+    rows = page.locator("section.worst-first tbody tr")
+    assert rows.count() >= 13
+    assert rows.first.get_attribute("data-status") == "off_track"
+    assert rows.last.get_attribute("data-status") == "not_started"
+    # Each row names its strategy and objective; the change against last quarter shows.
+    assert "Conversation first" in rows.first.inner_text()
+    change = page.locator(f'tr[data-key-result="{demo.pk}"] [data-change]')
+    assert re.fullmatch(r"\([+-][\d,]+ vs same day last quarter\)", change.inner_text())
     page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
 
     page.click(f"text={demo.name}")
-    page.wait_for_url(re.compile(rf"/key-results/{demo.pk}/"))
+    page.wait_for_url(re.compile(rf"/key-results/{demo.pk}/\?as_of={DEMO_DAY}"))
     # Plotly drew the chart: an SVG with the actual series as a line.
     page.wait_for_selector("#kr-chart svg.main-svg .scatterlayer .trace path.js-line")
     traces = page.locator("#kr-chart .scatterlayer .trace").count()
     assert traces >= 3  # actual, pace, target (and the forecast)
     legend = page.locator("#kr-chart .legendtext").all_text_contents()
     assert "Actual" in legend and "Target" in legend
+    numbers = page.locator("div.card", has_text="The numbers")
+    assert "vs same day last quarter" in numbers.inner_text()
+    assert "3,500 → 4,300" in page.locator("p.muted").first.inner_text()
     page.screenshot(path=str(ARTIFACTS / "key-result.png"), full_page=True)
     page.close()
 

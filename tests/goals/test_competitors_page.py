@@ -92,7 +92,11 @@ def test_alice_sees_own_accounts_next_to_competitors(alice_client, strategy, acc
     assert _measures(rows["kettle"]) == pytest.approx((-10.0, 1.0, 10.0, 100 / 9, 0.0))
     assert _measures(rows["quiet"]) == (None, None, None, None, None)
     content = response.content.decode()
-    assert "25.0%" in content and "-10.0%" in content
+    # As people say them: whole counts with separators, percentages without a needless ".0".
+    own_row = content.split(f'data-account="{accounts["own"].pk}"', 1)[1].split("</tr>", 1)[0]
+    cells = [cell.split("</td>", 1)[0] for cell in own_row.split('<td class="num">')[1:]]
+    assert cells == ["2,500", "25%", "2", "40", "16", "50%"]
+    assert "-10%" in content and "11.1" in content
     charts = response.context["measure_charts"]
     assert [c["title"] for c in charts] == [
         "Follower growth in the period",
@@ -130,6 +134,40 @@ def test_chosen_accounts_and_dates_narrow_the_page(alice_client, strategy, accou
     # 1–14 July: own posts on 1, 4, 7, 10, 13 July in 2 weeks; one follower level only.
     assert rows[0].posts_per_week == pytest.approx(2.5)
     assert rows[0].follower_growth is None
+
+
+def test_the_current_strategy_without_data_yet_is_kept_and_links_to_the_last_with_data(
+    alice_client, team, strategy, accounts
+):
+    q4 = StrategyFactory(
+        team=team, name="Q4 plan", period_start=date(2026, 10, 1), period_end=date(2026, 12, 31)
+    )
+    response = alice_client.get(PAGE)
+    selection = response.context["selection"]
+    assert selection.strategy == q4 and selection.no_data_yet
+    assert selection.with_data == strategy
+    html = response.content.decode()
+    assert "No data for Q4 plan yet." in html
+    assert f'<a href="?strategy={strategy.pk}">See Q3 plan</a>' in html
+    # A competitor's follower level counts here: the benchmark has something to show.
+    level(accounts["rival"], date(2026, 10, 5), 950)
+    response = alice_client.get(PAGE)
+    assert not response.context["selection"].no_data_yet
+
+
+def test_without_a_current_strategy_the_latest_with_data_is_the_default(
+    alice_client, team, strategy, accounts
+):
+    StrategyFactory(
+        team=team, name="Autumn push", period_start=date(2026, 10, 1), period_end=date(2026, 10, 12)
+    )
+    StrategyFactory(
+        team=team, name="2027 plan", period_start=date(2027, 1, 1), period_end=date(2027, 3, 31)
+    )
+    response = alice_client.get(PAGE)
+    selection = response.context["selection"]
+    assert selection.strategy == strategy and not selection.no_data_yet
+    assert len(response.context["rows"]) == 3
 
 
 def test_bob_the_viewer_may_look(bob_client, strategy, accounts):

@@ -96,6 +96,50 @@ def test_the_default_is_the_most_recent_active_strategy_and_all_own_accounts(
     assert response.context["report"].post_count == 6
 
 
+def test_the_current_strategy_without_data_yet_is_kept_and_links_to_the_last_with_data(
+    alice_client, team, own, strategy, posts
+):
+    q4 = StrategyFactory(
+        team=team,
+        name="Conversation first — 2026 Q4",
+        period_start=date(2026, 10, 1),
+        period_end=date(2026, 12, 31),
+    )
+    # A competitor's post in Q4 is not the team's own conversation.
+    competitor = AccountFactory(team=team, handle="rival", is_competitor=True)
+    make_post(competitor, date(2026, 10, 2))
+    response = alice_client.get(PAGE)
+    selection = response.context["selection"]
+    assert selection.strategy == q4 and selection.period.label == "2026 Q4"
+    assert selection.no_data_yet and selection.with_data == strategy
+    html = response.content.decode()
+    assert "No data for Conversation first — 2026 Q4 yet." in html
+    assert f'<a href="?strategy={strategy.pk}">See Conversation first — 2026 Q3</a>' in html
+    # Once Q4 has a post of its own, the message goes.
+    make_post(own, date(2026, 10, 3))
+    response = alice_client.get(PAGE)
+    assert response.context["selection"].strategy == q4
+    assert not response.context["selection"].no_data_yet
+    assert "No data for" not in response.content.decode()
+
+
+def test_without_a_current_strategy_the_latest_with_data_is_the_default(
+    alice_client, team, own, strategy, posts
+):
+    # Ended after Q3 began, but nothing was posted in it; a 2027 plan has not begun.
+    StrategyFactory(
+        team=team, name="Harvest week", period_start=date(2026, 9, 1), period_end=date(2026, 10, 7)
+    )
+    StrategyFactory(
+        team=team, name="2027 plan", period_start=date(2027, 1, 1), period_end=date(2027, 3, 31)
+    )
+    response = alice_client.get(PAGE)
+    selection = response.context["selection"]
+    assert selection.strategy == strategy and not selection.no_data_yet
+    assert response.context["report"].post_count == 6
+    assert "No data for" not in response.content.decode()
+
+
 def test_dates_and_accounts_narrow_the_page(alice_client, team, own, strategy, posts):
     other = AccountFactory(team=team, platform=Platform.MASTODON, handle="loomwell@m.example")
     make_post(other, date(2026, 7, 9))
@@ -236,6 +280,7 @@ def test_the_conversation_coming_in_is_summed_up_with_a_link_to_who_waits(
     html = response.content.decode()
     assert "The conversation coming in" in html
     assert "response rate <strong>67%</strong>" in html
+    assert "median response <strong>60 min</strong>" in html
     assert "1 still waiting for an answer" in html
 
 

@@ -1,3 +1,4 @@
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -63,8 +64,12 @@ def test_alice_sees_each_key_result_with_its_status(alice_client, plan):
 
 def test_worst_first_puts_off_track_first(alice_client, plan):
     response = alice_client.get(DASHBOARD, {"as_of": TODAY, "sort": "worst"})
-    rows = response.context["strategies"][0].key_results
+    rows = response.context["worst_first"]
     assert [r.key_result.name for r in rows] == ["Two AMAs", "Followers to 200"]
+    # One table for all: each row names its strategy and objective.
+    html = response.content.decode()
+    assert 'aria-label="Worst first"' in html and "Q3 plan · Grow" in html
+    assert "Plan order</a>" in html
 
 
 @pytest.mark.parametrize(
@@ -152,3 +157,81 @@ def test_a_healthy_connector_raises_no_alert(alice_client, team):
     account = AccountFactory(team=team, platform=Platform.MASTODON, handle="loomwell@c.social")
     ConnectorFactory(account=account, last_success_at=timezone.now())
     assert "Data sources needing attention" not in alice_client.get(DASHBOARD).content.decode()
+
+
+# --- the change against the previous period ----------------------------------------------
+
+
+@pytest.fixture
+def followers_q2_and_q3(team, alice):
+    """A level with values in Q2 and Q3: 1,200 on 17 May (46 days into Q2), 1,720 on
+    16 Aug (46 days into Q3)."""
+    x = AccountFactory(team=team, platform=Platform.X, handle="loomwell")
+    kr = KeyResultFactory(
+        objective=ObjectiveFactory(
+            strategy=StrategyFactory(team=team, name="Q3 plan"), title="Grow", owner=alice
+        ),
+        name="Followers to 2,000",
+        metric_key="followers",
+        baseline=Decimal(1300),
+        target=Decimal(2000),
+    )
+    kr.accounts.set([x])
+    for day, value in (
+        (date(2026, 4, 1), 1000),
+        (date(2026, 5, 17), 1200),
+        (date(2026, 6, 30), 1300),
+        (date(2026, 7, 1), 1300),
+        (date(2026, 8, 16), 1720),
+        (date(2026, 9, 20), 1900),
+    ):
+        MetricObservation.objects.create(account=x, metric="followers", date=day, value=value)
+    return kr
+
+
+def test_current_shows_the_change_against_the_same_day_last_quarter(
+    alice_client, followers_q2_and_q3
+):
+    response = alice_client.get(DASHBOARD, {"as_of": TODAY})
+    row = response.context["strategies"][0].key_results[0]
+    # 16 Aug is 46 days into Q3; 46 days into Q2 is 17 May: 1,720 - 1,200.
+    assert (row.assessment.current, row.previous, row.change) == (1720.0, 1200.0, 520.0)
+    assert "1,720<br><span" in response.content.decode()
+    assert "(+520 vs same day last quarter)" in response.content.decode()
+
+
+def test_the_change_compares_the_same_offset_not_the_end_of_last_quarter(
+    alice_client, followers_q2_and_q3
+):
+    # Data up to 16 Aug, looked at on 20 Aug: still compared with 17 May (as the current
+    # value is from 16 Aug), not with 21 May, and never with 30 Jun's 1,300.
+    response = alice_client.get(DASHBOARD, {"as_of": "2026-08-20"})
+    assert response.context["strategies"][0].key_results[0].change == 520.0
+
+
+def test_no_change_shows_without_data_last_quarter_or_for_manual_key_results(alice_client, plan):
+    response = alice_client.get(DASHBOARD, {"as_of": TODAY})
+    rows = response.context["strategies"][0].key_results
+    assert [(r.key_result.name, r.change) for r in rows] == [
+        ("Followers to 200", None),  # nothing observed before 1 Jul
+        ("Two AMAs", None),  # manual
+    ]
+    assert "vs same day last" not in response.content.decode()
+
+
+def test_numbers_read_as_people_say_them(alice_client, plan, team):
+    reply_share = KeyResultFactory(
+        objective=plan["followers"].objective,
+        name="Reply share reaches 12%",
+        metric_key="reply_share",
+        unit="%",
+        baseline=Decimal(9),
+        target=Decimal(12),
+    )
+    reply_share.accounts.set([plan["x"]])
+    html = alice_client.get(DASHBOARD, {"as_of": TODAY}).content.decode()
+    assert '<td class="num">12%</td>' in html  # the ratio's target, entered as 12
+    assert '<td class="num">180</td>' in html  # a count: no "count" after it
+    text = re.sub(r"<[^>]+>", " ", html)  # what the page shows, without tags and titles
+    assert not re.search(r"\bcount\b", text) and "(stock" not in text
+    assert 'title="Followers (stock, count)' in html  # the details stay in the tooltip

@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -130,3 +131,46 @@ def test_top_posts_link_only_to_web_addresses_and_escape_text(alice_client, team
     assert "<script>alert(1)</script>" not in content
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content
     assert 'href="https://x.com/loomwell/status/2"' in content
+
+
+def test_current_shows_the_change_against_the_same_day_last_quarter(alice_client, followers):
+    # The same level in Q2: 100 on 1 Apr, 120 on 17 May (46 days in, like 16 Aug in Q3).
+    account = followers.accounts.get()
+    for day, value in ((date(2026, 4, 1), 100), (date(2026, 5, 17), 120)):
+        MetricObservation.objects.create(account=account, metric="followers", date=day, value=value)
+    MetricObservation.objects.create(
+        account=account, metric="followers", date=date(2026, 8, 16), value=170
+    )
+    response = alice_client.get(url(followers, as_of="2026-08-16"))
+    row = response.context["row"]
+    assert (row.assessment.current, row.previous, row.change) == (170.0, 120.0, 50.0)
+    assert "170 <span" in response.content.decode()
+    assert "(+50 vs same day last quarter: 120)" in response.content.decode()
+
+
+def test_without_data_last_quarter_the_page_shows_no_change(alice_client, followers, manual):
+    for kr in (followers, manual):
+        response = alice_client.get(url(kr, as_of="2026-08-01"))
+        assert response.context["row"].change is None
+        assert "vs same day last" not in response.content.decode()
+
+
+def test_percentages_and_counts_read_as_people_say_them(alice_client, team, account):
+    kr = KeyResultFactory(
+        objective__strategy__team=team,
+        name="Reply share reaches 12%",
+        metric_key="reply_share",
+        unit="%",
+        baseline=Decimal(9),
+        target=Decimal(12),
+    )
+    kr.accounts.set([account])
+    for day, replies, posts in ((date(2026, 7, 2), 1, 10), (date(2026, 7, 3), 0, 2)):
+        MetricObservation.objects.create(account=account, metric="replies", date=day, value=replies)
+        MetricObservation.objects.create(account=account, metric="posts", date=day, value=posts)
+    content = alice_client.get(url(kr, as_of="2026-07-10")).content.decode()
+    assert "9% → 12%" in content  # targets entered as 12 for 12%
+    assert '<td class="num">8.3%' in content  # 1 reply of 12 posts
+    text = re.sub(r"<[^>]+>", " ", content)  # what the page shows, titles left out
+    assert "Reply share  · 9% → 12% ·" in text and "(ratio, %)" not in text
+    assert 'title="Reply share (ratio, %)' in content

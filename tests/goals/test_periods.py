@@ -61,6 +61,44 @@ def test_the_following_period_starts_the_day_after(start, days):
     assert nxt.end >= nxt.start
 
 
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [("2027-Q1", "2026-Q4"), ("2026-Q3", "2026-Q2"), ("2027-H1", "2026-H2"), ("2027", "2026")],
+)
+def test_named_periods_are_preceded_by_the_previous_of_their_kind(code, expected):
+    assert periods.preceding(periods.parse(code)).code == expected
+
+
+def test_any_other_span_is_preceded_by_one_of_its_length():
+    assert periods.preceding(Period(date(2026, 7, 20), date(2026, 8, 2))) == Period(
+        date(2026, 7, 6), date(2026, 7, 19)
+    )
+
+
+@given(
+    start=st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)),
+    days=st.integers(min_value=0, max_value=800),
+)
+def test_the_preceding_period_ends_the_day_before(start, days):
+    period = Period(start, start + timedelta(days=days))
+    before = periods.preceding(period)
+    assert before.end == period.start - timedelta(days=1)
+    assert before.end >= before.start
+
+
+@pytest.mark.parametrize(
+    ("period", "kind"),
+    [
+        (periods.parse("2026Q3"), "quarter"),
+        (periods.parse("2026H2"), "half"),
+        (periods.parse("2026"), "year"),
+        (Period(date(2026, 7, 6), date(2026, 7, 19)), "period"),
+    ],
+)
+def test_periods_say_what_kind_they_are(period, kind):
+    assert periods.kind_label(period) == kind
+
+
 def test_shift_within_keeps_ends_on_ends():
     q3, q4 = periods.parse("2026Q3"), periods.parse("2026Q4")
     assert periods.shift_within(date(2026, 9, 30), q3, q4) == date(2026, 12, 31)
