@@ -25,7 +25,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from bench.generate import daily_series
 from metrics import services
-from metrics.models import ImportJob, ImportStatus, MetricObservation
+from metrics.models import ImportStatus, MetricObservation
 from metrics.platforms import Platform
 from tests.factories import AccountFactory, TeamFactory
 
