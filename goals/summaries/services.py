@@ -133,6 +133,8 @@ def summary_export_run(*, export_id: int, today: date | None = None) -> SummaryE
         export.file.save(export.download_name, ContentFile(content), save=False)
         export.status = SummaryStatus.READY
         export.message = ""
+    finally:
+        heartbeat.close()
     export.finished_at = timezone.now()
     with transaction.atomic():
         # Only while the claim is still this run's: one presumed dead and replaced leaves
