@@ -465,6 +465,7 @@ def import_job_run(*, job_id: int) -> ImportJob:
         running=ImportStatus.RUNNING,
         since_field="started_at",
         started_at=timezone.now(),
+        progress_done=0,
     )
     if attempt is None:
         job = ImportJob.objects.get(pk=job_id)
@@ -473,6 +474,7 @@ def import_job_run(*, job_id: int) -> ImportJob:
             job.refresh_from_db()
         return job
     job = ImportJob.objects.select_related("team", "account").get(pk=job_id)
+    cache.delete(_progress_key(job.pk))  # a dead attempt's progress is not this one's
     heartbeat = jobs.Heartbeat(ImportJob, job.pk, attempt)
 
     def report(done: int, total: int) -> None:
@@ -540,8 +542,12 @@ def import_jobs_reap(*, job_ids: list[int] | None = None) -> int:
         if job.file and job.attempt < settings.JOB_MAX_ATTEMPTS:
             task_id = str(uuid.uuid4())
             if still_dead.update(
-                status=ImportStatus.PENDING, message=IMPORT_RETRYING, task_id=task_id
+                status=ImportStatus.PENDING,
+                message=IMPORT_RETRYING,
+                task_id=task_id,
+                progress_done=0,
             ):
+                cache.delete(_progress_key(job.pk))
                 _enqueue_on_commit(job.pk, task_id)
                 reaped += 1
         elif still_dead.update(

@@ -160,7 +160,7 @@ def test_an_import_whose_pool_process_is_killed_is_retried_and_written_once(
 
     def busy() -> bool:
         job.refresh_from_db()
-        return job.status == ImportStatus.RUNNING and job.progress_done > 0
+        return bool(job.status == ImportStatus.RUNNING and job.progress_done > 0)
 
     _wait_for(busy, seconds=30, what="the import to report progress", log=log)
     pool = _children(worker.pid)
@@ -169,7 +169,7 @@ def test_an_import_whose_pool_process_is_killed_is_retried_and_written_once(
 
     def finished() -> bool:
         job.refresh_from_db()
-        return job.is_finished
+        return bool(job.is_finished)
 
     _wait_for(finished, seconds=45, what="the import to finish after the kill", log=log)
     assert job.status == ImportStatus.SUCCEEDED, job.message
