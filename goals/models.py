@@ -624,6 +624,11 @@ class SummaryExport(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     task_id = models.CharField(max_length=255, blank=True)
+    # The claim: each run (a retry after its worker died) takes the next number.
+    attempt = models.PositiveSmallIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life of the run (while generating)."
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]

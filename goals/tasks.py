@@ -2,17 +2,42 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+from typing import Any
 
+from celery import Task, shared_task
+
+from goals.models import SummaryStatus
 from goals.summaries import services
+from strategy_tracker import jobs
 
 
-@shared_task(name=services.SUMMARY_EXPORT_RUN_TASK, acks_late=True)
-def summary_export_run_task(export_id: int) -> str:
-    return services.summary_export_run(export_id=export_id).status
+# Generating a summary again for the same record is harmless (the claim lets one run
+# write it): a message whose worker process was killed goes back to the queue.
+@shared_task(
+    name=services.SUMMARY_EXPORT_RUN_TASK,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=None,
+)
+def summary_export_run_task(self: Task[Any, str], export_id: int) -> str:
+    """Generate a summary, once however often it is delivered; held by a run that still
+    beats, look again when its heartbeat would be stale."""
+    export = services.summary_export_run(export_id=export_id)
+    if export.status == SummaryStatus.RUNNING and not self.request.is_eager:
+        raise self.retry(countdown=jobs.seconds_until_stale(export.heartbeat_at))
+    return export.status
 
 
-@shared_task(name="goals.summaries_for_previous_quarter")
+@shared_task(name=services.SUMMARY_EXPORTS_REAP_TASK, acks_late=False)
+def summary_exports_reap_task() -> int:
+    """Every minute (django-celery-beat): retry or fail summaries whose worker died."""
+    return services.summary_exports_reap()
+
+
+# Not idempotent (each run adds a new version for every team): acknowledged on delivery,
+# so a worker killed mid-run does not start the whole round again.
+@shared_task(name="goals.summaries_for_previous_quarter", acks_late=False)
 def summaries_for_previous_quarter_task() -> int:
     """Scheduled on the first day of each quarter (django-celery-beat, editable in the admin)."""
     return len(services.summaries_for_previous_quarter())

@@ -82,6 +82,8 @@ class ImportJobAdmin(TeamScopedAdmin):
         "errors",
         "summary",
         "task_id",
+        "attempt",
+        "heartbeat_at",
     ]
     fields = list(readonly_fields)
 

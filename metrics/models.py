@@ -345,6 +345,11 @@ class ImportJob(models.Model):
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
     task_id = models.CharField(max_length=255, blank=True)
+    # The claim: each run of the job (a retry after its worker died) takes the next number.
+    attempt = models.PositiveSmallIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life of the run (while running)."
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -545,6 +550,8 @@ class Connector(models.Model):
     )
     retry_after = models.DateTimeField(null=True, blank=True, editable=False)
     running_since = models.DateTimeField(null=True, blank=True, editable=False)
+    # Written with each page: a run whose heartbeat stopped is presumed dead.
+    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_summary = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 

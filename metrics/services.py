@@ -42,6 +42,7 @@ from metrics.ingest.writer import UpsertCounts
 from metrics.models import Account, ImportJob, ImportStatus, SnapshotKind
 from metrics.platforms import Platform
 from metrics.platforms.identity import same_person
+from strategy_tracker import jobs
 from strategy_tracker.celery import enqueue as enqueue_task
 from teams import access
 from teams.models import Team
@@ -51,6 +52,7 @@ logger = logging.getLogger(__name__)
 MAX_ERRORS_KEPT = 50
 # Queued by name (metrics.tasks registers it): services never import tasks modules.
 IMPORT_JOB_RUN_TASK = "metrics.import_job_run"
+IMPORT_JOBS_REAP_TASK = "metrics.jobs_reap"
 ProgressCallback = Callable[[int, int], None]
 
 
@@ -461,33 +463,114 @@ def import_job_create(
 
 
 def import_job_run(*, job_id: int) -> ImportJob:
-    """Run a queued import. Idempotent: a finished job is left as it is, and a job
-    interrupted mid-way (worker lost) is simply run again, since its writes were undone."""
-    with transaction.atomic():
-        job = (
-            ImportJob.objects.select_for_update(of=("self",))
-            .select_related("team", "account")
-            .get(pk=job_id)
-        )
-        if job.is_finished:
-            return job
-        job.status = ImportStatus.RUNNING
-        job.started_at = timezone.now()
-        job.save(update_fields=["status", "started_at"])
+    """Run a queued import, once however often its task is delivered.
+
+    The job is claimed first (strategy_tracker.jobs): a second delivery finds it held by a
+    live run (heartbeat) or finished, and leaves it. A run whose worker died (heartbeat
+    stopped) may be claimed again with the next attempt: its writes were undone with its
+    transaction, so the new attempt's counts are the whole truth.
+    """
+    attempt = jobs.job_claim(
+        ImportJob,
+        job_id,
+        queued=ImportStatus.PENDING,
+        running=ImportStatus.RUNNING,
+        since_field="started_at",
+        started_at=timezone.now(),
+        progress_done=0,
+    )
+    if attempt is None:
+        job = ImportJob.objects.get(pk=job_id)
+        if job.status == ImportStatus.RUNNING and job.attempt >= settings.JOB_MAX_ATTEMPTS:
+            import_jobs_reap(job_ids=[job_id])  # presumed dead, with no attempt left
+            job.refresh_from_db()
+        return job
+    job = ImportJob.objects.select_related("team", "account").get(pk=job_id)
+    cache.delete(_progress_key(job.pk))  # a dead attempt's progress is not this one's
+    heartbeat = jobs.Heartbeat(ImportJob, job.pk, attempt)
 
     def report(done: int, total: int) -> None:
         # The import runs in one transaction, so its progress cannot live in the job row
-        # (nobody else would see it before the commit): it goes to the shared cache.
+        # (nobody else would see it before the commit): it goes to the shared cache, and
+        # now and then, with the heartbeat, to the row through a connection of its own.
         cache.set(_progress_key(job.pk), (done, total), timeout=3600)
+        heartbeat.beat(progress_done=done, progress_total=total)
 
     def open_source() -> Source:
         source = Source.from_path(Path(job.file.path), import_limits())
         source.name = job.file_name
         return source
 
-    _execute(job, open_source, report)
+    try:
+        _execute(job, open_source, report, attempt=attempt)
+    finally:
+        heartbeat.close()
     cache.delete(_progress_key(job.pk))
     return job
+
+
+# What a user sees of a job whose worker died (killed for memory, or for the time limit).
+IMPORT_RETRYING = (
+    "The worker stopped while importing (it may have run out of memory); nothing was "
+    "written, and the import is being retried."
+)
+IMPORT_RETRIED = (
+    "The worker stopped during an earlier attempt (it may have run out of memory); the "
+    "import was retried, and these are the numbers of the attempt that finished."
+)
+
+
+def _import_gave_up(attempts: int, *, stored_file: bool) -> str:
+    tried = f", {attempts} times" if attempts > 1 else ""
+    again = (
+        "Please upload the file again, or split it into smaller files."
+        if stored_file
+        else "Please import the file again."
+    )
+    return (
+        f"The worker stopped while importing (it may have run out of memory){tried}; "
+        f"nothing was written. {again}"
+    )
+
+
+def _enqueue_on_commit(job_id: int, task_id: str) -> None:
+    transaction.on_commit(
+        lambda: enqueue_task(IMPORT_JOB_RUN_TASK, args=(job_id,), task_id=task_id)
+    )
+
+
+def import_jobs_reap(*, job_ids: list[int] | None = None) -> int:
+    """Retry or fail running imports whose heartbeat stopped (their worker died); returns
+    how many. An uploaded file is queued again while it has attempts left; otherwise (or
+    for a command-line import, whose file is not stored) the job fails with a message."""
+    now = timezone.now()
+    dead = jobs.stale_q(running=ImportStatus.RUNNING, now=now, since_field="started_at")
+    candidates = ImportJob.objects.filter(dead)
+    if job_ids is not None:
+        candidates = candidates.filter(pk__in=job_ids)
+    reaped = 0
+    for job in candidates.only("pk", "attempt", "file"):
+        still_dead = ImportJob.objects.filter(dead, pk=job.pk, attempt=job.attempt)
+        if job.file and job.attempt < settings.JOB_MAX_ATTEMPTS:
+            task_id = str(uuid.uuid4())
+            if still_dead.update(
+                status=ImportStatus.PENDING,
+                message=IMPORT_RETRYING,
+                task_id=task_id,
+                progress_done=0,
+            ):
+                cache.delete(_progress_key(job.pk))
+                _enqueue_on_commit(job.pk, task_id)
+                reaped += 1
+        elif still_dead.update(
+            status=ImportStatus.FAILED,
+            message=_import_gave_up(job.attempt, stored_file=bool(job.file)),
+            finished_at=now,
+        ):
+            reaped += 1
+    if reaped:
+        logger.warning("Reaped %s import job(s) whose worker stopped", reaped)
+    return reaped
 
 
 def import_path(
@@ -503,6 +586,7 @@ def import_path(
     job like an upload. The caller is trusted: this is an operator's path, not a user's."""
     if not path.exists():
         raise ImportFailed(f"{path} does not exist.")
+    now = timezone.now()
     job = ImportJob.objects.create(
         team=team,
         account=account,
@@ -511,9 +595,28 @@ def import_path(
         file_size=sum(p.stat().st_size for p in _files_of(path)),
         checksum=import_checksum(path),
         status=ImportStatus.RUNNING,
-        started_at=timezone.now(),
+        started_at=now,
+        attempt=1,
+        heartbeat_at=now,
     )
-    _execute(job, lambda: Source.from_path(path, import_limits()), progress, today=today)
+    # The reaper must not take a long command-line import for a dead one.
+    heartbeat = jobs.Heartbeat(ImportJob, job.pk, job.attempt)
+
+    def report(done: int, total: int) -> None:
+        if progress is not None:
+            progress(done, total)
+        heartbeat.beat(progress_done=done, progress_total=total)
+
+    try:
+        _execute(
+            job,
+            lambda: Source.from_path(path, import_limits()),
+            report,
+            today=today,
+            attempt=job.attempt,
+        )
+    finally:
+        heartbeat.close()
     return job
 
 
@@ -533,14 +636,52 @@ def import_checksum(path: Path) -> str:
     return digest.hexdigest()
 
 
+class _ClaimLost(Exception):
+    """The run was presumed dead and another took the job over: undo this one."""
+
+
 def _execute(
     job: ImportJob,
     open_source: Callable[[], Source],
     progress: ProgressCallback | None,
     today: date | None = None,
+    *,
+    attempt: int,
 ) -> None:
     """Run the import for a job and record how it went on the job (never raises for bad
-    input: a refused file is a failed job with its reasons)."""
+    input: a refused file is a failed job with its reasons).
+
+    The rows and the job's result commit together, and only while the job is still this
+    attempt's: a run that was presumed dead and replaced writes nothing, so no job ends
+    with the counts of one run and the rows of two.
+    """
+    try:
+        with transaction.atomic():
+            _import_into(job, open_source, progress, today)
+            held = ImportJob.objects.select_for_update().filter(
+                pk=job.pk, status=ImportStatus.RUNNING, attempt=attempt
+            )
+            if not held.exists():
+                raise _ClaimLost
+            job.attempt = attempt
+            if job.status == ImportStatus.SUCCEEDED and attempt > 1:
+                job.summary = {
+                    **job.summary,
+                    "notes": [*job.summary.get("notes", []), IMPORT_RETRIED],
+                }
+            job.heartbeat_at = job.finished_at
+            job.save()
+    except _ClaimLost:
+        logger.warning("Import job %s attempt %s was taken over; undone", job.pk, attempt)
+        job.refresh_from_db()
+
+
+def _import_into(
+    job: ImportJob,
+    open_source: Callable[[], Source],
+    progress: ProgressCallback | None,
+    today: date | None,
+) -> None:
     try:
         outcome = import_source(
             team=job.team,
@@ -571,7 +712,6 @@ def _execute(
     job.finished_at = timezone.now()
     job.progress_done = job.rows_read
     job.progress_total = max(job.rows_read, job.progress_total)
-    job.save()
 
 
 def _copy_outcome(job: ImportJob, outcome: ImportOutcome) -> None:

@@ -13,21 +13,49 @@ from django_celery_beat.models import PeriodicTask
 from metrics import services
 from metrics.connectors import services as connector_services
 from metrics.connectors.status import sync_blocker
-from metrics.connectors.sync import SyncOutcome, connector_sync
-from metrics.models import Connector
+from metrics.connectors.sync import SyncOutcome, connector_sync, connector_syncs_reap
+from metrics.models import Connector, ImportStatus
+from strategy_tracker import jobs
 
 
-@shared_task(name=services.IMPORT_JOB_RUN_TASK, acks_late=True)
-def import_job_run_task(job_id: int) -> str:
-    """Run an import job; safe to run twice (a finished job is not run again)."""
-    return services.import_job_run(job_id=job_id).status
+# Imports are idempotent (the same file again changes nothing, and a run that dies writes
+# nothing): a message whose worker process was killed goes back to the queue instead of
+# being acknowledged.
+@shared_task(
+    name=services.IMPORT_JOB_RUN_TASK,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=None,
+)
+def import_job_run_task(self: Task[Any, str], job_id: int) -> str:
+    """Run an import job, once however often it is delivered. Held by another run that
+    still beats: look again when its heartbeat would be stale (it may have died, as when
+    this is the message of a killed worker process coming back)."""
+    job = services.import_job_run(job_id=job_id)
+    if job.status == ImportStatus.RUNNING and not self.request.is_eager:
+        raise self.retry(countdown=jobs.seconds_until_stale(job.heartbeat_at))
+    return job.status
+
+
+@shared_task(name=services.IMPORT_JOBS_REAP_TASK, acks_late=False)
+def import_jobs_reap_task() -> int:
+    """Every minute (django-celery-beat): retry or fail imports whose worker died, and
+    release connectors whose sync's worker died."""
+    return services.import_jobs_reap() + connector_syncs_reap()
 
 
 SYNC_MAX_RETRIES = 5
 
 
+# A sync resumes from the cursor its last whole page stored: a message whose worker
+# process was killed is safe to deliver again.
 @shared_task(
-    name=connector_services.TASK_NAME, bind=True, acks_late=True, max_retries=SYNC_MAX_RETRIES
+    name=connector_services.TASK_NAME,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=SYNC_MAX_RETRIES,
 )
 def connector_sync_task(self: Task[Any, str], connector_id: int, manual: bool = False) -> str:
     """Sync one connector (scheduled by django-celery-beat, or 'sync now').

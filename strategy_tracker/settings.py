@@ -220,6 +220,33 @@ if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_TASK_TIME_LIMIT:
         "CELERY_TASK_SOFT_TIME_LIMIT must be below CELERY_TASK_TIME_LIMIT, so a task can "
         "clean up before it is killed."
     )
+# A message a worker took but did not acknowledge (the whole worker was killed) goes back
+# to the queue after this long. Redis's default is an hour; it must exceed the time limit,
+# or a task still running legitimately would be handed to a second worker.
+CELERY_BROKER_VISIBILITY_TIMEOUT = env_int(
+    "CELERY_BROKER_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 5 * 60, minimum=1
+)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT}
+if CELERY_BROKER_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        "CELERY_BROKER_VISIBILITY_TIMEOUT must be above CELERY_TASK_TIME_LIMIT, so a task "
+        "still running is never delivered to a second worker."
+    )
+
+# --- Long jobs (imports, summaries, connector syncs): heartbeat and reaper ------------
+# A running job writes a heartbeat at most this often (seconds) as it reports progress.
+JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 10, minimum=1)
+# A running job whose heartbeat is older than this is presumed dead (its worker was
+# killed): the reaper (every minute) retries or fails it, and another delivery may claim it.
+JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 5 * 60, minimum=1)
+# How many times a job whose worker died is tried before it is failed for good (a file
+# that runs the worker out of memory would otherwise be retried forever).
+JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3, minimum=1)
+if JOB_STALE_SECONDS < 3 * JOB_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "JOB_STALE_SECONDS must be at least three heartbeats (3 × JOB_HEARTBEAT_SECONDS), "
+        "so a slow but live job is not taken for a dead one."
+    )
 
 # --- REST API ------------------------------------------------------------------------
 REST_FRAMEWORK = {

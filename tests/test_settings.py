@@ -107,3 +107,30 @@ def test_only_make_run_writes_the_development_env_file():
     }
     with_env = {name for name, line in targets.items() if ".env" in line.split(":", 1)[1]}
     assert with_env == {"run"}
+
+
+def test_a_message_comes_back_after_the_time_limit_not_after_redis_default_hour():
+    options = _celery_setting(
+        "CELERY_BROKER_TRANSPORT_OPTIONS",
+        CELERY_TASK_TIME_LIMIT="600",
+        CELERY_TASK_SOFT_TIME_LIMIT="500",
+    )
+    assert options == "{'visibility_timeout': 900}"
+
+
+def test_a_visibility_timeout_within_the_time_limit_stops_start_up():
+    result = _manage(
+        "check",
+        DEBUG="true",
+        CELERY_TASK_TIME_LIMIT="600",
+        CELERY_TASK_SOFT_TIME_LIMIT="500",
+        CELERY_BROKER_VISIBILITY_TIMEOUT="600",
+    )
+    assert result.returncode != 0
+    assert "CELERY_BROKER_VISIBILITY_TIMEOUT must be above CELERY_TASK_TIME_LIMIT" in result.stderr
+
+
+def test_a_job_is_presumed_dead_only_after_three_missed_heartbeats():
+    result = _manage("check", DEBUG="true", JOB_HEARTBEAT_SECONDS="60", JOB_STALE_SECONDS="120")
+    assert result.returncode != 0
+    assert "JOB_STALE_SECONDS must be at least three heartbeats" in result.stderr

@@ -26,6 +26,7 @@ from goals.models import Strategy, SummaryExport, SummaryFormat, SummaryStatus
 from goals.summaries import html, pdf, tabular
 from goals.summaries.snapshot import build_summary, previous_quarter
 from goals.summaries.types import Summary
+from strategy_tracker import jobs
 from strategy_tracker.celery import enqueue as enqueue_task
 from teams import access
 from teams.models import Role, Team
@@ -34,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 # Queued by name (goals.tasks registers it): services never import tasks modules.
 SUMMARY_EXPORT_RUN_TASK = "goals.summary_export_run"
+SUMMARY_EXPORTS_REAP_TASK = "goals.summary_exports_reap"
 
 
 def render_summary(snapshot: Summary, fmt: str) -> bytes:
@@ -197,17 +199,26 @@ def summary_export_create(
 
 
 def summary_export_run(*, export_id: int, today: date | None = None) -> SummaryExport:
-    """Generate a queued summary. Idempotent: a finished one is left as it is."""
-    with transaction.atomic():
-        export = (
-            SummaryExport.objects.select_for_update(of=("self",))
-            .select_related("team", "strategy", "created_by")
-            .get(pk=export_id)
-        )
-        if export.is_finished:
-            return export
-        export.status = SummaryStatus.RUNNING
-        export.save(update_fields=["status"])
+    """Generate a queued summary, once however often its task is delivered: it is claimed
+    first (strategy_tracker.jobs), so a second delivery finds it held by a live run
+    (heartbeat) or finished, and leaves it. A run whose worker died is claimed again."""
+    attempt = jobs.job_claim(
+        SummaryExport,
+        export_id,
+        queued=SummaryStatus.PENDING,
+        running=SummaryStatus.RUNNING,
+        since_field="created_at",
+    )
+    if attempt is None:
+        export = SummaryExport.objects.get(pk=export_id)
+        if export.status == SummaryStatus.RUNNING and export.attempt >= settings.JOB_MAX_ATTEMPTS:
+            summary_exports_reap(export_ids=[export_id])  # presumed dead, no attempt left
+            export.refresh_from_db()
+        return export
+    export = SummaryExport.objects.select_related("team", "strategy", "created_by").get(
+        pk=export_id
+    )
+    heartbeat = jobs.Heartbeat(SummaryExport, export.pk, attempt)
     try:
         snapshot = build_summary(
             team=export.team,
@@ -216,6 +227,7 @@ def summary_export_run(*, export_id: int, today: date | None = None) -> SummaryE
             generated_by=export.created_by.get_username() if export.created_by else "schedule",
             today=today,
         )
+        heartbeat.beat(force=True)
         content = render_summary(snapshot, export.format)
     except pdf.PdfUnavailable as exc:
         export.status = SummaryStatus.FAILED
@@ -229,9 +241,69 @@ def summary_export_run(*, export_id: int, today: date | None = None) -> SummaryE
         export.file.save(export.download_name, ContentFile(content), save=False)
         export.status = SummaryStatus.READY
         export.message = ""
+    finally:
+        heartbeat.close()
     export.finished_at = timezone.now()
-    export.save()
+    with transaction.atomic():
+        # Only while the claim is still this run's: one presumed dead and replaced leaves
+        # the record to the run that took over.
+        held = SummaryExport.objects.select_for_update().filter(
+            pk=export.pk, status=SummaryStatus.RUNNING, attempt=attempt
+        )
+        if held.exists():
+            export.attempt = attempt
+            export.heartbeat_at = export.finished_at
+            export.save()
+        else:
+            logger.warning("Summary %s attempt %s was taken over", export.pk, attempt)
+            export.refresh_from_db()
     return export
+
+
+# What a user sees of a summary whose worker died (killed for memory, or the time limit).
+SUMMARY_RETRYING = (
+    "The worker stopped while generating this summary (it may have run out of memory); "
+    "it is being generated again."
+)
+
+
+def _enqueue_on_commit(export_id: int, task_id: str) -> None:
+    transaction.on_commit(
+        lambda: enqueue_task(SUMMARY_EXPORT_RUN_TASK, args=(export_id,), task_id=task_id)
+    )
+
+
+def summary_exports_reap(*, export_ids: list[int] | None = None) -> int:
+    """Retry or fail summaries being generated whose heartbeat stopped (their worker
+    died): queued again while attempts are left, else failed with a message. Returns how
+    many."""
+    now = timezone.now()
+    dead = jobs.stale_q(running=SummaryStatus.RUNNING, now=now, since_field="created_at")
+    candidates = SummaryExport.objects.filter(dead)
+    if export_ids is not None:
+        candidates = candidates.filter(pk__in=export_ids)
+    reaped = 0
+    for export in candidates.only("pk", "attempt"):
+        still_dead = SummaryExport.objects.filter(dead, pk=export.pk, attempt=export.attempt)
+        if export.attempt < settings.JOB_MAX_ATTEMPTS:
+            task_id = str(uuid.uuid4())
+            if still_dead.update(
+                status=SummaryStatus.PENDING, message=SUMMARY_RETRYING, task_id=task_id
+            ):
+                _enqueue_on_commit(export.pk, task_id)
+                reaped += 1
+        elif still_dead.update(
+            status=SummaryStatus.FAILED,
+            message=(
+                "The worker stopped while generating this summary (it may have run out of "
+                f"memory), {export.attempt} times. Please ask for the summary again."
+            ),
+            finished_at=now,
+        ):
+            reaped += 1
+    if reaped:
+        logger.warning("Reaped %s summary export(s) whose worker stopped", reaped)
+    return reaped
 
 
 def summary_email_owners(*, export: SummaryExport) -> int:

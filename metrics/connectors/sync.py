@@ -15,7 +15,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -40,12 +40,16 @@ from metrics.ingest.mentions import mention_days_to_refresh, mentions_rollup
 from metrics.ingest.session import IngestSession, RecordRejected
 from metrics.ingest.snapshots import SourceRef
 from metrics.models import Connector, SnapshotKind
+from strategy_tracker import jobs
 
 logger = logging.getLogger(__name__)
 
-# A run that has not finished after this long is presumed dead (worker killed), and the
-# connector may be claimed again.
-LEASE = timedelta(minutes=30)
+# What the connector shows when the worker running its sync died (killed for memory, or
+# for the time limit); the reaper writes it.
+SYNC_WORKER_STOPPED = (
+    "The worker stopped while syncing (it may have run out of memory); the pages written "
+    "so far are kept and the next sync resumes after them."
+)
 
 PageCallback = Callable[["SyncOutcome"], None]
 
@@ -78,11 +82,23 @@ class SyncOutcome:
         }
 
 
+def _presumed_dead(now: datetime) -> Q:
+    """Runs whose heartbeat (written with each page) stopped: their worker died."""
+    limit = jobs.stale_before(now)
+    return Q(running_since__isnull=False) & (
+        Q(heartbeat_at__lt=limit) | Q(heartbeat_at__isnull=True, running_since__lt=limit)
+    )
+
+
 def _claim(connector_id: int, now: datetime) -> bool:
-    """Mark the connector as running unless another live run holds it (atomic)."""
-    claimed = Connector.objects.filter(
-        Q(running_since__isnull=True) | Q(running_since__lt=now - LEASE), pk=connector_id
-    ).update(running_since=now)
+    """Mark the connector as running unless another live run holds it (atomic). The run's
+    `running_since` is its claim: a run presumed dead and replaced finds out at its next
+    page, which it then does not write."""
+    claimed = (
+        Connector.objects.filter(pk=connector_id)
+        .filter(Q(running_since__isnull=True) | _presumed_dead(now))
+        .update(running_since=now, heartbeat_at=now)
+    )
     return claimed == 1
 
 
@@ -104,6 +120,30 @@ def public_addresses(host: str) -> list[str]:
                     f"{host} is a private or local address; connectors only reach public hosts."
                 )
     return list(dict.fromkeys(addresses))
+
+
+class _ClaimLost(ConnectorError):
+    def __init__(self) -> None:
+        super().__init__(
+            "This run was presumed dead (no sign of life for too long) and another took "
+            "over; it stopped without writing its last page."
+        )
+
+
+def connector_syncs_reap() -> int:
+    """Release connectors whose sync's worker died (heartbeat stopped), saying so on the
+    connector; the next scheduled sync resumes from the stored cursor. Returns how many."""
+    now = timezone.now()
+    reaped = Connector.objects.filter(_presumed_dead(now)).update(
+        running_since=None,
+        heartbeat_at=None,
+        last_attempt_at=now,
+        last_error=SYNC_WORKER_STOPPED,
+        last_error_at=now,
+    )
+    if reaped:
+        logger.warning("Released %s connector(s) whose sync's worker stopped", reaped)
+    return reaped
 
 
 def public_host_guard(host: str) -> None:
@@ -181,7 +221,10 @@ def connector_sync(
         finished.update(last_success_at=timezone.now(), last_error="")
     else:
         finished.update(last_error=outcome.message, last_error_at=timezone.now())
-    Connector.objects.filter(pk=connector_id).update(**finished)
+    # Only while the claim is still this run's: a run that took over owns the record.
+    Connector.objects.filter(pk=connector_id, running_since=now).update(
+        heartbeat_at=None, **finished
+    )
     return outcome
 
 
@@ -276,7 +319,10 @@ def _write_page(
                 cursor.pop(key, None)
             else:
                 cursor[key] = value
-        Connector.objects.filter(pk=connector.pk).update(cursor=cursor)
+        # The cursor, and a sign of life, only while the run still holds the connector.
+        held = Connector.objects.filter(pk=connector.pk, running_since=source.observed_at)
+        if not held.update(cursor=cursor, heartbeat_at=timezone.now()):
+            raise _ClaimLost
         ctx.cursor = cursor
     outcome.posts += len(page.posts)
     outcome.observations += len(page.observations)
