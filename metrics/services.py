@@ -64,6 +64,15 @@ def import_limits() -> Limits:
 # --- accounts ------------------------------------------------------------------------
 
 
+class AccountChoiceNeeded(ImportFailed):
+    """The file names no account and the team has several of its own on that platform:
+    the import can be tried again once the user says which."""
+
+    def __init__(self, message: str, *, format: Format) -> None:
+        super().__init__(message)
+        self.format = format
+
+
 def account_get_or_create(*, team: Team, spec: str) -> Account:
     """'platform:handle' -> the team's account, created if missing (command line only)."""
     platform, sep, handle = spec.partition(":")
@@ -108,12 +117,21 @@ def _resolve_account(
             f"This file is for {Platform(fmt.platform).label} @{info.handle}, which is not one "
             "of this team's accounts. Add the account first, or choose it when importing."
         )
-    only = list(candidates[:2])
+    # A file that names no account is the team's own: competitors' files name their
+    # account, and a competitor's account must never make the choice ambiguous.
+    only = list(candidates.own()[:2])
     if len(only) == 1:
         return only[0]
-    raise ImportFailed(
+    platform = Platform(fmt.platform).label
+    if not only:
+        raise ImportFailed(
+            f"This {fmt.label} does not say which account it belongs to, and the team has no "
+            f"{platform} account of its own: add the account first, then import the file again."
+        )
+    raise AccountChoiceNeeded(
         f"This {fmt.label} does not say which account it belongs to, and the team has "
-        f"{'no' if not only else 'several'} {Platform(fmt.platform).label} accounts: choose one."
+        f"several {platform} accounts of its own: choose the account when importing.",
+        format=fmt,
     )
 
 
