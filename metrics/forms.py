@@ -69,6 +69,18 @@ class ImportUploadForm(forms.Form):
             return None
 
 
+class ImportRetryForm(forms.Form):
+    """Which of the team's own accounts a file that names none belongs to."""
+
+    account = forms.ModelChoiceField(queryset=Account.objects.none(), empty_label=None)
+
+    def __init__(self, *args: Any, accounts: list[Account], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = Account.objects.filter(  # type: ignore[attr-defined]
+            pk__in=[a.pk for a in accounts]
+        ).order_by("handle")
+
+
 class ConnectorAdminForm(forms.ModelForm):  # type: ignore[type-arg]
     """A connector with a password field per credential of each platform: values are
     written encrypted and never shown back; leaving a field blank keeps what is stored."""
