@@ -20,7 +20,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from goals import periods
-from goals.models import Strategy, SummaryExport, SummaryFormat, SummaryStatus
+from goals.models import Strategy, SummaryExport, SummaryFormat, SummaryOrigin, SummaryStatus
 from goals.summaries import html, pdf, tabular
 from goals.summaries.snapshot import build_summary, previous_quarter
 from goals.summaries.types import Summary
@@ -55,9 +55,11 @@ def summary_export_create(
     fmt: str,
     strategy: Strategy | None = None,
     enqueue: bool = True,
+    origin: SummaryOrigin | None = None,
 ) -> SummaryExport:
     """Queue a new version of a team's quarterly summary. Members (viewers too) may: a
-    summary only reads the plan. `user=None` is the scheduler."""
+    summary only reads the plan. `user=None` is the scheduler, unless `origin` says it is
+    the command line."""
     if user is not None and not access.can_view(user, team):
         raise PermissionDenied("You may not see this team's summaries.")
     if strategy is not None and strategy.team_id != team.pk:
@@ -77,6 +79,7 @@ def summary_export_create(
         format=fmt,
         version=latest + 1,
         created_by=user if isinstance(user, User) else None,
+        origin=origin or (SummaryOrigin.SCHEDULE if user is None else SummaryOrigin.USER),
         task_id=str(uuid.uuid4()),
     )
     if enqueue:
@@ -104,7 +107,7 @@ def summary_export_run(*, export_id: int, today: date | None = None) -> SummaryE
             team=export.team,
             quarter=periods.parse(export.quarter),
             strategy=export.strategy,
-            generated_by=export.created_by.get_username() if export.created_by else "schedule",
+            generated_by=export.requested_by,
             today=today,
         )
         content = render_summary(snapshot, export.format)
