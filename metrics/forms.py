@@ -23,7 +23,7 @@ class ImportUploadForm(forms.Form):
         required=False,
         empty_label="The account named in the file",
         help_text="Needed for files that do not name their account (Meta daily files, "
-        "YouTube, LinkedIn) when the team has several accounts on that platform.",
+        "YouTube, LinkedIn) when the team has several own accounts on that platform.",
     )
     file = forms.FileField(
         help_text="An export file, a zip of one, or the platform's zip as downloaded "
