@@ -592,6 +592,15 @@ class SummaryStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class SummaryOrigin(models.TextChoices):
+    """Who asked for a summary when no user did: a summary without `created_by` used to
+    be taken for the schedule's, though the command line makes them too."""
+
+    USER = "user", "a user"
+    SCHEDULE = "schedule", "schedule"
+    COMMAND = "command", "command line"
+
+
 def _summary_path(export: SummaryExport, filename: str) -> str:
     return f"summaries/{export.team_id}/{filename}"
 
@@ -620,6 +629,12 @@ class SummaryExport(models.Model):
         null=True,
         blank=True,
         related_name="+",
+    )
+    origin = models.CharField(
+        max_length=10,
+        choices=SummaryOrigin.choices,
+        default=SummaryOrigin.SCHEDULE,
+        help_text="Who asked for it: a user (see created by), the schedule or the command line.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -653,6 +668,15 @@ class SummaryExport(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (SummaryStatus.READY, SummaryStatus.FAILED)
+
+    @property
+    def requested_by(self) -> str:
+        """The user's name, else what asked for it ('schedule', 'command line')."""
+        if self.created_by is not None:
+            return str(self.created_by.get_username())
+        if self.origin == SummaryOrigin.USER:
+            return "a deleted user"
+        return self.get_origin_display()
 
     @property
     def download_name(self) -> str:

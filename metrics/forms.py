@@ -23,7 +23,7 @@ class ImportUploadForm(forms.Form):
         required=False,
         empty_label="The account named in the file",
         help_text="Needed for files that do not name their account (Meta daily files, "
-        "YouTube, LinkedIn) when the team has several accounts on that platform.",
+        "YouTube, LinkedIn) when the team has several own accounts on that platform.",
     )
     file = forms.FileField(
         help_text="An export file, a zip of one, or the platform's zip as downloaded "
@@ -67,6 +67,18 @@ class ImportUploadForm(forms.Form):
         except ImportFailed as exc:
             self.add_error("file", str(exc))
             return None
+
+
+class ImportRetryForm(forms.Form):
+    """Which of the team's own accounts a file that names none belongs to."""
+
+    account = forms.ModelChoiceField(queryset=Account.objects.none(), empty_label=None)
+
+    def __init__(self, *args: Any, accounts: list[Account], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = Account.objects.filter(  # type: ignore[attr-defined]
+            pk__in=[a.pk for a in accounts]
+        ).order_by("handle")
 
 
 class ConnectorAdminForm(forms.ModelForm):  # type: ignore[type-arg]

@@ -53,6 +53,8 @@ MAX_ERRORS_KEPT = 50
 # Queued by name (metrics.tasks registers it): services never import tasks modules.
 IMPORT_JOB_RUN_TASK = "metrics.import_job_run"
 IMPORT_JOBS_REAP_TASK = "metrics.jobs_reap"
+# In a failed job's summary: the platform whose account the user must choose.
+NEEDS_ACCOUNT_KEY = "needs_account_on"
 ProgressCallback = Callable[[int, int], None]
 
 
@@ -64,6 +66,15 @@ def import_limits() -> Limits:
 
 
 # --- accounts ------------------------------------------------------------------------
+
+
+class AccountChoiceNeeded(ImportFailed):
+    """The file names no account and the team has several of its own on that platform:
+    the import can be tried again once the user says which."""
+
+    def __init__(self, message: str, *, format: Format) -> None:
+        super().__init__(message)
+        self.format = format
 
 
 def account_get_or_create(*, team: Team, spec: str) -> Account:
@@ -110,12 +121,21 @@ def _resolve_account(
             f"This file is for {Platform(fmt.platform).label} @{info.handle}, which is not one "
             "of this team's accounts. Add the account first, or choose it when importing."
         )
-    only = list(candidates[:2])
+    # A file that names no account is the team's own: competitors' files name their
+    # account, and a competitor's account must never make the choice ambiguous.
+    only = list(candidates.own()[:2])
     if len(only) == 1:
         return only[0]
-    raise ImportFailed(
+    platform = Platform(fmt.platform).label
+    if not only:
+        raise ImportFailed(
+            f"This {fmt.label} does not say which account it belongs to, and the team has no "
+            f"{platform} account of its own: add the account first, then import the file again."
+        )
+    raise AccountChoiceNeeded(
         f"This {fmt.label} does not say which account it belongs to, and the team has "
-        f"{'no' if not only else 'several'} {Platform(fmt.platform).label} accounts: choose one."
+        f"several {platform} accounts of its own: choose the account when importing.",
+        format=fmt,
     )
 
 
@@ -453,13 +473,57 @@ def import_job_create(
     job.file.save(name, upload, save=False)
     job.save()
     if enqueue:
-        # The task id is chosen here and stored with the job, so a worker that picks the
-        # task up at once never races with us writing it.
-        job.task_id = str(uuid.uuid4())
-        job.save(update_fields=["task_id"])
-        args, task_id = (job.pk,), job.task_id
-        transaction.on_commit(lambda: enqueue_task(IMPORT_JOB_RUN_TASK, args=args, task_id=task_id))
+        _enqueue(job)
     return job
+
+
+def _enqueue(job: ImportJob) -> None:
+    # The task id is chosen here and stored with the job, so a worker that picks the
+    # task up at once never races with us writing it.
+    job.task_id = str(uuid.uuid4())
+    job.save(update_fields=["task_id"])
+    args, task_id = (job.pk,), job.task_id
+    transaction.on_commit(lambda: enqueue_task(IMPORT_JOB_RUN_TASK, args=args, task_id=task_id))
+
+
+def import_job_account_choices(job: ImportJob) -> list[Account]:
+    """The accounts a failed job can be tried again with: the team's own accounts on the
+    file's platform, when the job failed only because the file names no account and the
+    team has several. Empty for every other job."""
+    platform = (job.summary or {}).get(NEEDS_ACCOUNT_KEY)
+    if job.status != ImportStatus.FAILED or not platform or not job.file:
+        return []
+    return list(
+        Account.objects.own().filter(team_id=job.team_id, platform=platform).order_by("handle")
+    )
+
+
+def import_job_retry(
+    *, job: ImportJob, user: User | AnonymousUser | None, account: Account, enqueue: bool = True
+) -> ImportJob:
+    """Queue the stored file of a job that failed for want of an account again, as a new
+    job for the chosen account (the failed job stays as it was: the list is a history)."""
+    if user is not None and not access.can_edit(user, job.team):
+        raise PermissionDenied("You may not import data for this team.")
+    if account.pk not in {a.pk for a in import_job_account_choices(job)}:
+        raise ImportFailed(
+            f"{account} is not one of the accounts this file can be imported for: choose one "
+            "of the team's own accounts on the file's platform."
+        )
+    retry = ImportJob(
+        team=job.team,
+        account=account,
+        created_by=user if isinstance(user, User) else None,
+        # The stored file is shared, not copied: uploads are never rewritten or deleted.
+        file=job.file.name,
+        file_name=job.file_name,
+        file_size=job.file_size,
+        checksum=job.checksum,
+    )
+    retry.save()
+    if enqueue:
+        _enqueue(retry)
+    return retry
 
 
 def import_job_run(*, job_id: int) -> ImportJob:
@@ -697,6 +761,10 @@ def _import_into(
         job.message = str(exc)
         if failed is not None:
             _copy_outcome(job, failed)
+        if isinstance(exc, AccountChoiceNeeded):
+            # Remembered so that the job's page can offer to try again with an account.
+            job.format_key, job.format_label = exc.format.key, exc.format.label
+            job.summary = {NEEDS_ACCOUNT_KEY: exc.format.platform}
     except Exception:
         logger.exception("Import job %s crashed", job.pk)
         job.status = ImportStatus.FAILED

@@ -7,6 +7,7 @@ app_name = "metrics"
 urlpatterns = [
     path("imports/", views.import_list, name="import_list"),
     path("imports/<int:pk>/", views.import_detail, name="import_detail"),
+    path("imports/<int:pk>/retry/", views.import_retry, name="import_retry"),
     path("imports/<int:pk>/progress/", views.import_progress, name="import_progress"),
     path("people-waiting/", views_mentions.people_waiting, name="people_waiting"),
     path(

@@ -22,7 +22,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from goals import periods
-from goals.models import Strategy, SummaryExport, SummaryFormat, SummaryStatus
+from goals.models import Strategy, SummaryExport, SummaryFormat, SummaryOrigin, SummaryStatus
 from goals.summaries import html, pdf, tabular
 from goals.summaries.snapshot import build_summary, previous_quarter
 from goals.summaries.types import Summary
@@ -79,9 +79,11 @@ def summary_export_request(
     strategy: Strategy | None = None,
     enqueue: bool = True,
     limit_rate: bool = True,
+    origin: SummaryOrigin | None = None,
 ) -> tuple[SummaryExport, bool]:
     """Ask for a new version of a team's quarterly summary; (the export, whether it is new).
-    Members (viewers too) may: a summary only reads the plan. `user=None` is the scheduler.
+    Members (viewers too) may: a summary only reads the plan. `user=None` is the scheduler,
+    unless `origin` says it is the command line.
 
     A queued request identical to one still waiting or being generated (same team, quarter,
     strategy and format) gets that one back instead of a second copy. A new one counts
@@ -106,6 +108,7 @@ def summary_export_request(
                     strategy=strategy,
                     enqueue=enqueue,
                     limit_rate=limit_rate,
+                    origin=origin,
                 )
         except IntegrityError:
             # Only where the lock is not a lock (SQLite: one writer anyway): another
@@ -124,6 +127,7 @@ def _request_locked(
     strategy: Strategy | None,
     enqueue: bool,
     limit_rate: bool,
+    origin: SummaryOrigin | None,
 ) -> tuple[SummaryExport, bool]:
     # The team's row is the lock for its summaries: the version, the pending request and
     # the hour's count are read and written by one request at a time. NO KEY UPDATE leaves
@@ -165,6 +169,7 @@ def _request_locked(
         format=fmt,
         version=latest + 1,
         created_by=user if isinstance(user, User) else None,
+        origin=origin or (SummaryOrigin.SCHEDULE if user is None else SummaryOrigin.USER),
         task_id=str(uuid.uuid4()),
     )
     if enqueue:
@@ -184,6 +189,7 @@ def summary_export_create(
     strategy: Strategy | None = None,
     enqueue: bool = True,
     limit_rate: bool = True,
+    origin: SummaryOrigin | None = None,
 ) -> SummaryExport:
     """summary_export_request for callers that only need the export."""
     export, _new = summary_export_request(
@@ -194,6 +200,7 @@ def summary_export_create(
         strategy=strategy,
         enqueue=enqueue,
         limit_rate=limit_rate,
+        origin=origin,
     )
     return export
 
@@ -224,7 +231,7 @@ def summary_export_run(*, export_id: int, today: date | None = None) -> SummaryE
             team=export.team,
             quarter=periods.parse(export.quarter),
             strategy=export.strategy,
-            generated_by=export.created_by.get_username() if export.created_by else "schedule",
+            generated_by=export.requested_by,
             today=today,
         )
         heartbeat.beat(force=True)

@@ -241,3 +241,6 @@ class Format:
     # What this format can know about a post (metrics.ingest.precedence): how its word on
     # a post's kind, text and time ranks against other sources' when they disagree.
     profile: SourceProfile = NUMBERS_ONLY
+    # A CSV format's header as the platform writes it (or the columns the parser reads):
+    # how a file that is not quite this format is told what differs (describe.py).
+    columns: tuple[str, ...] = ()

@@ -488,6 +488,13 @@ def _legacy_post(row: Row, ctx: ParseContext, account: OneAccount) -> Iterator[R
 
 # --- the formats ---------------------------------------------------------------------------
 
+
+def _read_columns(columns: dict[str, Sequence[str]]) -> tuple[str, ...]:
+    """The columns a parser reads, under their first spelling (Meta's exports carry many
+    more, which vary with the page; a near miss is compared with these)."""
+    return tuple(spellings[0] for spellings in columns.values())
+
+
 FORMATS: list[Format] = [
     Format(
         key="facebook_content",
@@ -495,6 +502,7 @@ FORMATS: list[Format] = [
         platform=FACEBOOK,
         sniff=_has_header(*_FB_CONTENT_SIGNATURE),
         parse=_parse_facebook_content,
+        columns=_read_columns(_FB_CONTENT_COLUMNS),
         profile=SourceProfile(KindEvidence.TOLD, TextEvidence.FULL, time=TimeEvidence.MINUTE),
     ),
     Format(
@@ -503,6 +511,7 @@ FORMATS: list[Format] = [
         platform=INSTAGRAM,
         sniff=_has_header(*_IG_CONTENT_SIGNATURE),
         parse=_parse_instagram_content,
+        columns=_read_columns(_IG_CONTENT_COLUMNS),
         profile=SourceProfile(KindEvidence.INFERRED, TextEvidence.FULL, time=TimeEvidence.MINUTE),
     ),
     Format(
@@ -525,6 +534,7 @@ FORMATS: list[Format] = [
         platform=FACEBOOK,
         sniff=_has_header(*_LEGACY_SIGNATURE),
         parse=_parse_facebook_legacy,
+        columns=_read_columns(_LEGACY_COLUMNS),
         profile=SourceProfile(KindEvidence.NONE, TextEvidence.FULL, time=TimeEvidence.MINUTE),
     ),
 ]

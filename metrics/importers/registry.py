@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from metrics.importers import bluesky, linkedin, mastodon, meta, tiktok, x, youtube
 from metrics.importers.common import Format, ImportFailed, Member, Source
+from metrics.importers.describe import unreadable_message
 
 FORMATS: list[Format] = [
     *x.FORMATS,
@@ -16,6 +17,10 @@ FORMATS: list[Format] = [
 ]
 
 BY_KEY: dict[str, Format] = {fmt.key: fmt for fmt in FORMATS}
+# The full list is long: the message points at where it is kept.
+FORMATS_POINTER = (
+    "Supported formats are listed on the import page and in the README (“Importing export files”)."
+)
 
 
 def supported_formats() -> list[str]:
@@ -32,11 +37,7 @@ def detect(source: Source, *, platform: str | None = None) -> Format:
         raise ImportFailed(f"{source.name} is empty.")
     matches = [fmt for fmt in FORMATS if _safe_sniff(fmt, source)]
     if not matches:
-        raise ImportFailed(
-            f"{source.name} is not an export Strategy Tracker can read. Supported: "
-            + "; ".join(supported_formats())
-            + "."
-        )
+        raise ImportFailed(f"{unreadable_message(source, FORMATS)} {FORMATS_POINTER}")
     if len(matches) > 1 and platform is not None:
         matches = [fmt for fmt in matches if fmt.platform == platform] or matches
     if len(matches) > 1 and len({fmt.platform for fmt in matches}) > 1:

@@ -724,6 +724,7 @@ FORMATS: list[Format] = [
         platform=PLATFORM,
         sniff=_sniff_overview,
         parse=parse_overview,
+        columns=("Date", "Video Views", "Profile Views", "Likes", "Comments", "Shares"),
     ),
     Format(
         key="tiktok_followers",
@@ -732,6 +733,7 @@ FORMATS: list[Format] = [
         platform=PLATFORM,
         sniff=_sniff_followers,
         parse=parse_followers,
+        columns=("Date", "Followers", "Difference in followers from previous day"),
     ),
     Format(
         key="tiktok_content",
@@ -740,6 +742,16 @@ FORMATS: list[Format] = [
         platform=PLATFORM,
         sniff=_sniff_content,
         parse=parse_content,
+        columns=(
+            "Time",
+            "Video title",
+            "Video link",
+            "Post time",
+            "Total likes",
+            "Total comments",
+            "Total shares",
+            "Total views",
+        ),
         profile=SourceProfile(KindEvidence.INFERRED, TextEvidence.SHORTENED),
     ),
     Format(
@@ -749,6 +761,7 @@ FORMATS: list[Format] = [
         platform=PLATFORM,
         sniff=_sniff_viewers,
         parse=parse_viewers,
+        columns=("Date", "Total Viewers", "New Viewers", "Returning Viewers"),
     ),
     Format(
         key="tiktok_follower_insights",
@@ -757,5 +770,6 @@ FORMATS: list[Format] = [
         platform=PLATFORM,
         sniff=_sniff_follower_insights,
         parse=parse_follower_insights,
+        columns=("Date", "Hour", "Active followers"),
     ),
 ]

@@ -424,6 +424,7 @@ FORMATS: list[Format] = [
         platform=PLATFORM,
         sniff=_sniff_content,
         parse=parse_content,
+        columns=("Date", "Content", "Video title", "Video publish time", "Duration", "Views"),
         profile=SourceProfile(KindEvidence.TOLD, TextEvidence.FULL, time=TimeEvidence.DAY),
     ),
     Format(

@@ -88,6 +88,27 @@ def test_running_it_twice_adds_nothing():
 
 
 @pytest.mark.django_db
+def test_it_reports_what_each_import_created_updated_and_left_unchanged():
+    first = StringIO()
+    call_command("load_demo", stdout=first)
+    lines = [line for line in first.getvalue().splitlines() if "imported " in line]
+    assert len(lines) == len(DEMO_EXPORTS)
+    assert all(" created, " in line and " unchanged" in line for line in lines)
+    assert " rows" not in "".join(lines)
+    # A later X file of the same account updates the posts an earlier one stored.
+    assert any("X " in line and ", 0 updated" not in line for line in lines)
+    # Forgetting the imports makes the loader import every file again: all unchanged.
+    ImportJob.objects.all().delete()
+    second = StringIO()
+    call_command("load_demo", stdout=second)
+    again = [line for line in second.getvalue().splitlines() if "imported " in line]
+    assert len(again) == len(DEMO_EXPORTS)
+    for line in again:
+        assert ": 0 created, 0 updated, " in line and " unchanged" in line, line
+        assert ", 0 unchanged" not in line, line
+
+
+@pytest.mark.django_db
 def test_it_completes_a_partly_deleted_demo():
     call_command("load_demo", stdout=StringIO())
     before = _counts()

@@ -101,3 +101,27 @@ def test_a_missing_path_fails_clearly(team):
             stderr=err,
         )
     assert "does not exist" in err.getvalue()
+
+
+def test_it_reports_created_updated_and_unchanged_and_a_second_run_is_unchanged(team):
+    def run():
+        out = StringIO()
+        call_command(
+            "import_export",
+            str(X_Q2),
+            "--team",
+            team.slug,
+            "--account",
+            "x:loomwellroast",
+            stdout=out,
+            stderr=StringIO(),
+        )
+        return out.getvalue()
+
+    first = run()
+    rows = Post.objects.count()
+    assert rows > 0
+    assert f"{rows} created, 0 updated, 0 unchanged" in first
+    second = run()
+    assert f"0 created, 0 updated, {rows} unchanged" in second
+    assert Post.objects.count() == rows

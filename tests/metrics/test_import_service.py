@@ -115,14 +115,15 @@ def test_a_bad_row_half_way_leaves_the_database_as_it_was(team, x_account, tmp_p
     assert after == before
 
 
-def test_an_unknown_format_lists_the_supported_ones(team, tmp_path):
+def test_an_unknown_format_says_what_the_file_is_and_where_formats_are_listed(team, tmp_path):
     other = tmp_path / "budget.csv"
     other.write_text("Month,Spend\nJuly,100\n", encoding="utf-8")
     with pytest.raises(ImportFailed) as info:
         run(team, other)
     message = str(info.value)
     assert "is not an export Strategy Tracker can read" in message
-    assert "X tweet activity" in message or "tweet activity" in message.lower()
+    assert "it is a CSV whose columns are Month, Spend" in message
+    assert "Supported formats are listed on the import page and in the README" in message
     assert not Post.objects.exists()
 
 

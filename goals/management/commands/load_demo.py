@@ -4,6 +4,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
 from goals.demo import DEMO_PASSWORD, DEMO_USERNAME, load_demo
+from metrics.management.commands.import_export import counts_text
 
 
 class Command(BaseCommand):
@@ -19,7 +20,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"  created {line}")
             for job in result.imports:
                 self.stdout.write(
-                    f"  imported {job.file_name} ({job.format_label}): {job.rows_created} rows"
+                    f"  imported {job.file_name} ({job.format_label}): {counts_text(job)}"
                 )
             self.stdout.write(self.style.SUCCESS(f"Demo team “{result.team}” is ready."))
         else:

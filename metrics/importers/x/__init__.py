@@ -13,6 +13,9 @@ from __future__ import annotations
 
 from metrics.importers.common import Format
 from metrics.importers.x.analytics import (
+    CONTENT_HEADER,
+    OVERVIEW_HEADER,
+    TWEET_ACTIVITY_HEADER,
     parse_content,
     parse_overview,
     parse_tweet_activity,
@@ -31,6 +34,7 @@ FORMATS: list[Format] = [
         platform=PLATFORM,
         sniff=sniff_tweet_activity,
         parse=parse_tweet_activity,
+        columns=TWEET_ACTIVITY_HEADER,
         profile=SourceProfile(KindEvidence.INFERRED, TextEvidence.FULL, time=TimeEvidence.MINUTE),
     ),
     Format(
@@ -39,6 +43,7 @@ FORMATS: list[Format] = [
         platform=PLATFORM,
         sniff=sniff_content,
         parse=parse_content,
+        columns=CONTENT_HEADER,
         profile=SourceProfile(KindEvidence.INFERRED, TextEvidence.SHORTENED),
     ),
     Format(
@@ -47,6 +52,7 @@ FORMATS: list[Format] = [
         platform=PLATFORM,
         sniff=sniff_overview,
         parse=parse_overview,
+        columns=OVERVIEW_HEADER,
     ),
     Format(
         key="x_archive",

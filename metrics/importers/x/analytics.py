@@ -52,6 +52,24 @@ _UTC = ZoneInfo("UTC")
 
 # --- the two per-post files ------------------------------------------------------------------
 
+# The headers as X writes them (a user is told how a file that is nearly one of these differs).
+TWEET_ACTIVITY_HEADER = (
+    "Tweet id", "Tweet permalink", "Tweet text", "time", "impressions", "engagements",
+    "engagement rate", "retweets", "replies", "likes", "user profile clicks", "url clicks",
+    "hashtag clicks", "detail expands", "permalink clicks", "app opens", "app installs",
+    "follows", "email tweet", "dial phone", "media views", "media engagements",
+)  # fmt: skip
+CONTENT_HEADER = (
+    "Post id", "Date", "Post text", "Post Link", "Impressions", "Likes", "Engagements",
+    "Bookmarks", "Shares", "New follows", "Replies", "Reposts", "Profile visits",
+    "Detail Expands", "URL Clicks", "Hashtag Clicks", "Permalink Clicks",
+)  # fmt: skip
+OVERVIEW_HEADER = (
+    "Date", "Impressions", "Likes", "Engagements", "Bookmarks", "Shares", "New follows",
+    "Unfollows", "Replies", "Reposts", "Profile visits", "Create Post", "Video views",
+    "Media views",
+)  # fmt: skip
+
 # Canonical column -> the spelling in each file; counts map to PostRecord fields by name.
 _LEGACY_COLUMNS: dict[str, Sequence[str]] = {
     "id": ("Tweet id",),

@@ -74,8 +74,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(
                     f"✓ {path.name}: {job.format_label} for {result['account']}: "
-                    f"{job.rows_read} rows read, {job.rows_created} created, "
-                    f"{job.rows_updated} updated, {job.rows_unchanged} unchanged; "
+                    f"{job.rows_read} rows read: {counts_text(job)}; "
                     f"{s['posts']} posts ({s['posts_by_kind']['reply']} replies, "
                     f"{s['questions']} questions, {s['people_addressed']} people addressed), "
                     f"{len(s['metric_totals'])} daily metrics "
@@ -88,6 +87,13 @@ class Command(BaseCommand):
                 where = f"{error['member']}, " if error.get("member") else ""
                 self.stderr.write(f"    {where}row {error['row']}: {error['message']}")
         return result
+
+
+def counts_text(job: ImportJob) -> str:
+    """'3 created, 24 updated, 0 unchanged': a file that only updates what an earlier
+    import stored is not a file that did nothing (load_demo says it the same way)."""
+    text = f"{job.rows_created} created, {job.rows_updated} updated, {job.rows_unchanged} unchanged"
+    return text + (f", {job.rows_skipped} skipped" if job.rows_skipped else "")
 
 
 def job_as_dict(job: ImportJob) -> dict[str, Any]:
