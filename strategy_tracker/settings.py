@@ -177,8 +177,12 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-# Plotly's JavaScript comes from the installed plotly package (nothing from the internet).
-STATICFILES_DIRS = [("plotly", Path(plotly.__file__).resolve().parent / "package_data")]
+# The site's own style sheet and icon (static/site/); Plotly's JavaScript comes from the
+# installed plotly package (nothing from the internet).
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("plotly", Path(plotly.__file__).resolve().parent / "package_data"),
+]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))

@@ -491,8 +491,14 @@ def pdf_text(reader):
 
 
 def pdf_images(reader):
-    """The document's distinct images (pages may share one resource dictionary)."""
-    return {image.name: image for page in reader.pages for image in page.images}
+    """The document's distinct chart images (pages may share one resource dictionary).
+    Emoji drawn with Noto Color Emoji are small bitmaps (136 × 128): left out."""
+    return {
+        image.name: image
+        for page in reader.pages
+        for image in page.images
+        if image.image.width >= 300
+    }
 
 
 @pytest.mark.pdf
@@ -631,3 +637,59 @@ def test_chart_functions_return_png_also_without_data():
     ]
     for png in pngs:
         assert png.startswith(b"\x89PNG")
+
+
+# --- emoji ------------------------------------------------------------------------------------
+
+
+def pdf_fonts(reader):
+    """Each font of the PDF by its name without the subset prefix or hyphens
+    ('NotoColorEmoji', 'DejaVuSansBold') -> the characters it draws (from its ToUnicode map)."""
+    fonts: dict[str, set[str]] = {}
+    for page in reader.pages:
+        for font in page["/Resources"].get_object().get("/Font", {}).values():
+            font = font.get_object()
+            name = str(font["/BaseFont"]).split("+", 1)[-1].replace("-", "")
+            cmap = font["/ToUnicode"].get_object().get_data().decode("latin-1")
+            drawn = fonts.setdefault(name, set())
+            for target in re.findall(r"<[0-9a-fA-F]+>\s*<([0-9a-fA-F]+)>", cmap):
+                drawn.add(bytes.fromhex(target).decode("utf-16-be"))
+    return fonts
+
+
+def has_emoji_font():
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return False
+    families = subprocess.run([fc_list, ":", "family"], capture_output=True, text=True).stdout
+    return "Noto Color Emoji" in families
+
+
+@pytest.mark.pdf
+def test_pdf_draws_emoji_with_an_emoji_font(summary):
+    """Post texts are full of emoji: the PDF draws them with Noto Color Emoji (Debian's
+    fonts-noto-color-emoji, installed by scripts/install-system-packages.sh), not as empty
+    boxes, and everything else (digits too) with the text font."""
+    if not has_emoji_font():
+        message = "the Noto Color Emoji font is not installed (fonts-noto-color-emoji)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    summary["top_posts"][0]["text"] = "Roast day 🚀🔥 — 2026 thank you all ❤️ #1"
+    summary["top_posts"] = summary["top_posts"][:1]
+
+    reader = PdfReader(io.BytesIO(summary_pdf(summary)))
+
+    fonts = pdf_fonts(reader)
+    assert {"🚀", "🔥", "❤️", "☕"} <= fonts["NotoColorEmoji"], fonts.keys()
+    assert not any(character.isascii() for character in fonts["NotoColorEmoji"])
+    assert {"R", "2", "#", "1"} <= fonts["DejaVuSans"]
+    assert "Roast day 🚀🔥 — 2026 thank you all ❤️ #1" in pdf_text(reader)
+
+
+def test_summary_html_falls_back_to_colour_emoji_on_screen(summary):
+    html = summary_html(summary)
+    screen = re.search(r"@media screen \{(.*?)\n    \}", html, re.S).group(1)
+    stack = re.search(r"font-family: ([^;]*);", screen).group(1)
+    # After the text fonts: emoji fonts only draw what those lack.
+    assert stack.index('"DejaVu Sans"') < stack.index('"Noto Color Emoji"')
