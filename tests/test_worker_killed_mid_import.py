@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
@@ -92,6 +93,9 @@ def worker(broker, tmp_path):
         "MEDIA_ROOT": str(tmp_path),
         "JOB_HEARTBEAT_SECONDS": "1",
         "JOB_STALE_SECONDS": "3",
+        # The generated series starts in 1900 and runs for centuries (bench/generate.py).
+        "INGEST_FIRST_DAY": "1800-01-01",
+        "INGEST_DAYS_AHEAD": "2000000",
     }
     env.pop("CACHE_URL", None)
     log = (tmp_path / "worker.log").open("w")
@@ -144,6 +148,7 @@ def test_an_import_whose_pool_process_is_killed_is_retried_and_written_once(
     worker, broker, settings, tmp_path
 ):
     settings.MEDIA_ROOT = tmp_path
+    settings.INGEST_FIRST_DAY, settings.INGEST_DAYS_AHEAD = date(1800, 1, 1), 2_000_000
     log = tmp_path / "worker.log"
     team = TeamFactory(slug="loomwell")
     account = AccountFactory(team=team, platform=Platform.FACEBOOK, handle="loomwell")
