@@ -53,9 +53,7 @@ def user_staff_sync(*, user_id: int) -> None:
     touched. Called for every membership written or deleted (teams.signals), so no one ticks
     "staff status" by hand and a removed editor loses the admin at once."""
     editing = Membership.objects.filter(user=OuterRef("pk"), role__in=EDITING_ROLES)
-    get_user_model().objects.filter(pk=user_id, is_superuser=False).update(
-        is_staff=Exists(editing)
-    )
+    get_user_model().objects.filter(pk=user_id, is_superuser=False).update(is_staff=Exists(editing))
 
 
 # --- Members -----------------------------------------------------------------------------
@@ -161,7 +159,9 @@ def invitation_create(
 
 
 def invitation_for_token(token: str) -> Invitation | None:
-    return Invitation.objects.select_related("team").filter(token_hash=Invitation.hash(token)).first()
+    return (
+        Invitation.objects.select_related("team").filter(token_hash=Invitation.hash(token)).first()
+    )
 
 
 class InvitationUnusable(ValidationError):

@@ -117,7 +117,7 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect("teams:team", slug=team.slug)
     try:
         invitation, _ = invitation_create(
@@ -209,7 +209,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
             context["wrong_account"] = True
             return render(request, "teams/invitation_accept.html", context, status=403)
         if request.method == "POST":
-            return _accepted(request, invitation, user=cast(User, user))
+            return _accepted(request, invitation, user=user)
         return render(request, "teams/invitation_accept.html", context)
 
     if get_user_model().objects.filter(email__iexact=invitation.email).exists():
@@ -242,7 +242,10 @@ def _accepted(
         )
     except ValidationError as exc:
         return render(
-            request, "teams/invitation_invalid.html", {"problem": " ".join(exc.messages)}, 410
+            request,
+            "teams/invitation_invalid.html",
+            {"problem": " ".join(exc.messages)},
+            status=410,
         )
     if user is None:
         # The new account signs in at once; the backend is named because several are set.

@@ -329,9 +329,7 @@ def test_the_team_admin_keeps_the_last_owner_too(alice_client, alice, team):
 
     url = reverse("admin:teams_team_change", args=[team.pk])
     data = post_data(alice_client.get(url))
-    (index,) = [
-        k.split("-")[1] for k, v in data.items() if k.endswith("-role") and v == Role.OWNER
-    ]
+    (index,) = [k.split("-")[1] for k, v in data.items() if k.endswith("-role") and v == Role.OWNER]
     data[f"memberships-{index}-role"] = Role.EDITOR
     response = alice_client.post(url, data)
     assert response.status_code == 200, errors_of(response)
