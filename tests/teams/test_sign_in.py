@@ -160,3 +160,10 @@ def test_a_user_without_a_team_signs_in_and_sees_no_rows(db):
     client = Client()
     assert sign_in(client, "erin", PASSWORD).status_code == 302
     assert client.get("/").status_code == 200
+
+
+def test_the_admins_password_change_link_opens_the_same_page(alice_client):
+    # The admin's "Change password" renders templates/registration/ too, and still works.
+    response = alice_client.get(reverse("admin:password_change"))
+    assert response.status_code == 200
+    assert "Change password" in response.content.decode()
