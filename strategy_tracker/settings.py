@@ -187,7 +187,27 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 
-LOGIN_URL = "admin:login"
+# --- Sign-in -------------------------------------------------------------------------
+# The app's own pages (django.contrib.auth's views, templates/registration/) for every member,
+# staff or not; the admin keeps its login for those who go there directly.
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "goals:dashboard"
+LOGOUT_REDIRECT_URL = "login"
+# How long an invitation link works (teams.services.invitation_create).
+INVITATION_DAYS = env_int("INVITATION_DAYS", 7, minimum=1)
+# Single sign-on is not built in. To add it, keep these views as the fallback and either
+#   - django-allauth (allauth.socialaccount with a provider such as "openid_connect"): add
+#     "allauth", "allauth.account", "allauth.socialaccount" and the provider to INSTALLED_APPS,
+#     "allauth.account.middleware.AccountMiddleware" to MIDDLEWARE (before AxesMiddleware),
+#     "allauth.account.auth_backends.AuthenticationBackend" after axes' backend in
+#     AUTHENTICATION_BACKENDS, and path("accounts/", include("allauth.urls")) after ours; or
+#   - mozilla-django-oidc: add "mozilla_django_oidc" to INSTALLED_APPS, a subclass of
+#     mozilla_django_oidc.auth.OIDCAuthenticationBackend to AUTHENTICATION_BACKENDS (after axes'),
+#     OIDC_RP_CLIENT_ID / OIDC_RP_CLIENT_SECRET / OIDC_OP_*_ENDPOINT from env_str(), and
+#     path("oidc/", include("mozilla_django_oidc.urls")).
+# Either way a signed-in user only sees a team's rows once a Membership exists (an invitation
+# accepted, or an owner adding them): sign-on proves who someone is, teams.access decides what
+# they see. See README "Signing in".
 
 # --- Security (production) -------------------------------------------------------
 if not DEBUG:

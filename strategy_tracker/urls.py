@@ -8,6 +8,8 @@ admin.site.index_title = "Strategy plans"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("strategy_tracker.api_urls")),
+    # Sign-in, sign-out, password change and reset for every member (templates/registration/).
+    path("accounts/", include("django.contrib.auth.urls")),
     path("", include("teams.urls")),
     path("", include("goals.urls")),
     path("", include("metrics.urls")),

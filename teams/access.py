@@ -7,6 +7,7 @@ Rules:
 - superusers see and change everything;
 - a member of a team sees its rows; owners and editors may also change them;
 - viewers may look but not change;
+- owners manage the team's members and invitations (managed_teams, can_manage);
 - anybody else sees nothing, as if the rows did not exist.
 """
 
@@ -120,6 +121,14 @@ def managed_teams(user: AnyUser) -> models.QuerySet[Team]:
     if user.is_superuser:
         return Team.objects.all()
     return Team.objects.filter(memberships__user=user, memberships__role=Role.OWNER).distinct()
+
+
+def can_manage(user: AnyUser, team: Team | int | None) -> bool:
+    """May the user change the team's members and invitations (owners, superusers)?"""
+    if team is None:
+        return False
+    team_id = team if isinstance(team, int) else team.pk
+    return managed_teams(user).filter(pk=team_id).exists()
 
 
 def members_of(teams: models.QuerySet[Team]) -> models.QuerySet[Any]:

@@ -9,13 +9,14 @@ from django.http import HttpRequest
 
 from teams import access
 from teams.admin_scoping import cached_team_ids, is_manager
-from teams.forms import MembershipInlineForm
+from teams.forms import MembershipInlineForm, MembershipInlineFormSet
 from teams.models import Membership, Team
 
 
 class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
     model = Membership
     form = MembershipInlineForm
+    formset = MembershipInlineFormSet
     extra = 0
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:

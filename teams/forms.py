@@ -7,8 +7,12 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import UserCreationForm
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 
-from teams.models import Membership
+from teams import services
+from teams.models import Membership, Role
 
 
 def user_by_username_or_email(text: str) -> Any | None:
@@ -53,3 +57,39 @@ class MembershipInlineForm(forms.ModelForm):  # type: ignore[type-arg]
         elif data.get("user") is None and "user" not in self.errors:
             self.add_error("user", "Pick a member, or enter their username or e-mail address.")
         return data
+
+
+class MembershipInlineFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
+    """The same last-owner rule as the team page (teams.services)."""
+
+    def clean(self) -> None:
+        super().clean()
+        if self.instance.pk is None:
+            return
+        roles_after = [
+            form.cleaned_data.get("role") or form.instance.role
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and (form.instance.pk or form.has_changed())
+        ]
+        if services.leaves_no_owner(team=self.instance, roles_after=roles_after):
+            raise ValidationError(services.LAST_OWNER_MESSAGE)
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label="E-mail address", max_length=254)
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.VIEWER)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class InvitationSignUpForm(UserCreationForm):  # type: ignore[type-arg]
+    """A new account for an invited address: the address comes from the invitation."""
+
+    def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The password validators compare the password with the address, too.
+        self.instance.email = email

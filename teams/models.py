@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 import zoneinfo
 
 from django.conf import settings
@@ -101,3 +102,55 @@ class ApiToken(models.Model):
     @staticmethod
     def hash(key: str) -> str:
         return _hash_key(key)
+
+
+def invitation_expiry() -> datetime.datetime:
+    from django.utils import timezone
+
+    return timezone.now() + datetime.timedelta(days=settings.INVITATION_DAYS)
+
+
+class Invitation(models.Model):
+    """An owner's invitation to join a team with a role, sent by e-mail.
+
+    Only the token's hash is stored (as for ApiToken): the link in the e-mail is the only copy
+    of the token. A link works once, until `expires_at`, and not after it is revoked.
+    """
+
+    TEAM_PATH = "team"
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(default=invitation_expiry)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.team} ({self.get_role_display()})"
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return _hash_key(token)
+
+    def is_pending(self, now: datetime.datetime) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and now < self.expires_at

@@ -1,7 +1,8 @@
 """Shared fixtures. The cast, as in healthchecks' tests:
 
 - alice: owner of the Loomwell team;
-- bob: alice's teammate, a viewer (may look, not change);
+- bob: alice's teammate, a viewer (may look, not change); viewers are not staff, so in the
+  admin tests he edits a team of his own as well (bob_admin_client) and reads Loomwell there;
 - charlie: owner of another team (Rival), who must never see Loomwell's rows.
 """
 
@@ -68,6 +69,16 @@ def alice_client(alice) -> Client:
 
 @pytest.fixture
 def bob_client(bob) -> Client:
+    return _client_for(bob)
+
+
+@pytest.fixture
+def bob_admin_client(bob) -> Client:
+    """bob as the admin sees him: still a viewer of Loomwell, and an editor of a team of his
+    own, which makes him staff (staff status follows membership; a pure viewer never reaches
+    the admin). Loomwell's rows stay read-only to him."""
+    drafts = TeamFactory(name="Bob's drafts", slug="bobs-drafts")
+    MembershipFactory(team=drafts, user=bob, role=Role.EDITOR)
     return _client_for(bob)
 
 

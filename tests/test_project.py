@@ -3,10 +3,10 @@ from django.urls import reverse
 from strategy_tracker import celery_app
 
 
-def test_the_home_page_is_the_dashboard_behind_a_login(client):
+def test_the_home_page_is_the_dashboard_behind_the_apps_own_sign_in(client):
     response = client.get("/")
     assert response.status_code == 302
-    assert response.url == f"{reverse('admin:login')}?next=/"
+    assert response.url == f"{reverse('login')}?next=/"
 
 
 def test_celery_is_configured_for_json_only_with_time_limits():

@@ -6,11 +6,10 @@ Screenshots go to test-artifacts/: mobile-<page>.png and desktop-<page>.png (who
 mobile-menu-open.png and mobile-user-menu-open.png.
 """
 
-import contextlib
 from datetime import timedelta
 
 import pytest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from metrics.models import Account, ImportJob, ImportStatus
@@ -52,10 +51,7 @@ def _pages(demo, summary):  # noqa: F811
         "summaries": "/summaries/",
         "summary-document": f"/summaries/{summary.pk}/file/",
     }
-    # The Team page (members and invitations) comes with the app's own sign-in (issue 14,
-    # section 1); until that branch is merged there is no such URL and the page is left out.
-    with contextlib.suppress(NoReverseMatch):
-        pages["team"] = reverse("teams:team")
+    pages["team"] = reverse("teams:team", args=["demo"])  # members and invitations
     return pages
 
 

@@ -82,22 +82,22 @@ def test_the_key_result_form_still_accepts_and_stores_decimals(alice_client, fol
     assert KeyResult.objects.get().target == Decimal("4300.25")
 
 
-def test_bob_the_viewer_reads_the_numbers_as_said(bob_client, manual):
-    response = bob_client.get(reverse("admin:goals_keyresult_change", args=[manual.pk]))
+def test_bob_the_viewer_reads_the_numbers_as_said(bob_admin_client, manual):
+    response = bob_admin_client.get(reverse("admin:goals_keyresult_change", args=[manual.pk]))
     assert response.status_code == 200
     html = response.content.decode()
     assert "1,000" in html and "2,500.75" in html and "1,234.5" in html
     assert "1000.0000" not in html and "1234.5000" not in html
 
 
-def test_bob_reads_a_check_in_value_as_said(bob_client, manual):
+def test_bob_reads_a_check_in_value_as_said(bob_admin_client, manual):
     check_in = manual.check_ins.get()
-    response = bob_client.get(reverse("admin:goals_checkin_change", args=[check_in.pk]))
+    response = bob_admin_client.get(reverse("admin:goals_checkin_change", args=[check_in.pk]))
     html = response.content.decode()
     assert "1,234.5" in html and "1234.5000" not in html
 
 
-def test_bob_reads_key_results_inline_on_the_objective_as_said(bob_client, followers):
+def test_bob_reads_key_results_inline_on_the_objective_as_said(bob_admin_client, followers):
     url = reverse("admin:goals_objective_change", args=[followers.objective.pk])
-    html = bob_client.get(url).content.decode()
+    html = bob_admin_client.get(url).content.decode()
     assert "3,500" in html and "3500.0000" not in html

@@ -192,7 +192,7 @@ def test_charlie_sees_only_his_own_team(charlie_client, other_team, strategy, ac
 
 def test_anonymous_users_are_sent_to_log_in(client):
     response = client.get(PAGE)
-    assert response.status_code == 302 and "/admin/login/" in response.url
+    assert response.status_code == 302 and "/accounts/login/" in response.url
 
 
 def test_account_names_are_escaped(alice_client, team, strategy):

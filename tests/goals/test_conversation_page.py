@@ -190,7 +190,7 @@ def test_charlie_sees_his_own_team_and_none_of_alices_choices(
 
 def test_anonymous_users_are_sent_to_log_in(client):
     response = client.get(PAGE)
-    assert response.status_code == 302 and "/admin/login/" in response.url
+    assert response.status_code == 302 and "/accounts/login/" in response.url
 
 
 def test_a_competitor_account_is_refused_here(alice_client, team, own):

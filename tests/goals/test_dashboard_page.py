@@ -101,7 +101,7 @@ def test_charlie_sees_nothing_of_alices_team(charlie_client, plan):
 
 def test_anonymous_users_are_sent_to_log_in(client):
     response = client.get(DASHBOARD)
-    assert response.status_code == 302 and "/admin/login/" in response.url
+    assert response.status_code == 302 and "/accounts/login/" in response.url
 
 
 KINDS = ["impressions", "engagement_rate", "followers", "people_addressed", "manual"]

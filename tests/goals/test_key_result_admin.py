@@ -94,8 +94,8 @@ def test_dates_outside_the_strategy_are_shown_on_the_field(alice_client, manual_
     ]
 
 
-def test_bob_sees_check_ins_but_cannot_add_one(bob_client, manual_kr):
-    page = bob_client.get(change_url(manual_kr))
+def test_bob_sees_check_ins_but_cannot_add_one(bob_admin_client, manual_kr):
+    page = bob_admin_client.get(change_url(manual_kr))
     assert page.status_code == 200
     data = {
         "check_ins-TOTAL_FORMS": "1",
@@ -103,7 +103,7 @@ def test_bob_sees_check_ins_but_cannot_add_one(bob_client, manual_kr):
         "check_ins-0-date": "2026-08-01",
         "check_ins-0-value": "1",
     }
-    assert bob_client.post(change_url(manual_kr), data).status_code == 403
+    assert bob_admin_client.post(change_url(manual_kr), data).status_code == 403
     assert not CheckIn.objects.exists()
 
 

@@ -108,9 +108,9 @@ def test_a_superuser_cannot_mix_teams_either(root_client, objective, other_team)
     assert not KeyResult.objects.exists()
 
 
-def test_bob_sees_the_objective_but_cannot_change_it(bob_client, objective):
-    assert bob_client.get(change_url(objective)).status_code == 200
-    assert bob_client.post(change_url(objective), {"title": "x"}).status_code == 403
+def test_bob_sees_the_objective_but_cannot_change_it(bob_admin_client, objective):
+    assert bob_admin_client.get(change_url(objective)).status_code == 200
+    assert bob_admin_client.post(change_url(objective), {"title": "x"}).status_code == 403
     objective.refresh_from_db()
     assert objective.title == "Talk with people"
 

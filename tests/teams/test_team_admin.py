@@ -33,9 +33,9 @@ def test_an_unknown_time_zone_is_refused(alice_client, team):
     ]
 
 
-def test_bob_sees_his_team_but_cannot_change_it(bob_client, team):
-    assert bob_client.get(change_url(team)).status_code == 200
-    assert bob_client.post(change_url(team), {"name": "Bob's"}).status_code == 403
+def test_bob_sees_his_team_but_cannot_change_it(bob_admin_client, team):
+    assert bob_admin_client.get(change_url(team)).status_code == 200
+    assert bob_admin_client.post(change_url(team), {"name": "Bob's"}).status_code == 403
     team.refresh_from_db()
     assert team.name == "Loomwell"
 

@@ -94,11 +94,12 @@ def test_new_credentials_lift_a_refusal(alice_client, connector):
     assert vault.decrypt(connector.credentials_encrypted) == {"api_key": "new"}
 
 
-def test_bob_may_look_but_not_change(bob_client, connector):
-    assert bob_client.get(change_url(connector)).status_code == 200
-    data = post_data(bob_client.get(change_url(connector)), interval_minutes=5)
-    assert bob_client.post(change_url(connector), data).status_code == 403
-    assert bob_client.get(ADD).status_code == 403
+def test_bob_may_look_but_not_change(bob_admin_client, connector):
+    assert bob_admin_client.get(change_url(connector)).status_code == 200
+    data = post_data(bob_admin_client.get(change_url(connector)), interval_minutes=5)
+    assert bob_admin_client.post(change_url(connector), data).status_code == 403
+    add_page = bob_admin_client.get(ADD)
+    assert connector.account not in add_page.context["adminform"].form.fields["account"].queryset
 
 
 def test_charlie_sees_nothing(charlie_client, connector):
