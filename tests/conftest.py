@@ -144,3 +144,26 @@ def _connector_settings(settings):
     settings.CONNECTOR_CREDENTIALS_KEYS = [TEST_CREDENTIALS_KEY]
     # The platforms are played by pytest-httpserver on 127.0.0.1.
     settings.CONNECTOR_ALLOW_PRIVATE_NETWORKS = True
+
+
+# Test modules whose outcome does not depend on the database engine. `make test` runs the suite
+# on SQLite and on PostgreSQL side by side; these run once, in the PostgreSQL pass
+# (scripts/test.sh sets ST_ENGINE_AGNOSTIC_TESTS_ELSEWHERE in the SQLite pass).
+ENGINE_AGNOSTIC = (
+    "tests/browser/",
+    "tests/test_settings.py",
+    "tests/test_production_server.py",
+    "tests/test_env.py",
+    "tests/test_pdf_libraries.py",
+)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    if os.environ.get("ST_ENGINE_AGNOSTIC_TESTS_ELSEWHERE") != "1":
+        return
+    skip = pytest.mark.skip(reason="engine-agnostic: runs once, in the PostgreSQL pass")
+    root = str(config.rootpath) + os.sep
+    for item in items:
+        path = str(item.path).removeprefix(root).replace(os.sep, "/")
+        if path.startswith(ENGINE_AGNOSTIC):
+            item.add_marker(skip)
