@@ -17,7 +17,7 @@ def _overlapping(team_id: int, start: date, end: date) -> QuerySet[Annotation]:
     return (
         Annotation.objects.filter(team_id=team_id, date__lte=end)
         .filter(Q(end_date__gte=start) | Q(end_date__isnull=True, date__gte=start))
-        .select_related("account", "key_result")
+        .select_related("account", "key_result__objective")
         .order_by("date", "pk")
     )
 
