@@ -715,7 +715,11 @@ class Annotation(models.Model):
     end_date = models.DateField(
         null=True, blank=True, help_text="For something that lasted: the last day."
     )
-    title = models.CharField(max_length=TITLE_MAX_LENGTH)
+    title = models.CharField(
+        max_length=TITLE_MAX_LENGTH,
+        error_messages={"blank": "Give the annotation a title, e.g. “Campaign launched”."},
+        help_text=f"At most {TITLE_MAX_LENGTH} characters, to fit on a chart.",
+    )
     note = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -755,15 +759,10 @@ class Annotation(models.Model):
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
-        if not (self.title or "").strip():
+        # An empty title and a too long one are the field's own errors (clean_fields).
+        if self.title and not self.title.strip():
             errors["title"] = "Give the annotation a title, e.g. “Campaign launched”."
-        else:
-            self.title = self.title.strip()
-            if len(self.title) > self.TITLE_MAX_LENGTH:
-                errors["title"] = (
-                    f"The title has {len(self.title)} characters; at most "
-                    f"{self.TITLE_MAX_LENGTH} fit on a chart. Put the rest in the note."
-                )
+        self.title = (self.title or "").strip()
         if self.date and self.end_date and self.end_date < self.date:
             errors["end_date"] = (
                 f"The annotation cannot end ({self.end_date:%-d %b %Y}) before it starts "
