@@ -64,7 +64,9 @@ def test_an_accounts_chart_leaves_key_result_annotations_out(rows):
         start=date(2026, 7, 1),
         end=date(2026, 9, 30),
     )
-    assert sorted(_titles(found)) == sorted(["Began before, ends inside", "Team-wide", "My account"])
+    assert sorted(_titles(found)) == sorted(
+        ["Began before, ends inside", "Team-wide", "My account"]
+    )
 
 
 def test_the_period_holds_every_annotation_of_the_team_in_it(rows):

@@ -41,9 +41,7 @@ def test_the_weekly_charts_carry_the_teams_annotations(alice_client, team, other
     Annotation.objects.create(team=team, key_result=kr, date=date(2026, 8, 4), title="KR only")
     Annotation.objects.create(team=other_team, date=date(2026, 8, 4), title="Not ours")
 
-    response = alice_client.get(
-        PAGE, {"strategy": strategy.pk, "team": team.pk, "account": own.pk}
-    )
+    response = alice_client.get(PAGE, {"strategy": strategy.pk, "team": team.pk, "account": own.pk})
     assert response.status_code == 200
     for key in ("reply_share_json", "with_at_json"):
         figure = json.loads(response.context[key])

@@ -172,7 +172,12 @@ def test_an_owner_edits_and_deletes_one(alice_client, kr, team):
     assert form.initial["show_on"] == "key_result"
     response = alice_client.post(
         edit,
-        {"date": "2026-07-10", "end_date": "2026-07-12", "title": "Campaign week", "show_on": "team"},
+        {
+            "date": "2026-07-10",
+            "end_date": "2026-07-12",
+            "title": "Campaign week",
+            "show_on": "team",
+        },
     )
     assert response.status_code == 302
     annotation.refresh_from_db()
