@@ -395,20 +395,29 @@ class AnnotationAdmin(TeamScopedAdmin):
 
     # The form has validated the row with the model's rules; the service writes it.
     def save_model(self, request: HttpRequest, obj: Annotation, form: Any, change: bool) -> None:
-        fields = {
-            "user": request.user,
-            "team": obj.team,
-            "day": obj.date,
-            "title": obj.title,
-            "end_date": obj.end_date,
-            "note": obj.note,
-            "account": obj.account,
-            "key_result": obj.key_result,
-        }
         if change:
-            annotation_services.annotation_update(annotation=obj, **fields)
+            annotation_services.annotation_update(
+                user=request.user,
+                annotation=obj,
+                team=obj.team,
+                day=obj.date,
+                title=obj.title,
+                end_date=obj.end_date,
+                note=obj.note,
+                account=obj.account,
+                key_result=obj.key_result,
+            )
             return
-        saved = annotation_services.annotation_create(**fields)
+        saved = annotation_services.annotation_create(
+            user=request.user,
+            team=obj.team,
+            day=obj.date,
+            title=obj.title,
+            end_date=obj.end_date,
+            note=obj.note,
+            account=obj.account,
+            key_result=obj.key_result,
+        )
         obj.pk = saved.pk
         obj.refresh_from_db()  # the author and times the service recorded
         obj._state.adding = False

@@ -439,8 +439,9 @@ class AnnotationViewSet(TeamScopedViewSet):
                 key_result=data.get("key_result", annotation.key_result),
             )
 
-    def perform_destroy(self, instance: Annotation) -> None:
-        annotation_services.annotation_delete(user=self.request.user, annotation=instance)
+    def perform_destroy(self, instance: models.Model) -> None:
+        annotation = cast(Annotation, instance)
+        annotation_services.annotation_delete(user=self.request.user, annotation=annotation)
 
 
 def _as_of(request: Request) -> date:
