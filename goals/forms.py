@@ -308,7 +308,7 @@ class AnnotationForm(forms.Form):
             (self.TEAM, "Every chart of the team"),
             *((f"account:{pk}", f"Charts of {a}") for pk, a in self.accounts.items()),
         ]
-        self.fields["date"].initial = today
+        self.fields["date"].initial = min(today, key_result.due_date)
 
     def target(self) -> tuple[Account | None, KeyResult | None]:
         """(account, key result) for the service, from the cleaned `show_on`."""

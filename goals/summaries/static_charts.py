@@ -147,11 +147,12 @@ def _draw_marks(ax: Any, marks: Sequence[Mark]) -> None:
             ax.axvspan(m.day, m.last_day, color=_ANNOTATION, alpha=0.10, linewidth=0, zorder=0)
         else:
             ax.axvline(m.day, color=_ANNOTATION, linewidth=1, linestyle=":", zorder=1)
-        ax.text(
-            m.day,
-            0.98,
-            " " + _text(m.title, 32),
-            transform=ax.get_xaxis_transform(),
+        ax.annotate(
+            _text(m.title, 32),
+            xy=(mdates.date2num(m.day), 0.98),
+            xycoords=ax.get_xaxis_transform(),
+            xytext=(-2, 0),  # just left of the line, never over it
+            textcoords="offset points",
             rotation=90,
             va="top",
             ha="right",
