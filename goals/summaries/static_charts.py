@@ -149,7 +149,7 @@ def _draw_marks(ax: Any, marks: Sequence[Mark]) -> None:
             ax.axvline(m.day, color=_ANNOTATION, linewidth=1, linestyle=":", zorder=1)
         ax.annotate(
             _text(m.title, 32),
-            xy=(mdates.date2num(m.day), 0.98),
+            xy=(mdates.date2num(m.day), 0.98),  # type: ignore[no-untyped-call]
             xycoords=ax.get_xaxis_transform(),
             xytext=(-2, 0),  # just left of the line, never over it
             textcoords="offset points",
