@@ -169,6 +169,8 @@ def _key_result_page(
             .select_related("account")
             .order_by(F("engagements").desc(nulls_last=True), F("likes").desc(nulls_last=True))[:10]
         )
+    if check_in_form is None:
+        check_in_form = CheckInForm(due=kr.due_date, today=today)
     if can_edit and annotation_form is None:
         annotation_form = AnnotationForm(key_result=kr, accounts=_team_accounts(kr), today=today)
     return render(

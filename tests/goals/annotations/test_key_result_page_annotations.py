@@ -212,3 +212,13 @@ def test_the_manual_key_result_page_keeps_its_check_in_form(alice_client, team):
     response = alice_client.get(page(manual))
     assert response.context["check_in_form"] is not None
     assert response.context["annotation_form"] is not None
+
+
+def test_a_refused_annotation_keeps_the_check_in_form_of_a_manual_key_result(alice_client, team):
+    manual = KeyResultFactory(
+        objective__strategy__team=team, metric_key="manual", baseline=Decimal(0), target=Decimal(2)
+    )
+    response = alice_client.post(add_url(manual), {"date": "", "title": "x", "show_on": "team"})
+    assert response.status_code == 400
+    assert response.context["check_in_form"] is not None
+    assert "date" in response.context["annotation_form"].errors
