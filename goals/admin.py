@@ -12,8 +12,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from goals import numbers, services
+from goals.annotations import services as annotation_services
 from goals.forms import KeyResultAdminForm, PlainDecimalField, StrategyAdminForm
-from goals.models import CheckIn, KeyResult, Objective, Strategy
+from goals.models import Annotation, CheckIn, KeyResult, Objective, Strategy
 from teams import access
 from teams.admin_scoping import (
     TeamScopedAdmin,
@@ -364,3 +365,66 @@ def save_check_in(request: HttpRequest, check_in: CheckIn) -> CheckIn:
         note=check_in.note,
         late_correction=check_in.late_correction,
     )
+
+
+@admin.register(Annotation)
+class AnnotationAdmin(TeamScopedAdmin):
+    list_display = ["title", "date", "end_date", "team", "account", "key_result", "created_by"]
+    list_filter = [("team", admin.RelatedOnlyFieldListFilter), "date"]
+    search_fields = ["title", "note"]
+    date_hierarchy = "date"
+    fields = [
+        "team",
+        ("date", "end_date"),
+        "title",
+        "note",
+        ("account", "key_result"),
+        "created_by",
+    ]
+    readonly_fields = ["created_by"]
+
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet[Annotation]:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("team", "account", "key_result", "created_by")
+        )
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        return {**default_team_initial(request), **super().get_changeform_initial_data(request)}
+
+    # The form has validated the row with the model's rules; the service writes it.
+    def save_model(self, request: HttpRequest, obj: Annotation, form: Any, change: bool) -> None:
+        if change:
+            annotation_services.annotation_update(
+                user=request.user,
+                annotation=obj,
+                team=obj.team,
+                day=obj.date,
+                title=obj.title,
+                end_date=obj.end_date,
+                note=obj.note,
+                account=obj.account,
+                key_result=obj.key_result,
+            )
+            return
+        saved = annotation_services.annotation_create(
+            user=request.user,
+            team=obj.team,
+            day=obj.date,
+            title=obj.title,
+            end_date=obj.end_date,
+            note=obj.note,
+            account=obj.account,
+            key_result=obj.key_result,
+        )
+        obj.pk = saved.pk
+        obj.refresh_from_db()  # the author and times the service recorded
+        obj._state.adding = False
+
+    def delete_model(self, request: HttpRequest, obj: Annotation) -> None:
+        annotation_services.annotation_delete(user=request.user, annotation=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet[Annotation]) -> None:
+        for annotation in queryset:
+            annotation_services.annotation_delete(user=request.user, annotation=annotation)

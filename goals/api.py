@@ -22,7 +22,9 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from goals import api_examples, periods, selectors, services
+from goals.annotations import services as annotation_services
 from goals.models import (
+    Annotation,
     CheckIn,
     Confidence,
     KeyResult,
@@ -368,6 +370,78 @@ class CheckInViewSet(TeamScopedViewSet):
                 note=data.get("note", check_in.note),
                 late_correction=data.get("late_correction", check_in.late_correction),
             )
+
+
+class AnnotationSerializer(serializers.ModelSerializer[Annotation]):
+    class Meta:
+        model = Annotation
+        fields = [
+            "id",
+            "team",
+            "account",
+            "key_result",
+            "date",
+            "end_date",
+            "title",
+            "note",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_by", "created_at", "updated_at"]
+        # The model's rules (clean) judge the title, so the message is the same everywhere.
+        extra_kwargs = {"title": {"max_length": None, "allow_blank": True}}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        scoped(self, "team", Team.objects.all())
+        scoped(self, "account", Account.objects.all())
+        scoped(self, "key_result", KeyResult.objects.all())
+
+
+@api_examples.crud("Annotation", api_examples.ANNOTATION)
+class AnnotationViewSet(TeamScopedViewSet):
+    """Dated annotations on the charts: team-wide, or for one account or key result."""
+
+    serializer_class = AnnotationSerializer
+    base_queryset = Annotation.objects.order_by("date", "pk")
+    filterset_fields = ["team", "account", "key_result"]
+    ordering_fields = ["date", "title"]
+
+    # Annotations are written by the one service the page and the admin use too.
+    def perform_create(self, serializer: serializers.BaseSerializer[Annotation]) -> None:
+        data = serializer.validated_data
+        with model_errors_as_400():
+            serializer.instance = annotation_services.annotation_create(
+                user=self.request.user,
+                team=data["team"],
+                day=data["date"],
+                title=data["title"],
+                end_date=data.get("end_date"),
+                note=data.get("note", ""),
+                account=data.get("account"),
+                key_result=data.get("key_result"),
+            )
+
+    def perform_update(self, serializer: serializers.BaseSerializer[Annotation]) -> None:
+        annotation = cast(Annotation, serializer.instance)
+        data = serializer.validated_data  # a PATCH leaves the other fields as they are
+        with model_errors_as_400():
+            serializer.instance = annotation_services.annotation_update(
+                user=self.request.user,
+                annotation=annotation,
+                team=data.get("team", annotation.team),
+                day=data.get("date", annotation.date),
+                title=data.get("title", annotation.title),
+                end_date=data.get("end_date", annotation.end_date),
+                note=data.get("note", annotation.note),
+                account=data.get("account", annotation.account),
+                key_result=data.get("key_result", annotation.key_result),
+            )
+
+    def perform_destroy(self, instance: models.Model) -> None:
+        annotation = cast(Annotation, instance)
+        annotation_services.annotation_delete(user=self.request.user, annotation=annotation)
 
 
 def _as_of(request: Request) -> date:

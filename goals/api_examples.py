@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from teams.api_examples import crud, read
 
-__all__ = ["CHECK_IN", "KEY_RESULT", "OBJECTIVE", "STRATEGY", "SUMMARY", "crud", "read"]
+__all__ = [
+    "ANNOTATION",
+    "CHECK_IN",
+    "KEY_RESULT",
+    "OBJECTIVE",
+    "STRATEGY",
+    "SUMMARY",
+    "crud",
+    "read",
+]
 
 
 STRATEGY = {
@@ -81,4 +90,18 @@ SUMMARY = {
     "created_at": "2026-10-01T06:00:00Z",
     "finished_at": "2026-10-01T06:00:03Z",
     "file_url": "https://tracker.example/api/v1/summaries/4/file/",
+}
+
+ANNOTATION = {
+    "id": 3,
+    "team": 1,
+    "account": None,
+    "key_result": None,
+    "date": "2026-08-03",
+    "end_date": "2026-08-05",
+    "title": "Platform outage",
+    "note": "Posting and replies failed for three days.",
+    "created_by": 4,
+    "created_at": "2026-08-06T09:00:00Z",
+    "updated_at": "2026-08-06T09:00:00Z",
 }

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from datetime import date, timedelta
 
 import plotly.graph_objects as go
 
 from goals import progress
+from goals.annotations.marks import Mark
 
 _ACTUAL = "#2f5bd3"
 _PACE = "#8a94a6"
@@ -145,6 +147,73 @@ def bars_figure(
     fig.update_layout(barmode="group")
     _layout(fig, unit=unit, height=height)
     return fig
+
+
+_ANNOTATION = "#7c3aed"
+ANNOTATION_TRACE = "Annotations"
+
+
+def add_annotations(fig: go.Figure, marks: Sequence[Mark]) -> go.Figure:
+    """Mark dated annotations on a time chart: a vertical line for a day, a shaded band for
+    a range. Shapes carry no hover text in Plotly, so an invisible-line marker at the top of
+    each one (on a hidden 0–1 axis over the chart) says the title, dates and note."""
+    if not marks:
+        return fig
+    for m in marks:
+        if m.is_range:
+            fig.add_shape(
+                type="rect",
+                name=m.title,
+                xref="x",
+                yref="paper",
+                x0=m.day,
+                x1=m.last_day,
+                y0=0,
+                y1=1,
+                fillcolor=_ANNOTATION,
+                opacity=0.10,
+                line_width=0,
+                layer="below",
+            )
+        else:
+            fig.add_shape(
+                type="line",
+                name=m.title,
+                xref="x",
+                yref="paper",
+                x0=m.day,
+                x1=m.day,
+                y0=0,
+                y1=1,
+                line={"color": _ANNOTATION, "width": 1.5, "dash": "dot"},
+            )
+    fig.add_trace(
+        go.Scatter(
+            x=[m.day for m in marks],
+            y=[1.0] * len(marks),
+            yaxis="y2",
+            mode="markers",
+            name=ANNOTATION_TRACE,
+            marker={"color": _ANNOTATION, "symbol": "triangle-down", "size": 10},
+            hovertext=[_hover_html(m.hover) for m in marks],
+            hovertemplate="%{hovertext}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        yaxis2={
+            "overlaying": "y",
+            "range": [0, 1.04],
+            "visible": False,
+            "fixedrange": True,
+        }
+    )
+    return fig
+
+
+def _hover_html(text: str) -> str:
+    """Plotly reads hover text as a few HTML tags (links included): people's words are
+    escaped, and only the line breaks become tags."""
+    return "<br>".join(html.escape(line) for line in text.split("\n"))
 
 
 def to_json(fig: go.Figure) -> str:

@@ -19,7 +19,15 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 from goals import periods, progress
-from goals.models import CheckIn, Confidence, KeyResult, Objective, Status, Strategy
+from goals.models import (
+    Annotation,
+    CheckIn,
+    Confidence,
+    KeyResult,
+    Objective,
+    Status,
+    Strategy,
+)
 from goals.progress import Direction
 from metrics.models import Account, ImportJob, ImportStatus
 from metrics.platforms import Platform
@@ -421,6 +429,7 @@ def _load_plan(*, today: date | None = None) -> DemoResult:
             **common,
         )
         _create_objectives(strategy, plan, accounts, user, created, today)
+    _create_annotations(team, accounts, user, created)
     return DemoResult(team=team, created=created)
 
 
@@ -475,3 +484,29 @@ def _create_objectives(
                     note=note,
                     author=user,
                 )
+
+
+def _create_annotations(
+    team: Team, accounts: dict[tuple[str, str], Account], user: Any, created: list[str]
+) -> None:
+    """Two annotations in the demo quarter: a team-wide day and an outage of one account
+    over three days, so the charts show a line and a shaded band."""
+    start = DEMO_PERIOD.start
+    _create(
+        Annotation,
+        created,
+        {"team": team, "title": "Campaign launched"},
+        date=start + timedelta(days=33),  # 3 Aug
+        note="“Brew with us” summer campaign: Q&A threads and reshared brew guides.",
+        created_by=user,
+    )
+    _create(
+        Annotation,
+        created,
+        {"team": team, "title": "Platform outage"},
+        account=accounts[(Platform.X, "loomwellroast")],
+        date=start + timedelta(days=69),  # 8 Sep
+        end_date=start + timedelta(days=71),
+        note="X was down or rate-limited: replies and posts were delayed.",
+        created_by=user,
+    )

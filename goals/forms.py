@@ -278,3 +278,59 @@ class HealthFilterForm(forms.Form):
         self.fields["account"].queryset = access.visible_to(  # type: ignore[attr-defined]
             user, Account.objects.select_related("team")
         )
+
+
+class AnnotationForm(forms.Form):
+    """An annotation from the key result page: where it shows is one choice, among this key
+    result, the whole team and each of the team's accounts."""
+
+    KEY_RESULT = "key_result"
+    TEAM = "team"
+
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}),
+        required=False,
+        help_text="Only for something that lasted: its last day.",
+    )
+    title = forms.CharField(strip=True, help_text="e.g. “Campaign launched”.")
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    show_on = forms.ChoiceField(label="Show on", choices=[])
+
+    def __init__(
+        self, *args: Any, key_result: KeyResult, accounts: Any, today: datetime.date, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.key_result = key_result
+        self.accounts = {str(a.pk): a for a in accounts}
+        cast(forms.ChoiceField, self.fields["show_on"]).choices = [
+            (self.KEY_RESULT, "This key result's chart"),
+            (self.TEAM, "Every chart of the team"),
+            *((f"account:{pk}", f"Charts of {a}") for pk, a in self.accounts.items()),
+        ]
+        self.fields["date"].initial = min(today, key_result.due_date)
+
+    def target(self) -> tuple[Account | None, KeyResult | None]:
+        """(account, key result) for the service, from the cleaned `show_on`."""
+        choice = self.cleaned_data["show_on"]
+        if choice == self.KEY_RESULT:
+            return None, self.key_result
+        if choice.startswith("account:"):
+            return self.accounts[choice.removeprefix("account:")], None
+        return None, None
+
+    @classmethod
+    def initial_for(cls, annotation: Any) -> dict[str, Any]:
+        if annotation.key_result_id:
+            show_on = cls.KEY_RESULT
+        elif annotation.account_id:
+            show_on = f"account:{annotation.account_id}"
+        else:
+            show_on = cls.TEAM
+        return {
+            "date": annotation.date,
+            "end_date": annotation.end_date,
+            "title": annotation.title,
+            "note": annotation.note,
+            "show_on": show_on,
+        }

@@ -682,3 +682,99 @@ class SummaryExport(models.Model):
     def download_name(self) -> str:
         strategy = f"-{self.strategy_id}" if self.strategy_id else ""
         return f"summary-{self.team.slug}-{self.quarter}{strategy}-v{self.version}.{self.format}"
+
+
+class Annotation(models.Model):
+    """Something that happened on a day or over a few days ("campaign launched", "platform
+    outage"), marked on the charts so a jump or a dip explains itself.
+
+    Team-wide when it names neither an account nor a key result; otherwise it shows only on
+    that account's or key result's charts (and team-wide charts that include the account)."""
+
+    TEAM_PATH = "team"
+    TITLE_MAX_LENGTH = 120
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="annotations")
+    account = models.ForeignKey(
+        Account,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="annotations",
+        help_text="Leave empty for a team-wide annotation.",
+    )
+    key_result = models.ForeignKey(
+        KeyResult,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="annotations",
+        help_text="Leave empty unless it concerns one key result only.",
+    )
+    date = models.DateField(help_text="The day it happened, or the first day.")
+    end_date = models.DateField(
+        null=True, blank=True, help_text="For something that lasted: the last day."
+    )
+    title = models.CharField(
+        max_length=TITLE_MAX_LENGTH,
+        error_messages={"blank": "Give the annotation a title, e.g. “Campaign launched”."},
+        help_text=f"At most {TITLE_MAX_LENGTH} characters, to fit on a chart.",
+    )
+    note = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["date", "pk"]
+        indexes = [models.Index(fields=["team", "date"], name="annotation_team_date")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True)
+                | models.Q(end_date__gte=models.F("date")),
+                name="annotation_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.date:%Y-%m-%d})" if self.date else self.title
+
+    @property
+    def last_day(self) -> datetime.date:
+        return self.end_date or self.date
+
+    @property
+    def scope_label(self) -> str:
+        if self.key_result_id:
+            return f"Key result: {self.key_result}"
+        if self.account_id:
+            return f"Account: {self.account}"
+        return "Team-wide"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        # An empty title and a too long one are the field's own errors (clean_fields).
+        if self.title and not self.title.strip():
+            errors["title"] = "Give the annotation a title, e.g. “Campaign launched”."
+        self.title = (self.title or "").strip()
+        if self.date and self.end_date and self.end_date < self.date:
+            errors["end_date"] = (
+                f"The annotation cannot end ({self.end_date:%-d %b %Y}) before it starts "
+                f"({self.date:%-d %b %Y})."
+            )
+        team = _related_or_none(self, "team")
+        if team is not None:
+            account = _related_or_none(self, "account")
+            if account is not None and account.team_id != team.pk:
+                errors["account"] = f"“{account}” is not an account of the team “{team}”."
+            kr = _related_or_none(self, "key_result")
+            if kr is not None and kr.objective.strategy.team_id != team.pk:
+                errors["key_result"] = f"“{kr}” is not a key result of the team “{team}”."
+        if errors:
+            raise ValidationError(errors)

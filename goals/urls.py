@@ -8,6 +8,17 @@ app_name = "goals"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("key-results/<int:pk>/", views.key_result_detail, name="key_result"),
+    path("key-results/<int:pk>/annotations/", views.annotation_add, name="annotation_add"),
+    path(
+        "key-results/<int:pk>/annotations/<int:annotation_pk>/edit/",
+        views.annotation_edit,
+        name="annotation_edit",
+    ),
+    path(
+        "key-results/<int:pk>/annotations/<int:annotation_pk>/delete/",
+        views.annotation_delete,
+        name="annotation_delete",
+    ),
     path("conversation/", views.conversation_health, name="conversation"),
     path("competitors/", views.competitors, name="competitors"),
     path("summaries/", summary_views.summary_list, name="summaries"),

@@ -16,13 +16,16 @@ from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from goals import charts, conversation, display, progress, selectors, services
-from goals.forms import CheckInForm, DashboardFilterForm, HealthFilterForm
+from goals.annotations import selectors as annotation_selectors
+from goals.annotations import services as annotation_services
+from goals.forms import AnnotationForm, CheckInForm, DashboardFilterForm, HealthFilterForm
+from goals.models import Annotation, KeyResult
 from metrics import catalog
 from metrics.connectors.status import connectors_needing_attention
-from metrics.models import Connector, Post
+from metrics.models import Account, Connector, Post
 from metrics.responses import answer_limit
 from metrics.selectors import inbound_summary
 from teams import access
@@ -77,8 +80,7 @@ def key_result_detail(request: HttpRequest, pk: int) -> HttpResponse:
     kr = selectors.key_result_for(request.user, pk)
     team_id = kr.objective.strategy.team_id
     can_edit = access.can_edit(request.user, team_id)
-    as_of_form = DashboardFilterForm(request.GET or None, user=request.user)
-    today = _as_of(as_of_form.cleaned_data.get("as_of") if as_of_form.is_valid() else None)
+    today = _page_day(request)
 
     check_in_form = CheckInForm(request.POST or None, due=kr.due_date, today=today)
     if request.method == "POST":
@@ -97,23 +99,65 @@ def key_result_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     late_correction=data["late_correction"],
                 )
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    check_in_form.add_error(
-                        field if field in check_in_form.fields else None, errors
-                    )
+                _form_errors(check_in_form, exc)
             else:
                 messages.success(request, "Check-in saved.")
                 return redirect("goals:key_result", pk=kr.pk)
         kr = selectors.key_result_for(request.user, pk)  # check-ins as stored
+    return _key_result_page(
+        request,
+        kr,
+        today=today,
+        can_edit=can_edit,
+        check_in_form=check_in_form,
+        status=400 if request.method == "POST" else 200,
+    )
 
+
+def _page_day(request: HttpRequest) -> date:
+    as_of_form = DashboardFilterForm(request.GET or None, user=request.user)
+    return _as_of(as_of_form.cleaned_data.get("as_of") if as_of_form.is_valid() else None)
+
+
+def _form_errors(form: Any, exc: ValidationError) -> None:
+    """A service's ValidationError on the form: on its field where the form has it."""
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def _team_accounts(kr: KeyResult) -> Any:
+    return Account.objects.filter(team_id=kr.objective.strategy.team_id).order_by(
+        "is_competitor", "platform", "handle"
+    )
+
+
+def _key_result_page(
+    request: HttpRequest,
+    kr: KeyResult,
+    *,
+    today: date,
+    can_edit: bool,
+    check_in_form: CheckInForm | None = None,
+    annotation_form: AnnotationForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     row = selectors.assess_key_results([kr], today=today, previous_period=True)[kr.pk]
     spec = selectors.spec_for(kr)
+    last_day = max([kr.due_date, *(p.day for p in row.series)])
+    annotations = annotation_selectors.annotations_for_key_result(
+        team_id=kr.objective.strategy.team_id,
+        key_result_id=kr.pk,
+        account_ids=[a.pk for a in row.accounts],
+        start=kr.start_date,
+        end=last_day,
+    )
     figure = charts.key_result_figure(
         points=row.series,
         spec=spec,
         assessment=row.assessment,
         unit=display.axis_title(kr.metric_key, row.unit),
     )
+    charts.add_annotations(figure, annotation_selectors.marks(annotations))
     metric = kr.metric
     top_posts = []
     if metric is not None and metric.kind is not catalog.Kind.STOCK:
@@ -125,6 +169,10 @@ def key_result_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .select_related("account")
             .order_by(F("engagements").desc(nulls_last=True), F("likes").desc(nulls_last=True))[:10]
         )
+    if check_in_form is None:
+        check_in_form = CheckInForm(due=kr.due_date, today=today)
+    if can_edit and annotation_form is None:
+        annotation_form = AnnotationForm(key_result=kr, accounts=_team_accounts(kr), today=today)
     return render(
         request,
         "goals/key_result.html",
@@ -135,11 +183,118 @@ def key_result_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "figure_json": charts.to_json(figure),
             "check_ins": list(reversed(kr.check_ins.all())),
             "check_in_form": check_in_form if kr.is_manual and can_edit else None,
+            "annotations": annotations,
+            "annotation_form": annotation_form if can_edit else None,
+            "can_edit": can_edit,
             "top_posts": top_posts,
             "direction": selectors.direction_label(kr),
         },
+        status=status,
+    )
+
+
+# --- annotations on the key result page -----------------------------------------------------
+
+
+def _editable_key_result(request: HttpRequest, pk: int) -> KeyResult | HttpResponse:
+    """The key result (404 when it is not the user's team's), or a 403 for a viewer."""
+    kr = selectors.key_result_for(request.user, pk)
+    if not access.can_edit(request.user, kr.objective.strategy.team_id):
+        return HttpResponse("You may look at this key result but not change it.", status=403)
+    return kr
+
+
+def _annotation_of(request: HttpRequest, kr: KeyResult, pk: int) -> Annotation:
+    """One of the key result's team's annotations the user may see, else 404."""
+    return access.get_object_for_user(
+        request.user,
+        Annotation.objects.filter(team_id=kr.objective.strategy.team_id),
+        pk=pk,
+    )
+
+
+@login_required
+@require_POST
+def annotation_add(request: HttpRequest, pk: int) -> HttpResponse:
+    kr = _editable_key_result(request, pk)
+    if isinstance(kr, HttpResponse):
+        return kr
+    today = _page_day(request)
+    form = AnnotationForm(request.POST, key_result=kr, accounts=_team_accounts(kr), today=today)
+    if form.is_valid():
+        account, key_result = form.target()
+        try:
+            annotation_services.annotation_create(
+                user=request.user,
+                team=kr.objective.strategy.team,
+                day=form.cleaned_data["date"],
+                end_date=form.cleaned_data["end_date"],
+                title=form.cleaned_data["title"],
+                note=form.cleaned_data["note"],
+                account=account,
+                key_result=key_result,
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "Annotation added.")
+            return redirect("goals:key_result", pk=kr.pk)
+    return _key_result_page(
+        request, kr, today=today, can_edit=True, annotation_form=form, status=400
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def annotation_edit(request: HttpRequest, pk: int, annotation_pk: int) -> HttpResponse:
+    kr = _editable_key_result(request, pk)
+    if isinstance(kr, HttpResponse):
+        return kr
+    annotation = _annotation_of(request, kr, annotation_pk)
+    form = AnnotationForm(
+        request.POST or None,
+        initial=AnnotationForm.initial_for(annotation),
+        key_result=annotation.key_result or kr,
+        accounts=_team_accounts(kr),
+        today=_page_day(request),
+    )
+    if request.method == "POST" and form.is_valid():
+        account, key_result = form.target()
+        try:
+            annotation_services.annotation_update(
+                user=request.user,
+                annotation=annotation,
+                team=annotation.team,
+                day=form.cleaned_data["date"],
+                end_date=form.cleaned_data["end_date"],
+                title=form.cleaned_data["title"],
+                note=form.cleaned_data["note"],
+                account=account,
+                key_result=key_result,
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "Annotation saved.")
+            return redirect("goals:key_result", pk=kr.pk)
+    return render(
+        request,
+        "goals/annotation_form.html",
+        {"kr": kr, "annotation": annotation, "form": form},
         status=400 if request.method == "POST" else 200,
     )
+
+
+@login_required
+@require_POST
+def annotation_delete(request: HttpRequest, pk: int, annotation_pk: int) -> HttpResponse:
+    kr = _editable_key_result(request, pk)
+    if isinstance(kr, HttpResponse):
+        return kr
+    annotation = _annotation_of(request, kr, annotation_pk)
+    annotation_services.annotation_delete(user=request.user, annotation=annotation)
+    messages.success(request, f"Annotation “{annotation.title}” deleted.")
+    return redirect("goals:key_result", pk=kr.pk)
 
 
 # --- conversation health and the competitor benchmark ------------------------------------
@@ -199,6 +354,15 @@ def conversation_health(request: HttpRequest) -> HttpResponse:
             now=timezone.now(),
             limit=answer_limit(),
         )
+        # Team-wide annotations and those of the chosen accounts, on the weekly charts.
+        marks = annotation_selectors.marks(
+            annotation_selectors.annotations_for_accounts(
+                team_id=selection.team.pk,
+                account_ids=selection.account_ids,
+                start=selection.start,
+                end=selection.end,
+            )
+        )
         mix_groups: dict[str, Sequence[float]] = {}
         if selection.planned_mix is not None:
             mix_groups["Planned"] = [float(share.planned or 0) for share in report.mix]
@@ -212,25 +376,31 @@ def conversation_health(request: HttpRequest) -> HttpResponse:
                 )
             ),
             reply_share_json=charts.to_json(
-                charts.lines_figure(
-                    {
-                        "Reply share": [
-                            (w.start, w.reply_share * 100)
-                            for w in report.weeks
-                            if w.reply_share is not None
-                        ]
-                    },
-                    unit="%",
+                charts.add_annotations(
+                    charts.lines_figure(
+                        {
+                            "Reply share": [
+                                (w.start, w.reply_share * 100)
+                                for w in report.weeks
+                                if w.reply_share is not None
+                            ]
+                        },
+                        unit="%",
+                    ),
+                    marks,
                 )
             ),
             with_at_json=charts.to_json(
-                charts.lines_figure(
-                    {
-                        "With:at": [
-                            (w.start, w.with_at) for w in report.weeks if w.with_at is not None
-                        ]
-                    },
-                    unit="ratio",
+                charts.add_annotations(
+                    charts.lines_figure(
+                        {
+                            "With:at": [
+                                (w.start, w.with_at) for w in report.weeks if w.with_at is not None
+                            ]
+                        },
+                        unit="ratio",
+                    ),
+                    marks,
                 )
             ),
         )

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from goals.api import (
+    AnnotationViewSet,
     CheckInViewSet,
     KeyResultViewSet,
     ObjectiveViewSet,
@@ -34,6 +35,7 @@ router.register("import-jobs", ImportJobViewSet, basename="importjob")
 router.register("connectors", ConnectorViewSet, basename="connector")
 router.register("mentions", InboundMentionViewSet, basename="mention")
 router.register("summaries", SummaryViewSet, basename="summary")
+router.register("annotations", AnnotationViewSet, basename="annotation")
 
 urlpatterns = [
     path("v1/", include((router.urls, "api"))),

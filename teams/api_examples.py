@@ -16,7 +16,11 @@ def _example(name: str, value: Any, **kwargs: Any) -> OpenApiExample:
 
 def crud(resource: str, example: dict[str, Any]) -> Any:
     """Examples for list, retrieve, create, update and partial update of one resource."""
-    body = {k: v for k, v in example.items() if k not in ("id", "author", "created_at")}
+    body = {
+        k: v
+        for k, v in example.items()
+        if k not in ("id", "author", "created_at", "created_by", "updated_at")
+    }
     response = _example(resource, example, response_only=True)
     request = _example(f"New {resource.lower()}", body, request_only=True)
     return extend_schema_view(

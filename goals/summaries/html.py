@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.template.loader import render_to_string
 
 from goals import charts
+from goals.annotations.marks import Mark
 from goals.conversation import MIX_LABELS, MIX_RULE
 from goals.summaries.static_charts import (
     ProgressRow,
@@ -32,6 +33,7 @@ from goals.summaries.static_charts import (
     progress_chart_png,
 )
 from goals.summaries.types import (
+    AnnotationSummary,
     CheckInInfo,
     ConversationNumbers,
     KeyResultSummary,
@@ -183,6 +185,7 @@ class _Charts:
     mix_groups: dict[str, Sequence[float | None]] = field(default_factory=dict)
     mix_colours: list[str] = field(default_factory=list)
     followers: dict[str, Sequence[tuple[date, float]]] = field(default_factory=dict)
+    marks: list[Mark] = field(default_factory=list)  # on the followers chart
 
 
 def expected_percent(kr: KeyResultSummary) -> float | None:
@@ -318,6 +321,19 @@ def _posts(posts: Sequence[PostSummary]) -> list[PostRow]:
     ]
 
 
+def annotation_marks(annotations: Sequence[AnnotationSummary]) -> list[Mark]:
+    return [
+        Mark(
+            day=date.fromisoformat(a["date"]),
+            end=_day(a["end_date"]),
+            title=a["title"],
+            note=a["note"],
+            scope=a["scope"],
+        )
+        for a in annotations
+    ]
+
+
 def _chart_data(summary: Summary) -> _Charts:
     data = _Charts()
     conversation = summary["conversation"]
@@ -332,6 +348,10 @@ def _chart_data(summary: Summary) -> _Charts:
     for account, points in summary["follower_series"].items():
         if points:
             data.followers[account] = [(date.fromisoformat(d), float(v)) for d, v in points]
+    # The followers chart covers accounts, not one key result: team-wide and account ones.
+    data.marks = annotation_marks(
+        [a for a in summary.get("annotations", []) if a["key_result"] is None]
+    )
     return data
 
 
@@ -380,7 +400,7 @@ def _charts(data: _Charts, *, for_pdf: bool) -> dict[str, Chart]:
     categories = list(MIX_LABELS.values())
     if for_pdf:
         mix.image_uri = png_uri(mix_chart_png(categories, data.mix_groups, data.mix_colours))
-        followers.image_uri = png_uri(followers_chart_png(data.followers))
+        followers.image_uri = png_uri(followers_chart_png(data.followers, data.marks))
     else:
         nan = float("nan")  # Plotly writes NaN as null: no bar, rather than a zero
         groups: dict[str, Sequence[float]] = {
@@ -392,7 +412,9 @@ def _charts(data: _Charts, *, for_pdf: bool) -> dict[str, Chart]:
             trace.marker.color = colour  # as in the PDF: planned grey, the quarters blue
         mix.figure_json = charts.to_json(mix_figure)
         followers.figure_json = charts.to_json(
-            charts.accounts_lines_figure(data.followers, unit="followers")
+            charts.add_annotations(
+                charts.accounts_lines_figure(data.followers, unit="followers"), data.marks
+            )
         )
     return {"mix": mix, "followers": followers}
 
@@ -434,6 +456,10 @@ def summary_context(summary: Summary, *, for_pdf: bool = False) -> dict[str, Any
             for c in summary["competitors"]
         ],
         "charts": _charts(_chart_data(summary), for_pdf=for_pdf),
+        "annotations": [
+            {**a, "day": _day(a["date"]), "last_day": _day(a["end_date"])}
+            for a in summary.get("annotations", [])
+        ],
     }
 
 

@@ -16,9 +16,11 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from goals import periods, progress, selectors
+from goals.annotations import selectors as annotation_selectors
 from goals.models import CheckIn, KeyResult, Status, Strategy
 from goals.periods import Period
 from goals.summaries.types import (
+    AnnotationSummary,
     CheckInInfo,
     CompetitorRow,
     ConversationNumbers,
@@ -96,9 +98,37 @@ def build_summary(
         "threads": _posts(own, quarter, order="replies"),
         "competitors": [],
         "follower_series": {},
+        "annotations": _annotations(team, quarter, list(strategies) if strategy else None),
     }
     _competitors(summary, team, accounts, quarter, today)
     return summary
+
+
+def _annotations(
+    team: Team, quarter: Period, strategies: list[Strategy] | None
+) -> list[AnnotationSummary]:
+    """The team's annotations in the quarter; for a summary of one strategy, those of other
+    strategies' key results are left out."""
+    rows: list[AnnotationSummary] = []
+    chosen = None if strategies is None else {s.pk for s in strategies}
+    for a in annotation_selectors.annotations_in_period(
+        team_id=team.pk, start=quarter.start, end=quarter.end
+    ):
+        kr = a.key_result
+        if kr is not None and chosen is not None and kr.objective.strategy_id not in chosen:
+            continue
+        rows.append(
+            {
+                "date": a.date.isoformat(),
+                "end_date": a.end_date.isoformat() if a.end_date else None,
+                "title": a.title,
+                "note": a.note,
+                "scope": a.scope_label,
+                "account": str(a.account) if a.account is not None else None,
+                "key_result": kr.name if kr is not None else None,
+            }
+        )
+    return rows
 
 
 def _freshness(accounts: list[Account], as_of: date) -> list[Freshness]:

@@ -17,6 +17,7 @@ import matplotlib.dates as mdates
 from matplotlib.figure import Figure
 
 from goals import charts
+from goals.annotations.marks import Mark
 
 _DPI: Final = 120
 _CHART_WIDTH_IN: Final = 7.0  # A4 less the page margins, about 180 mm
@@ -135,8 +136,36 @@ def mix_chart_png(
     return _png(fig)
 
 
-def followers_chart_png(series: Mapping[str, Sequence[tuple[date, float]]]) -> bytes:
-    """One line per account (followers by day), each named in the legend."""
+_ANNOTATION: Final = "#7c3aed"
+
+
+def _draw_marks(ax: Any, marks: Sequence[Mark]) -> None:
+    """Annotations on a time axis: a dotted line for a day, a shaded band for a range, the
+    title written up along it (the PDF has no hover; its table gives the notes)."""
+    for m in marks:
+        if m.is_range:
+            ax.axvspan(m.day, m.last_day, color=_ANNOTATION, alpha=0.10, linewidth=0, zorder=0)
+        else:
+            ax.axvline(m.day, color=_ANNOTATION, linewidth=1, linestyle=":", zorder=1)
+        ax.annotate(
+            _text(m.title, 32),
+            xy=(mdates.date2num(m.day), 0.98),  # type: ignore[no-untyped-call]
+            xycoords=ax.get_xaxis_transform(),
+            xytext=(-2, 0),  # just left of the line, never over it
+            textcoords="offset points",
+            rotation=90,
+            va="top",
+            ha="right",
+            fontsize=6.5,
+            color=_ANNOTATION,
+        )
+
+
+def followers_chart_png(
+    series: Mapping[str, Sequence[tuple[date, float]]], marks: Sequence[Mark] = ()
+) -> bytes:
+    """One line per account (followers by day), each named in the legend; annotations
+    (`marks`) as lines and bands."""
     fig, ax = _figure(2.8)
     drawn = {name: points for name, points in series.items() if points}
     if not drawn:
@@ -155,6 +184,8 @@ def followers_chart_png(series: Mapping[str, Sequence[tuple[date, float]]]) -> b
     days = [d for points in drawn.values() for d, _ in points]
     if min(days) == max(days):  # one day only: give the axis some width around it
         ax.set_xlim(min(days) - timedelta(days=3), max(days) + timedelta(days=3))
+    # Only what falls within the data: an annotation elsewhere is in the summary's table.
+    _draw_marks(ax, [m for m in marks if m.last_day >= min(days) and m.day <= max(days)])
     locator = mdates.AutoDateLocator(maxticks=8)  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]

@@ -189,6 +189,7 @@ SHEET_NAMES: Final[tuple[str, ...]] = (
     "Top posts",
     "Threads",
     "Competitors",
+    "Annotations",
 )
 
 _DATE: Final = "yyyy-mm-dd"
@@ -501,6 +502,22 @@ def _competitors_sheet(sheet: Worksheet, summary: Summary) -> None:
     _finish(sheet)
 
 
+def annotation_rows(summary: Summary) -> Iterator[tuple[object, ...]]:
+    """One row per annotation of the quarter: date, end date, title, shown on, note."""
+    for a in summary.get("annotations", []):
+        yield (_date(a["date"]), _date(a["end_date"]), a["title"], a["scope"], a["note"])
+
+
+def _annotations_sheet(sheet: Worksheet, summary: Summary) -> None:
+    _table(
+        sheet,
+        ("Date", "End date", "Title", "Shown on", "Note"),
+        (_DATE, _DATE, _GENERAL, _GENERAL, _GENERAL),
+        annotation_rows(summary),
+    )
+    _finish(sheet, wrap=(5,))
+
+
 def summary_xlsx(summary: Summary) -> bytes:
     """A workbook with one sheet per section of the summary (SHEET_NAMES), typed cells."""
     workbook = Workbook()
@@ -513,6 +530,7 @@ def summary_xlsx(summary: Summary) -> bytes:
     _posts_sheet(workbook.create_sheet(SHEET_NAMES[3]), summary, summary["top_posts"])
     _posts_sheet(workbook.create_sheet(SHEET_NAMES[4]), summary, summary["threads"])
     _competitors_sheet(workbook.create_sheet(SHEET_NAMES[5]), summary)
+    _annotations_sheet(workbook.create_sheet(SHEET_NAMES[6]), summary)
 
     workbook.properties.creator = "Strategy Tracker"
     workbook.properties.title = f"{summary['team']}: {summary['quarter']['label']} summary"
@@ -530,6 +548,7 @@ def summary_xlsx(summary: Summary) -> bytes:
 __all__ = [
     "CSV_COLUMNS",
     "SHEET_NAMES",
+    "annotation_rows",
     "key_result_rows",
     "neutralise",
     "summary_csv",

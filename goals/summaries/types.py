@@ -9,7 +9,7 @@ shares) are 0..1 floats, never percents.
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 
 class QuarterInfo(TypedDict):
@@ -122,6 +122,16 @@ class CompetitorRow(TypedDict):
     engagement_per_post: float | None
 
 
+class AnnotationSummary(TypedDict):
+    date: str
+    end_date: str | None  # the last day of a range
+    title: str
+    note: str
+    scope: str  # "Team-wide", "Account: …", "Key result: …"
+    account: str | None
+    key_result: str | None
+
+
 class Summary(TypedDict):
     version: int
     team: str
@@ -139,3 +149,6 @@ class Summary(TypedDict):
     threads: list[PostSummary]  # the posts that drew the most replies
     competitors: list[CompetitorRow]
     follower_series: dict[str, list[tuple[str, float]]]  # account -> (day, followers)
+    # The team's annotations that touch the quarter. Snapshots stored before annotations
+    # existed have none: read with .get("annotations", []).
+    annotations: NotRequired[list[AnnotationSummary]]

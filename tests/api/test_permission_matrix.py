@@ -9,7 +9,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
-from goals.models import CheckIn, SummaryExport
+from goals.models import Annotation, CheckIn, SummaryExport
 from metrics.models import ImportJob, MetricObservation, Post
 from tests.factories import (
     AccountFactory,
@@ -51,6 +51,8 @@ ROUTES = {
     "connector-sync": "sync",
     "mention-list": "read-list",
     "mention-detail": "read-detail",
+    "annotation-list": "crud-list",
+    "annotation-detail": "crud-detail",
 }
 
 
@@ -111,7 +113,9 @@ def rows(team, alice, settings, tmp_path):
         base_url="http://127.0.0.1:9",
     )
     mention = InboundMentionFactory(account=account)
+    annotation = Annotation.objects.create(team=team, date=date(2026, 8, 3), title="Launch")
     return {
+        "annotation": annotation,
         "connector": connector,
         "mention": mention,
         "team": team,

@@ -21,7 +21,15 @@ DANGEROUS = [
     "\tTAB",
     "\rCR",
 ]
-SHEETS = ["Summary", "Key results", "Conversation", "Top posts", "Threads", "Competitors"]
+SHEETS = [
+    "Summary",
+    "Key results",
+    "Conversation",
+    "Top posts",
+    "Threads",
+    "Competitors",
+    "Annotations",
+]
 
 
 def _kr(**overrides):
