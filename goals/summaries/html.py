@@ -30,6 +30,7 @@ from goals.summaries.static_charts import (
     mix_chart_png,
     png_uri,
     progress_chart_png,
+    reply_share_chart_png,
 )
 from goals.summaries.types import (
     CheckInInfo,
@@ -183,6 +184,8 @@ class _Charts:
     mix_groups: dict[str, Sequence[float | None]] = field(default_factory=dict)
     mix_colours: list[str] = field(default_factory=list)
     followers: dict[str, Sequence[tuple[date, float]]] = field(default_factory=dict)
+    # (account, is competitor, [(week's Monday, reply share %)])
+    reply_share: list[tuple[str, bool, Sequence[tuple[date, float]]]] = field(default_factory=list)
 
 
 def expected_percent(kr: KeyResultSummary) -> float | None:
@@ -332,6 +335,15 @@ def _chart_data(summary: Summary) -> _Charts:
     for account, points in summary["follower_series"].items():
         if points:
             data.followers[account] = [(date.fromisoformat(d), float(v)) for d, v in points]
+    competitor = {c["account"]: c["competitor"] for c in summary["competitors"]}
+    for account, weeks in summary.get("reply_share_weeks", {}).items():
+        data.reply_share.append(
+            (
+                account,
+                competitor.get(account, False),
+                [(date.fromisoformat(d), float(v)) for d, v in weeks],
+            )
+        )
     return data
 
 
@@ -377,10 +389,18 @@ def _charts(data: _Charts, *, for_pdf: bool) -> dict[str, Chart]:
         "Share of posts in each part of the mix, in percent.",
     )
     followers = Chart("followers", "Follower growth", "Followers per account, day by day.")
+    reply_share = Chart(
+        "reply-share",
+        "Reply share per week",
+        "Replies ÷ posts per week (Monday to Sunday), own accounts and competitors; "
+        "competitors dashed.",
+        height=340,
+    )
     categories = list(MIX_LABELS.values())
     if for_pdf:
         mix.image_uri = png_uri(mix_chart_png(categories, data.mix_groups, data.mix_colours))
         followers.image_uri = png_uri(followers_chart_png(data.followers))
+        reply_share.image_uri = png_uri(reply_share_chart_png(data.reply_share))
     else:
         nan = float("nan")  # Plotly writes NaN as null: no bar, rather than a zero
         groups: dict[str, Sequence[float]] = {
@@ -394,7 +414,8 @@ def _charts(data: _Charts, *, for_pdf: bool) -> dict[str, Chart]:
         followers.figure_json = charts.to_json(
             charts.accounts_lines_figure(data.followers, unit="followers")
         )
-    return {"mix": mix, "followers": followers}
+        reply_share.figure_json = charts.to_json(charts.reply_share_weeks_figure(data.reply_share))
+    return {"mix": mix, "followers": followers, "reply_share": reply_share}
 
 
 def summary_context(summary: Summary, *, for_pdf: bool = False) -> dict[str, Any]:
@@ -430,9 +451,15 @@ def summary_context(summary: Summary, *, for_pdf: bool = False) -> dict[str, Any
         "top_posts": _posts(summary["top_posts"]),
         "threads": _posts(summary["threads"]),
         "competitors": [
-            {**c, "follower_growth_percent": _percent(c["follower_growth"])}
+            {
+                **c,
+                "follower_growth_percent": _percent(c["follower_growth"]),
+                "reply_share_percent": _percent(c.get("reply_share")),
+                "top": _posts([top])[0] if (top := c.get("top_post")) else None,
+            }
             for c in summary["competitors"]
         ],
+        "has_posture": any("reply_share" in c for c in summary["competitors"]),
         "charts": _charts(_chart_data(summary), for_pdf=for_pdf),
     }
 

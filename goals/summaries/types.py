@@ -9,7 +9,7 @@ shares) are 0..1 floats, never percents.
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 
 class QuarterInfo(TypedDict):
@@ -120,6 +120,10 @@ class CompetitorRow(TypedDict):
     follower_growth: float | None  # fraction
     posts_per_week: float | None
     engagement_per_post: float | None
+    # Since the public competitor sync; snapshots stored before it lack these.
+    reply_share: NotRequired[float | None]  # fraction
+    with_at: NotRequired[float | None]  # posts with people per broadcast
+    top_post: NotRequired[PostSummary | None]  # the most engaging post of the quarter
 
 
 class Summary(TypedDict):
@@ -139,3 +143,5 @@ class Summary(TypedDict):
     threads: list[PostSummary]  # the posts that drew the most replies
     competitors: list[CompetitorRow]
     follower_series: dict[str, list[tuple[str, float]]]  # account -> (day, followers)
+    # account -> (week's Monday, reply share in %); absent from older snapshots.
+    reply_share_weeks: NotRequired[dict[str, list[tuple[str, float]]]]
