@@ -170,7 +170,8 @@ class ConnectorAdminForm(forms.ModelForm):  # type: ignore[type-arg]
             if account is not None and account.is_competitor:
                 # A competitor's connector may use the team's own key or token (sync.py).
                 probe = Connector(account=account, kind=kind)
-                entered = {**team_credentials(probe, spec), **entered}
+                given = {name: value for name, value in entered.items() if value}
+                entered = {**team_credentials(probe, spec), **given}
             for field in spec.credential_fields:
                 if field.required and not entered.get(field.name):
                     self.add_error(
