@@ -36,7 +36,7 @@ from goals import competitors, conversation, display, periods, progress
 from goals.models import CheckIn, KeyResult, Objective, Status, Strategy, Window
 from goals.progress import Direction
 from metrics import catalog
-from metrics.connectors.status import ConnectorStatus, connector_status
+from metrics.connectors.status import ConnectorStatus, State, connector_status
 from metrics.ingest.records import PostKind
 from metrics.models import Account, Connector, MetricObservation, Post
 from metrics.selectors import Series, SeriesRequest, series_for
@@ -792,10 +792,18 @@ def freshness(accounts: Sequence[Account]) -> dict[int, competitors.Freshness]:
         statuses = states.get(account.pk, [])
         found[account.pk] = competitors.Freshness(
             data_up_to=days.get(account.pk),
-            sync_label=" ".join(s.label for s in statuses),
+            sync_label=" ".join(_sync_label(s) for s in statuses),
             needs_attention=any(s.needs_attention for s in statuses),
         )
     return found
+
+
+def _sync_label(status: ConnectorStatus) -> str:
+    if status.state == State.DISABLED and status.data_since is not None:
+        # Still say how old the data is: a disabled sync is the stalest of all.
+        synced = timezone.localtime(status.data_since)
+        return f"Sync disabled: data synced {synced:%-d %b %Y %H:%M}."
+    return status.label
 
 
 def weekly_reply_share(selection: Selection) -> dict[int, list[tuple[date, float]]]:

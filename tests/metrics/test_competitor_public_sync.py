@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -82,9 +82,7 @@ def mastodon(httpserver):
     return fake
 
 
-def test_a_mastodon_competitor_syncs_its_public_posts_page_by_page_without_a_token(
-    team, mastodon
-):
+def test_a_mastodon_competitor_syncs_its_public_posts_page_by_page_without_a_token(team, mastodon):
     connector = competitor(team, Platform.MASTODON, HANDLE, "mastodon", mastodon.base_url)
     outcome = sync(connector)
     assert outcome.ok, outcome.message
@@ -94,9 +92,7 @@ def test_a_mastodon_competitor_syncs_its_public_posts_page_by_page_without_a_tok
     pages = mastodon.requests_to(STATUSES)
     assert len(pages) >= 2 and "max_id" not in pages[0] and "max_id" in pages[1]
     # No token was sent, and a competitor's inbox is not read.
-    assert all(
-        "Authorization" not in request.headers for request, _ in mastodon.httpserver.log
-    )
+    assert all("Authorization" not in request.headers for request, _ in mastodon.httpserver.log)
     assert mastodon.requests_to(NOTIFICATIONS) == []
     assert not InboundMention.objects.filter(account=account).exists()
     # The same classifier as own posts: the answer to ana is a reply that addresses her.
@@ -159,9 +155,7 @@ def test_a_long_retry_after_stops_the_run_until_then_and_keeps_whole_pages(team,
     assert Post.objects.filter(account=connector.account).count() == 40  # one whole page
 
 
-def test_an_account_that_does_not_exist_is_a_clear_error_and_nothing_is_written(
-    team, httpserver
-):
+def test_an_account_that_does_not_exist_is_a_clear_error_and_nothing_is_written(team, httpserver):
     httpserver.expect_request("/api/v1/accounts/lookup").respond_with_json(
         {"error": "Record not found"}, status=404
     )
@@ -221,9 +215,7 @@ def _feed_server(httpserver, first_page):
     httpserver.expect_request(FEED).respond_with_handler(handler)
 
 
-def test_a_bluesky_competitor_syncs_from_the_public_appview_with_cursor_paging(
-    team, httpserver
-):
+def test_a_bluesky_competitor_syncs_from_the_public_appview_with_cursor_paging(team, httpserver):
     _feed_server(httpserver, load("bluesky/feed_page1.json"))
     connector = competitor(
         team, Platform.BLUESKY, "lumencoffee.bsky.social", "bluesky", httpserver.url_for("/")
@@ -353,9 +345,7 @@ def test_the_x_form_says_only_the_team_s_own_token_works():
 
 
 def test_the_form_lets_a_competitor_s_connector_use_the_team_s_key(team, alice):
-    rival = AccountFactory(
-        team=team, platform=Platform.YOUTUBE, handle="rival", is_competitor=True
-    )
+    rival = AccountFactory(team=team, platform=Platform.YOUTUBE, handle="rival", is_competitor=True)
     data = {"account": rival.pk, "kind": "youtube", "enabled": "on", "interval_minutes": 60}
     assert not ConnectorAdminForm(data).is_valid()  # no key anywhere yet
     own = AccountFactory(team=team, platform=Platform.YOUTUBE, handle="ours")
