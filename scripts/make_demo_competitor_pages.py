@@ -98,9 +98,11 @@ def grown(final: int, age: timedelta) -> int:
 # --- the posting history -------------------------------------------------------------------
 
 
-def history(rng: random.Random, per_week: float, reply_share: float, share_share: float):
-    """(time, kind, text, final counts, extra) from HISTORY_START to the last fetch."""
-    posts = []
+def history(
+    rng: random.Random, per_week: float, reply_share: float, share_share: float
+) -> list[dict[str, Any]]:
+    """Posts (time, kind, text, final counts, number) from HISTORY_START to the last fetch."""
+    posts: list[dict[str, Any]] = []
     moment = HISTORY_START
     end = FETCHES[-1] - timedelta(hours=2)
     while True:

@@ -201,8 +201,8 @@ def test_a_summary_stored_before_the_posture_columns_still_renders(team, account
     summary = build_summary(team=team, quarter=Q3, today=date(2026, 10, 15))
     for row in summary["competitors"]:
         for key in ("reply_share", "with_at", "top_post"):
-            row.pop(key)  # type: ignore[misc]
-    summary.pop("reply_share_weeks")  # type: ignore[misc]
+            row.pop(key)
+    summary.pop("reply_share_weeks")
     html = summary_html(summary)
     assert "Reply share per week" not in html
     assert "X (Twitter) @loomwell" in html
