@@ -275,3 +275,19 @@ def test_loading_the_demo_again_replays_nothing_twice(demo):
         call_command("load_demo", stdout=out)
     assert "synced the competitor" not in out.getvalue()
     assert Post.objects.filter(account__team=demo).count() == posts
+
+
+def test_the_weekly_reply_share_is_one_query_whatever_the_data(
+    alice, team, strategy, accounts, django_assert_num_queries
+):
+    from goals import selectors
+
+    for n in range(60):
+        make_post(accounts["rival"], date(2026, 7, 1) + timedelta(days=n))
+    selection = selectors.selection_for(
+        alice, strategy=strategy, today=date(2026, 10, 15), own_only=False
+    )
+    with django_assert_num_queries(1):
+        weeks = selectors.weekly_reply_share(selection)
+    # Own: the week of 6 Jul. Rival: 1 Jul – 29 Aug = the nine weeks from 29 Jun to 24 Aug.
+    assert len(weeks[accounts["own"].pk]) == 1 and len(weeks[accounts["rival"].pk]) == 9
