@@ -16,6 +16,7 @@ import time_machine
 from werkzeug import Request, Response
 
 from metrics.connectors import credentials as vault
+from metrics.connectors.services import connector_save
 from metrics.connectors.status import State, connector_status
 from metrics.connectors.sync import connector_sync
 from metrics.forms import ConnectorAdminForm
@@ -313,7 +314,7 @@ def test_another_team_s_key_is_never_used(team, other_team, httpserver):
     assert connector_status(connector).state == State.REFUSED
 
 
-def test_an_x_competitor_syncs_only_with_the_team_s_bearer_token(team, httpserver):
+def test_an_x_competitor_syncs_only_with_the_team_s_bearer_token(team, alice, httpserver):
     connector = competitor(team, Platform.X, "FernhillCoffee", "x", httpserver.url_for("/"))
     refused = sync(connector)
     assert not refused.ok and "X API v2 publishes nothing without the team's own" in (
@@ -321,11 +322,18 @@ def test_an_x_competitor_syncs_only_with_the_team_s_bearer_token(team, httpserve
     )
     assert httpserver.log == []
 
+    connector.refresh_from_db()
+    assert connector.credentials_refused  # scheduled syncs wait for a token
+
+    # The team enters its own token on its own X connector: the competitor's stop is lifted.
     own = AccountFactory(team=team, platform=Platform.X, handle="loomwellroast")
-    ConnectorFactory(
-        account=own, kind="x", credentials_encrypted=vault.encrypt({"bearer_token": "team-tok"})
+    connector_save(
+        user=alice,
+        connector=Connector(account=own, kind="x"),
+        credentials={"bearer_token": "team-tok"},
     )
-    Connector.objects.filter(pk=connector.pk).update(credentials_refused=False)
+    connector.refresh_from_db()
+    assert not connector.credentials_refused
     httpserver.expect_request("/2/users/by/username/FernhillCoffee").respond_with_json(
         load("x/user_fernhillcoffee.json")
     )
