@@ -366,3 +366,39 @@ def progress_bars_figure(
         showgrid=False,
     )
     return fig
+
+
+def reply_share_weeks_figure(
+    series: Sequence[tuple[str, bool, Sequence[tuple[date, float]]]], *, height: int = 340
+) -> go.Figure:
+    """Reply share per week, one line per account: own accounts solid, competitors dashed
+    in the competitors' colour family, so the two postures read apart at a glance.
+
+    `series` is (label, is_competitor, [(week's Monday, percent)]); accounts without posts
+    in the period are left out.
+    """
+    fig = go.Figure()
+    for label, competitor, points in series:
+        if not points:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=[day for day, _ in points],
+                y=[value for _, value in points],
+                mode="lines+markers",
+                name=f"{label} (competitor)" if competitor else label,
+                line={"dash": "dash"} if competitor else {},
+            )
+        )
+    _layout(fig, unit="% of posts that are replies", height=height)
+    fig.update_layout(showlegend=True)
+    if not fig.data:
+        fig.add_annotation(
+            text="No posts in the period",
+            showarrow=False,
+            xref="paper",
+            yref="paper",
+            x=0.5,
+            y=0.5,
+        )
+    return fig

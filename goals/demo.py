@@ -19,6 +19,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 from goals import periods, progress
+from goals.demo_competitors import replay_competitor_pages
 from goals.models import (
     Annotation,
     CheckIn,
@@ -163,9 +164,11 @@ _ACCOUNTS: list[dict[str, Any]] = [
         "handle": "loomwellroasters",
         "display_name": "Loomwell Roasters",
     },
+    # On Mastodon (not X, as before): its public posts sync without any token, so the demo's
+    # saved API pages fill the competitor page offline (goals.demo_competitors).
     {
-        "platform": Platform.X,
-        "handle": "kettle_and_crumb",
+        "platform": Platform.MASTODON,
+        "handle": "kettleandcrumb@mastodon.example",
         "display_name": "Kettle & Crumb",
         "is_competitor": True,
     },
@@ -319,10 +322,11 @@ class DemoResult:
     team: Team
     created: list[str] = field(default_factory=list)
     imports: list[ImportJob] = field(default_factory=list)
+    competitor_syncs: int = 0  # saved competitor API pages replayed
 
     @property
     def changed(self) -> bool:
-        return bool(self.created or self.imports)
+        return bool(self.created or self.imports or self.competitor_syncs)
 
 
 def _create(model: type[Any], created: list[str], lookup: dict[str, Any], **defaults: Any) -> Any:
@@ -342,7 +346,13 @@ def load_demo(*, today: date | None = None, with_data: bool = True) -> DemoResul
     result = _load_plan(today=today)
     if with_data:
         result.imports = _import_exports(result.team)
+        result.competitor_syncs = _sync_competitors(result.team)
     return result
+
+
+def _sync_competitors(team: Team) -> int:
+    """The competitor's saved public API pages, synced through the real connectors."""
+    return len(replay_competitor_pages(team))
 
 
 def _import_exports(team: Team) -> list[ImportJob]:

@@ -13,14 +13,32 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models import Window as SqlWindow
+from django.db.models.functions import Coalesce, RowNumber
+from django.utils import timezone
 
 from goals import competitors, conversation, display, periods, progress
 from goals.models import CheckIn, KeyResult, Objective, Status, Strategy, Window
 from goals.progress import Direction
 from metrics import catalog
+from metrics.connectors.status import ConnectorStatus, State, connector_status
 from metrics.ingest.records import PostKind
-from metrics.models import Account, MetricObservation, Post
+from metrics.models import Account, Connector, MetricObservation, Post
 from metrics.selectors import Series, SeriesRequest, series_for
 from teams import access
 from teams.models import Team
@@ -668,27 +686,138 @@ def conversation_health(selection: Selection) -> conversation.ConversationHealth
     )
 
 
+def _engagements() -> Case:
+    """A post's engagements: the platform's number where it gives one, else the public
+    interactions it shows (likes + replies + reshares, the known ones); None when neither is
+    known. Accounts synced from public APIs (Mastodon, Bluesky) have only the latter."""
+    parts = [Coalesce(F(name), Value(0)) for name in ("likes", "replies", "reshares")]
+    return Case(
+        When(engagements__isnull=False, then=F("engagements")),
+        When(
+            Q(likes__isnull=False) | Q(replies__isnull=False) | Q(reshares__isnull=False),
+            then=parts[0] + parts[1] + parts[2],
+        ),
+        default=None,
+        output_field=BigIntegerField(),
+    )
+
+
+# The rollup's definitions (metrics.ingest.rollup), as goals.conversation.weekly counts them.
+_WITH = ~Q(kind=PostKind.ORIGINAL) | ~Q(addressed=[])
+_BROADCAST = Q(kind=PostKind.ORIGINAL, addressed=[])
+
+
 def post_counts(
     account_ids: Sequence[int], start: date, end: date
 ) -> dict[int, competitors.PostCounts]:
-    """Posts, replies and engagements per account in the period (one query)."""
+    """Posts, replies, posts with and at people, and engagements per account in the period
+    (one query)."""
     return {
         row["account_id"]: competitors.PostCounts(
             posts=int(row["n_posts"] or 0),
             replies=int(row["n_replies"] or 0),
             engagements=int(row["engagement_sum"] or 0),
             engaged_posts=int(row["n_engaged"] or 0),
+            with_posts=int(row["n_with"] or 0),
+            broadcast_posts=int(row["n_broadcast"] or 0),
         )
         for row in Post.objects.filter(account_id__in=account_ids, local_date__range=(start, end))
+        .annotate(engaged=_engagements())
         .order_by()
         .values("account_id")
         .annotate(
             n_posts=Count("pk"),
             n_replies=Count("pk", filter=Q(kind=PostKind.REPLY)),
-            engagement_sum=Sum("engagements"),
-            n_engaged=Count("engagements"),
+            engagement_sum=Sum("engaged"),
+            n_engaged=Count("engaged"),
+            n_with=Count("pk", filter=_WITH),
+            n_broadcast=Count("pk", filter=_BROADCAST),
         )
     }
+
+
+def top_posts(
+    account_ids: Sequence[int], start: date, end: date, *, per_account: int = 3
+) -> dict[int, list[competitors.TopPost]]:
+    """Each account's most engaging posts in the period (one query, ranked in the database)."""
+    ranked = (
+        Post.objects.filter(account_id__in=account_ids, local_date__range=(start, end))
+        .annotate(engaged=_engagements())
+        .filter(engaged__isnull=False)
+        .annotate(
+            rank=SqlWindow(
+                RowNumber(),
+                partition_by=[F("account_id")],
+                order_by=[F("engaged").desc(), F("published_at").desc(), F("pk").desc()],
+            )
+        )
+        .filter(rank__lte=per_account)
+        .order_by("account_id", "rank")
+        .values_list("account_id", "published_at", "text", "permalink", "engaged")
+    )
+    found: dict[int, list[competitors.TopPost]] = defaultdict(list)
+    for account_id, published_at, text, permalink, engaged in ranked:
+        found[account_id].append(
+            competitors.TopPost(account_id, published_at, text, permalink, int(engaged))
+        )
+    return found
+
+
+def freshness(accounts: Sequence[Account]) -> dict[int, competitors.Freshness]:
+    """How old each account's data is: its latest post or level, and the state of its
+    connector if it has one (two queries)."""
+    ids = [a.pk for a in accounts]
+    latest = Account.objects.filter(pk__in=ids).annotate(
+        last_post=Subquery(
+            Post.objects.filter(account=OuterRef("pk"))
+            .order_by("-local_date")
+            .values("local_date")[:1]
+        ),
+        last_level=Subquery(
+            MetricObservation.objects.filter(account=OuterRef("pk"))
+            .order_by("-date")
+            .values("date")[:1]
+        ),
+    )
+    days = {
+        pk: max((d for d in (last_post, last_level) if d is not None), default=None)
+        for pk, last_post, last_level in latest.values_list("pk", "last_post", "last_level")
+    }
+    states: dict[int, list[ConnectorStatus]] = defaultdict(list)
+    now = timezone.now()
+    for connector in Connector.objects.filter(account_id__in=ids).order_by("pk"):
+        states[connector.account_id].append(connector_status(connector, now))
+    found = {}
+    for account in accounts:
+        statuses = states.get(account.pk, [])
+        found[account.pk] = competitors.Freshness(
+            data_up_to=days.get(account.pk),
+            sync_label=" ".join(_sync_label(s) for s in statuses),
+            needs_attention=any(s.needs_attention for s in statuses),
+        )
+    return found
+
+
+def _sync_label(status: ConnectorStatus) -> str:
+    if status.state == State.DISABLED and status.data_since is not None:
+        # Still say how old the data is: a disabled sync is the stalest of all.
+        synced = timezone.localtime(status.data_since)
+        return f"Sync disabled: data synced {synced:%-d %b %Y %H:%M}."
+    return status.label
+
+
+def weekly_reply_share(selection: Selection) -> dict[int, list[tuple[date, float]]]:
+    """Each chosen account's reply share per week of the period, in % (one query)."""
+    ids = selection.account_ids
+    if not ids:
+        return {}
+    daily = (
+        Post.objects.filter(account_id__in=ids, local_date__range=(selection.start, selection.end))
+        .order_by()
+        .values_list("account_id", "local_date")
+        .annotate(n=Count("pk"), r=Count("pk", filter=Q(kind=PostKind.REPLY)))
+    )
+    return competitors.weekly_reply_share(daily)
 
 
 def follower_levels(
@@ -708,8 +837,9 @@ def follower_levels(
 
 
 def benchmark(selection: Selection, *, today: date) -> list[competitors.Benchmark]:
-    """Own accounts, then competitors, each with its numbers over the period: two queries
-    (posts counted per account; followers levels in the period)."""
+    """Own accounts, then competitors, each with its numbers over the period: five queries
+    (posts counted per account; followers levels in the period; top posts; how fresh each
+    account's data is, two)."""
     ids = selection.account_ids
     if not ids:
         return []
@@ -718,4 +848,6 @@ def benchmark(selection: Selection, *, today: date) -> list[competitors.Benchmar
         counts=post_counts(ids, selection.start, selection.end),
         levels=follower_levels(ids, selection.start, selection.end),
         weeks=competitors.weeks_elapsed(selection.start, selection.end, today),
+        top_posts=top_posts(ids, selection.start, selection.end),
+        freshness=freshness(selection.accounts),
     )

@@ -413,6 +413,7 @@ _MEASURES = [
     ("engagement_per_post", "Engagements per post", "engagements"),
     ("engagement_per_1000_followers", "Engagements per post per 1,000 followers", "engagements"),
     ("reply_share_percent", "Reply share", "%"),
+    ("with_at", "With:at ratio (posts with people per broadcast)", "ratio"),
 ]
 
 
@@ -424,9 +425,11 @@ def competitors(request: HttpRequest) -> HttpResponse:
     context = _page_context(request, form, selection)
     if selection is not None:
         rows = selectors.benchmark(selection, today=timezone.localdate())
+        weekly = selectors.weekly_reply_share(selection)
         context.update(
             rows=rows,
             has_competitors=any(r.account.is_competitor for r in rows),
+            has_top_posts=any(r.top_posts for r in rows),
             measure_charts=[
                 {
                     "id": key.replace("_", "-"),
@@ -447,6 +450,14 @@ def competitors(request: HttpRequest) -> HttpResponse:
                 charts.accounts_lines_figure(
                     {str(r.account): r.growth_series() for r in rows if len(r.levels) > 1},
                     unit="% since the first level",
+                )
+            ),
+            reply_share_json=charts.to_json(
+                charts.reply_share_weeks_figure(
+                    [
+                        (str(r.account), r.account.is_competitor, weekly.get(r.account.pk, []))
+                        for r in rows
+                    ]
                 )
             ),
         )

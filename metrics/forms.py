@@ -10,7 +10,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from metrics import connectors
 from metrics.connectors import credentials as vault
 from metrics.connectors.base import ConnectorError
-from metrics.connectors.sync import public_host_guard
+from metrics.connectors.sync import public_host_guard, team_credentials
 from metrics.models import Account, Connector, ImportJob
 from teams import access
 from teams.models import Team
@@ -166,6 +166,12 @@ class ConnectorAdminForm(forms.ModelForm):  # type: ignore[type-arg]
         if kind and not self.instance.pk:
             spec = connectors.get(kind)
             entered = self.credentials()
+            account = data.get("account")
+            if account is not None and account.is_competitor:
+                # A competitor's connector may use the team's own key or token (sync.py).
+                probe = Connector(account=account, kind=kind)
+                given = {name: value for name, value in entered.items() if value}
+                entered = {**team_credentials(probe, spec), **given}
             for field in spec.credential_fields:
                 if field.required and not entered.get(field.name):
                     self.add_error(

@@ -31,6 +31,7 @@ from goals.summaries.static_charts import (
     mix_chart_png,
     png_uri,
     progress_chart_png,
+    reply_share_chart_png,
 )
 from goals.summaries.types import (
     AnnotationSummary,
@@ -186,6 +187,8 @@ class _Charts:
     mix_colours: list[str] = field(default_factory=list)
     followers: dict[str, Sequence[tuple[date, float]]] = field(default_factory=dict)
     marks: list[Mark] = field(default_factory=list)  # on the followers chart
+    # (account, is competitor, [(week's Monday, reply share %)])
+    reply_share: list[tuple[str, bool, Sequence[tuple[date, float]]]] = field(default_factory=list)
 
 
 def expected_percent(kr: KeyResultSummary) -> float | None:
@@ -352,6 +355,15 @@ def _chart_data(summary: Summary) -> _Charts:
     data.marks = annotation_marks(
         [a for a in summary.get("annotations", []) if a["key_result"] is None]
     )
+    competitor = {c["account"]: c["competitor"] for c in summary["competitors"]}
+    for account, weeks in summary.get("reply_share_weeks", {}).items():
+        data.reply_share.append(
+            (
+                account,
+                competitor.get(account, False),
+                [(date.fromisoformat(d), float(v)) for d, v in weeks],
+            )
+        )
     return data
 
 
@@ -397,10 +409,18 @@ def _charts(data: _Charts, *, for_pdf: bool) -> dict[str, Chart]:
         "Share of posts in each part of the mix, in percent.",
     )
     followers = Chart("followers", "Follower growth", "Followers per account, day by day.")
+    reply_share = Chart(
+        "reply-share",
+        "Reply share per week",
+        "Replies ÷ posts per week (Monday to Sunday), own accounts and competitors; "
+        "competitors dashed.",
+        height=340,
+    )
     categories = list(MIX_LABELS.values())
     if for_pdf:
         mix.image_uri = png_uri(mix_chart_png(categories, data.mix_groups, data.mix_colours))
         followers.image_uri = png_uri(followers_chart_png(data.followers, data.marks))
+        reply_share.image_uri = png_uri(reply_share_chart_png(data.reply_share))
     else:
         nan = float("nan")  # Plotly writes NaN as null: no bar, rather than a zero
         groups: dict[str, Sequence[float]] = {
@@ -416,7 +436,8 @@ def _charts(data: _Charts, *, for_pdf: bool) -> dict[str, Chart]:
                 charts.accounts_lines_figure(data.followers, unit="followers"), data.marks
             )
         )
-    return {"mix": mix, "followers": followers}
+        reply_share.figure_json = charts.to_json(charts.reply_share_weeks_figure(data.reply_share))
+    return {"mix": mix, "followers": followers, "reply_share": reply_share}
 
 
 def summary_context(summary: Summary, *, for_pdf: bool = False) -> dict[str, Any]:
@@ -452,9 +473,15 @@ def summary_context(summary: Summary, *, for_pdf: bool = False) -> dict[str, Any
         "top_posts": _posts(summary["top_posts"]),
         "threads": _posts(summary["threads"]),
         "competitors": [
-            {**c, "follower_growth_percent": _percent(c["follower_growth"])}
+            {
+                **c,
+                "follower_growth_percent": _percent(c["follower_growth"]),
+                "reply_share_percent": _percent(c.get("reply_share")),
+                "top": _posts([top])[0] if (top := c.get("top_post")) else None,
+            }
             for c in summary["competitors"]
         ],
+        "has_posture": any("reply_share" in c for c in summary["competitors"]),
         "charts": _charts(_chart_data(summary), for_pdf=for_pdf),
         "annotations": [
             {**a, "day": _day(a["date"]), "last_day": _day(a["end_date"])}

@@ -389,6 +389,7 @@ def _competitors(
     )
     rows: list[CompetitorRow] = []
     for row in selectors.benchmark(selection, today=today):
+        top = row.top_posts[0] if row.top_posts else None
         rows.append(
             {
                 "account": str(row.account),
@@ -396,10 +397,29 @@ def _competitors(
                 "follower_growth": row.follower_growth,
                 "posts_per_week": row.posts_per_week,
                 "engagement_per_post": row.engagement_per_post,
+                "reply_share": row.reply_share,
+                "with_at": row.with_at,
+                "top_post": None
+                if top is None
+                else {
+                    "account": str(row.account),
+                    "published_at": top.published_at.isoformat(),
+                    "text": top.text,
+                    "permalink": top.permalink,
+                    "engagements": float(top.engagements),
+                    "likes": None,
+                    "replies": None,
+                },
             }
         )
         if row.levels:
             summary["follower_series"][str(row.account)] = [
                 (day.isoformat(), float(value)) for day, value in row.levels
             ]
+    names = {account.pk: str(account) for account in accounts}
+    summary["reply_share_weeks"] = {
+        names[account_id]: [(day.isoformat(), share) for day, share in weeks]
+        for account_id, weeks in selectors.weekly_reply_share(selection).items()
+        if account_id in names
+    }
     summary["competitors"] = rows

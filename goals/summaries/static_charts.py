@@ -196,3 +196,37 @@ def followers_chart_png(
     ax.xaxis.get_offset_text().set_fontsize(7)
     fig.legend(fontsize=7, frameon=False, ncols=min(len(drawn), 3), loc="outside upper left")
     return _png(fig)
+
+
+def reply_share_chart_png(
+    series: Sequence[tuple[str, bool, Sequence[tuple[date, float]]]],
+) -> bytes:
+    """Reply share per week, one line per account; competitors dashed (as on the page)."""
+    fig, ax = _figure(2.8)
+    drawn = [(name, competitor, points) for name, competitor, points in series if points]
+    if not drawn:
+        _empty(ax, "No posts in the period")
+        return _png(fig)
+    for i, (name, competitor, points) in enumerate(drawn):
+        ax.plot(
+            [d for d, _ in points],
+            [v for _, v in points],
+            color=_LINE_COLOURS[i % len(_LINE_COLOURS)],
+            linewidth=1.6,
+            linestyle="--" if competitor else "-",
+            marker="o" if len(points) < 20 else None,
+            markersize=3,
+            label=_text(f"{name} (competitor)" if competitor else name, 40),
+        )
+    days = [d for _, _, points in drawn for d, _ in points]
+    if min(days) == max(days):
+        ax.set_xlim(min(days) - timedelta(days=3), max(days) + timedelta(days=3))
+    locator = mdates.AutoDateLocator(maxticks=8)  # type: ignore[no-untyped-call]
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+    ax.yaxis.set_major_formatter(lambda value, _pos: f"{value:.0f}%")
+    ax.set_ylabel("Replies (% of posts)", fontsize=8, color=_MUTED)
+    ax.grid(color=_GRID)
+    ax.set_axisbelow(True)
+    fig.legend(fontsize=7, frameon=False, ncols=min(len(drawn), 3), loc="outside upper left")
+    return _png(fig)

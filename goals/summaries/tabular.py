@@ -27,6 +27,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from goals.summaries.types import (
+    CompetitorRow,
     ConversationNumbers,
     Mix,
     PostSummary,
@@ -484,10 +485,24 @@ def _posts_sheet(sheet: Worksheet, summary: Summary, posts: list[PostSummary]) -
 
 
 def _competitors_sheet(sheet: Worksheet, summary: Summary) -> None:
+    def top(row: CompetitorRow) -> tuple[str, float | None]:
+        post = row.get("top_post")
+        return (post["text"], post["engagements"]) if post else ("", None)
+
     _table(
         sheet,
-        ("Account", "Competitor", "Follower growth (%)", "Posts per week", "Engagement per post"),
-        (_GENERAL, _GENERAL, _PERCENT, _DECIMAL, _DECIMAL),
+        (
+            "Account",
+            "Competitor",
+            "Follower growth (%)",
+            "Posts per week",
+            "Engagement per post",
+            "Reply share (%)",
+            "With:at",
+            "Top post",
+            "Top post engagements",
+        ),
+        (_GENERAL, _GENERAL, _PERCENT, _DECIMAL, _DECIMAL, _PERCENT, _DECIMAL, _GENERAL, _COUNT),
         (
             (
                 row["account"],
@@ -495,11 +510,14 @@ def _competitors_sheet(sheet: Worksheet, summary: Summary) -> None:
                 _number(row["follower_growth"]),
                 _number(row["posts_per_week"]),
                 _number(row["engagement_per_post"]),
+                _number(row.get("reply_share")),
+                _number(row.get("with_at")),
+                *top(row),
             )
             for row in summary["competitors"]
         ),
     )
-    _finish(sheet)
+    _finish(sheet, wrap=(8,))
 
 
 def annotation_rows(summary: Summary) -> Iterator[tuple[object, ...]]:

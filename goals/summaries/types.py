@@ -120,6 +120,10 @@ class CompetitorRow(TypedDict):
     follower_growth: float | None  # fraction
     posts_per_week: float | None
     engagement_per_post: float | None
+    # Since the public competitor sync; snapshots stored before it lack these.
+    reply_share: NotRequired[float | None]  # fraction
+    with_at: NotRequired[float | None]  # posts with people per broadcast
+    top_post: NotRequired[PostSummary | None]  # the most engaging post of the quarter
 
 
 class AnnotationSummary(TypedDict):
@@ -152,3 +156,5 @@ class Summary(TypedDict):
     # The team's annotations that touch the quarter. Snapshots stored before annotations
     # existed have none: read with .get("annotations", []).
     annotations: NotRequired[list[AnnotationSummary]]
+    # account -> (week's Monday, reply share in %); absent from older snapshots.
+    reply_share_weeks: NotRequired[dict[str, list[tuple[str, float]]]]

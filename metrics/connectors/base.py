@@ -295,6 +295,11 @@ class HttpClient:
             transport=transport or (pinned_transport(resolve) if resolve is not None else None),
         )
 
+    @property
+    def host(self) -> str:
+        """The host of the base URL (for messages)."""
+        return str(self._client.base_url.host)
+
     def close(self) -> None:
         self._client.close()
 

@@ -84,6 +84,20 @@ NOTIFICATIONS_LIMIT = 80  # the maximum since 4.1; older servers cap it lower th
 _HOST = re.compile(r"^[a-z0-9-]+(?:\.[a-z0-9-]+)+$")
 
 
+LOOKUP = "/api/v1/accounts/lookup"
+
+
+class NotMastodon(NotFound):
+    """The server answers, but not as a Mastodon server (a web site, another API)."""
+
+    def __init__(self, host: str) -> None:
+        super().__init__(
+            f"Mastodon API not found at {host}: it does not answer as a Mastodon server "
+            f"does at {LOOKUP}. Check the account's handle (user@instance.example) or the "
+            "connector's base URL. Nothing was written."
+        )
+
+
 # --- the spec's callables ---------------------------------------------------------------
 
 
@@ -104,6 +118,13 @@ def auth_headers(credentials: dict[str, str]) -> dict[str, str]:
 def classify_error(response: httpx.Response) -> ConnectorError | None:
     """Mastodon's `{"error": "..."}` bodies that need a clearer word than the status code."""
     status = response.status_code
+    if status == 404 and response.url.path.endswith(LOOKUP):
+        try:
+            mastodon_like = isinstance(response.json(), dict)
+        except ValueError:
+            mastodon_like = False
+        if not mastodon_like:  # a web page's "Not Found", not Mastodon's {"error": ...}
+            return NotMastodon(response.url.host)
     if status not in (401, 403, 410, 422):
         return None
     try:
@@ -201,12 +222,18 @@ def _lookup(ctx: SyncContext) -> tuple[_Account, AccountInfo, list[ObservationRe
     if not acct:
         raise NotFound("The account has no Mastodon handle; enter it as user@instance.example.")
     try:
-        body = ctx.http.get("/api/v1/accounts/lookup", params={"acct": acct})
+        body = ctx.http.get(LOOKUP, params={"acct": acct})
+    except NotMastodon:
+        raise
     except NotFound:
         raise NotFound(
             f"Mastodon knows no account @{acct} on this server; check the handle "
             "(user@instance.example) and the server address."
         ) from None
+    except BadResponse:  # a web page where the API should be
+        raise NotMastodon(ctx.http.host) from None
+    if not isinstance(body, dict) or not ("acct" in body or "username" in body):
+        raise NotMastodon(ctx.http.host)
     account_id = _id(need(body, "id", (str, int), what="the account"), "the account")
     handle = account_handle(body) or acct
     if body.get("suspended") is True:

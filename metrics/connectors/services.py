@@ -66,6 +66,15 @@ def connector_save(
         connector.credentials_refused = False
         connector.retry_after = None
     connector.save()
+    if given and not connector.account.is_competitor:
+        # The team's competitors' connectors of this kind use these credentials when they
+        # have none (sync.team_credentials): a stop waiting for them is lifted too.
+        Connector.objects.filter(
+            account__team_id=connector.account.team_id,
+            account__is_competitor=True,
+            kind=connector.kind,
+            credentials_refused=True,
+        ).update(credentials_refused=False, retry_after=None)
     connector_schedule(connector=connector)
     return connector
 

@@ -173,17 +173,63 @@ def missing_credentials(spec: ConnectorSpec, credentials: dict[str, str]) -> lis
     return [f.label for f in spec.credential_fields if f.required and not credentials.get(f.name)]
 
 
+def team_credentials(connector: Connector, spec: ConnectorSpec) -> dict[str, str]:
+    """The required credentials a competitor's connector may use from the team's own
+    connector of the same kind: the team's YouTube API key or X bearer token reads any
+    public account, so it need not be entered again for each competitor. Only required
+    credentials: optional ones (a Mastodon token, a Bluesky app password) belong to the
+    team's own account and read its own inbox."""
+    if not connector.account.is_competitor:
+        return {}
+    required = {f.name for f in spec.credential_fields if f.required}
+    if not required:
+        return {}
+    own = (
+        Connector.objects.filter(
+            account__team_id=connector.account.team_id,
+            account__is_competitor=False,
+            kind=connector.kind,
+        )
+        .exclude(credentials_encrypted="")
+        .order_by("pk")
+    )
+    for candidate in own:
+        try:
+            stored = vault.decrypt(candidate.credentials_encrypted)
+        except vault.CredentialsUnreadable:
+            continue
+        found = {name: value for name, value in stored.items() if name in required}
+        if found:
+            return found
+    return {}
+
+
+def sync_credentials(connector: Connector, spec: ConnectorSpec) -> dict[str, str]:
+    """The connector's own credentials; for a competitor's account, the required ones it
+    lacks come from the team's own connector of the same kind (team_credentials)."""
+    credentials = vault.decrypt(connector.credentials_encrypted)
+    if missing_credentials(spec, credentials):
+        credentials = {**team_credentials(connector, spec), **credentials}
+    return credentials
+
+
 def connector_sync(
     *,
     connector_id: int,
     on_page: PageCallback | None = None,
     http_options: dict[str, Any] | None = None,
+    now: datetime | None = None,
 ) -> SyncOutcome:
     """Run one connector now, in the foreground. Never raises for the platform's sake:
-    a failure is recorded on the connector and returned in the outcome."""
+    a failure is recorded on the connector and returned in the outcome.
+
+    `now` is when the run counts as fetched (its snapshot time, its day for the levels read,
+    its last success): the clock unless given. Only a replay of saved API pages (the demo)
+    gives it, so those pages count as fetched when they were saved."""
     outcome = SyncOutcome(connector_id=connector_id)
     started = time.monotonic()
-    now = timezone.now()
+    replayed_at = now
+    now = now or timezone.now()
     if not _claim(connector_id, now):
         outcome.skipped = "another sync of this connector is running"
         return outcome
@@ -218,9 +264,9 @@ def connector_sync(
         "credentials_refused": refused,
     }
     if outcome.ok:
-        finished.update(last_success_at=timezone.now(), last_error="")
+        finished.update(last_success_at=replayed_at or timezone.now(), last_error="")
     else:
-        finished.update(last_error=outcome.message, last_error_at=timezone.now())
+        finished.update(last_error=outcome.message, last_error_at=replayed_at or timezone.now())
     # Only while the claim is still this run's: a run that took over owns the record.
     Connector.objects.filter(pk=connector_id, running_since=now).update(
         heartbeat_at=None, **finished
@@ -237,15 +283,22 @@ def _run(
 ) -> None:
     account = connector.account
     spec = connectors.get(connector.kind)
-    credentials = vault.decrypt(connector.credentials_encrypted)
+    credentials = sync_credentials(connector, spec)
     missing = missing_credentials(spec, credentials)
     if missing:
-        raise AuthFailed(f"Enter the {' and '.join(missing)} to sync this connector.")
+        what = " and ".join(missing)
+        if account.is_competitor:
+            raise AuthFailed(
+                f"{spec.label} publishes nothing without the team's own {what}: enter it on "
+                "this connector or on a connector of the team's own account of this kind "
+                "(a competitor's credentials are never needed)."
+            )
+        raise AuthFailed(f"Enter the {what} to sync this connector.")
     base_url = base_url_for(connector, spec)
     if not base_url.startswith(("https://", "http://")):
         raise ConnectorError("Enter the API base URL (for Mastodon: your instance).")
     team = account.team
-    today = timezone.localdate(timezone=team.tzinfo)
+    today = timezone.localdate(now, timezone=team.tzinfo)
     with HttpClient(
         base_url,
         platform=spec.label,

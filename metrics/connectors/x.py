@@ -598,8 +598,10 @@ SPEC = ConnectorSpec(
             required=True,
             secret=True,
             help_text=(
-                "The app's Bearer Token from the X developer console (Keys and tokens). It "
-                "reads any public account, competitors included."
+                "The team's own app Bearer Token from the X developer console (Keys and "
+                "tokens). X publishes nothing without one: competitors' accounts sync only "
+                "with the team's token, entered here or on the team's own X connector (never "
+                "the competitor's credentials)."
             ),
         ),
     ),

@@ -397,7 +397,8 @@ SPEC = ConnectorSpec(
             name="api_key",
             label="API key",
             help_text="A Google Cloud API key with the YouTube Data API v3 enabled. It reads "
-            "any public channel, so it also serves competitors' channels.",
+            "any public channel, so it also serves competitors' channels: a competitor's "
+            "connector left without one uses the key of the team's own YouTube connector.",
         ),
     ),
     fetch=fetch,

@@ -95,7 +95,8 @@ def test_alice_sees_own_accounts_next_to_competitors(alice_client, strategy, acc
     # As people say them: whole counts with separators, percentages without a needless ".0".
     own_row = content.split(f'data-account="{accounts["own"].pk}"', 1)[1].split("</tr>", 1)[0]
     cells = [cell.split("</td>", 1)[0] for cell in own_row.split('<td class="num">')[1:]]
-    assert cells == ["2,500", "25%", "2", "40", "16", "50%"]
+    # With:at: 13 replies ÷ 13 originals naming nobody.
+    assert cells == ["2,500", "25%", "2", "40", "16", "50%", "1"]
     assert "-10%" in content and "11.1" in content
     charts = response.context["measure_charts"]
     assert [c["title"] for c in charts] == [
@@ -104,6 +105,7 @@ def test_alice_sees_own_accounts_next_to_competitors(alice_client, strategy, acc
         "Engagements per post",
         "Engagements per post per 1,000 followers",
         "Reply share",
+        "With:at ratio (posts with people per broadcast)",
     ]
     assert '"name":"Own accounts"' in charts[0]["json"]
     assert '"name":"Competitors"' in charts[0]["json"]
@@ -114,10 +116,10 @@ def test_accounts_without_data_show_a_dash_not_zero(alice_client, strategy, acco
     content = response.content.decode()
     quiet_row = content.split(f'data-account="{accounts["quiet"].pk}"', 1)[1].split("</tr>", 1)[0]
     cells = [cell.split("</td>", 1)[0] for cell in quiet_row.split('<td class="num">')[1:]]
-    assert cells == ["—"] * 6
-    # The rival's reply share is a real zero: it posted, without replying.
+    assert cells == ["—"] * 7
+    # The rival's reply share and with:at are real zeros: it posted, only broadcasts.
     rival_row = content.split(f'data-account="{accounts["rival"].pk}"', 1)[1].split("</tr>", 1)[0]
-    assert rival_row.rstrip().endswith('<td class="num">0%</td>')
+    assert '<td class="num">0%</td>\n        <td class="num">0</td>' in rival_row
 
 
 def test_chosen_accounts_and_dates_narrow_the_page(alice_client, strategy, accounts):
@@ -204,13 +206,14 @@ def test_account_names_are_escaped(alice_client, team, strategy):
 def test_the_page_runs_a_fixed_number_of_queries(
     alice_client, team, strategy, accounts, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(10):
+    # Counts, levels, top posts, freshness (2), weekly reply share: fixed, whatever the data.
+    with django_assert_max_num_queries(13):
         small = alice_client.get(PAGE, {"strategy": strategy.pk, "team": team.pk})
     for n in range(20):
         extra = AccountFactory(team=team, handle=f"rival{n}", is_competitor=n % 2 == 0)
         for k in range(10):
             make_post(extra, date(2026, 7, 1) + timedelta(days=k), engagements=k)
             level(extra, date(2026, 7, 1) + timedelta(days=k), 100 + k)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(13):
         large = alice_client.get(PAGE, {"strategy": strategy.pk, "team": team.pk})
     assert len(small.context["rows"]) == 3 and len(large.context["rows"]) == 23

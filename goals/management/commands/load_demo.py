@@ -22,6 +22,11 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"  imported {job.file_name} ({job.format_label}): {counts_text(job)}"
                 )
+            if result.competitor_syncs:
+                self.stdout.write(
+                    f"  synced the competitor's saved public API pages "
+                    f"({result.competitor_syncs} syncs)"
+                )
             self.stdout.write(self.style.SUCCESS(f"Demo team “{result.team}” is ready."))
         else:
             self.stdout.write(f"Demo team “{result.team}” already complete; nothing to add.")
