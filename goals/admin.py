@@ -364,3 +364,7 @@ def save_check_in(request: HttpRequest, check_in: CheckIn) -> CheckIn:
         note=check_in.note,
         late_correction=check_in.late_correction,
     )
+
+
+# Alerts' admin lives with the feature (goals/alerts/admin.py).
+from goals.alerts import admin as alert_admin  # noqa: E402, F401

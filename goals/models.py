@@ -682,3 +682,7 @@ class SummaryExport(models.Model):
     def download_name(self) -> str:
         strategy = f"-{self.strategy_id}" if self.strategy_id else ""
         return f"summary-{self.team.slug}-{self.quarter}{strategy}-v{self.version}.{self.format}"
+
+
+# Alert models live with their feature (goals/alerts/) and belong to this app.
+from goals.alerts import models as alert_models  # noqa: E402, F401

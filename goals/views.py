@@ -130,6 +130,7 @@ def key_result_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "goals/key_result.html",
         {
             "kr": kr,
+            "can_edit": can_edit,
             "row": row,
             "today": today,
             "figure_json": charts.to_json(figure),
