@@ -37,6 +37,8 @@ class WebhookAdminForm(forms.ModelForm):  # type: ignore[type-arg]
         model = Webhook
         fields = ["team", "name", "format", "url", "events", "enabled"]
 
+    url = forms.URLField(max_length=500, assume_scheme="https")
+
     def clean_url(self) -> str:
         url = str(self.cleaned_data["url"])
         host = urlsplit(url).hostname or ""
