@@ -30,6 +30,7 @@ from django.conf import settings
 from goals.alerts.models import AlertDelivery, AlertEvent, WebhookFormat
 from goals.alerts.secrets import secret_of
 from metrics.connectors.base import RequestRefused, pinned_transport
+from metrics.connectors.credentials import CredentialsUnreadable
 from metrics.connectors.sync import public_addresses
 
 SIGNATURE_HEADER = "X-Strategy-Tracker-Signature"
@@ -104,7 +105,11 @@ def build_request(delivery: AlertDelivery, *, timestamp: str) -> Request:
     else:
         body = json.dumps(generic_payload(event, delivery), sort_keys=True).encode()
         headers[TIMESTAMP_HEADER] = timestamp
-        headers[SIGNATURE_HEADER] = sign(secret_of(webhook), timestamp, body)
+        try:
+            secret = secret_of(webhook)
+        except CredentialsUnreadable as exc:  # retrying cannot help: a key was changed
+            raise WebhookFailed(str(exc), permanent=True) from None
+        headers[SIGNATURE_HEADER] = sign(secret, timestamp, body)
     return Request(body, headers)
 
 

@@ -63,7 +63,9 @@ def test_a_generic_payload_is_signed_with_the_webhooks_secret(team, httpserver):
     request, _ = httpserver.log[0]
     body = request.get_data()
     timestamp = request.headers[webhooks.TIMESTAMP_HEADER]
-    assert webhooks.verify("top-secret", timestamp, body, request.headers[webhooks.SIGNATURE_HEADER])
+    assert webhooks.verify(
+        "top-secret", timestamp, body, request.headers[webhooks.SIGNATURE_HEADER]
+    )
     assert not webhooks.verify("wrong", timestamp, body, request.headers[webhooks.SIGNATURE_HEADER])
     payload = json.loads(body)
     row = AlertDelivery.objects.get(webhook=hook)

@@ -68,11 +68,15 @@ def test_the_digests_numbers_are_the_dashboards(team, alice, alice_client, week)
         )
         for row in s.key_results
     }
-    assert {k.pk for k in digest.key_results} == set(on_page) == {
-        week["slipping"].pk,
-        week["rising"].pk,
-        week["steady"].pk,
-    }
+    assert (
+        {k.pk for k in digest.key_results}
+        == set(on_page)
+        == {
+            week["slipping"].pk,
+            week["rising"].pk,
+            week["steady"].pk,
+        }
+    )
     for k in digest.key_results:
         assert k.percent == on_page[k.pk].percent
         assert k.status == on_page[k.pk].status

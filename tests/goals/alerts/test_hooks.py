@@ -73,7 +73,9 @@ def test_a_connector_whose_data_turned_stale_raises_one_alert(team, alice):
     assert event.object_key == f"connector:{connector.pk}"
 
 
-def test_a_requested_summary_ready_or_failed_is_told_to_who_asked(team, alice, bob, tmp_path, settings):
+def test_a_requested_summary_ready_or_failed_is_told_to_who_asked(
+    team, alice, bob, tmp_path, settings
+):
     settings.MEDIA_ROOT = tmp_path
     export = summaries.summary_export_create(
         user=bob,
@@ -168,7 +170,9 @@ def test_an_import_evaluates_the_key_results_it_touches(team, alice, settings, t
         / "tweet_activity_metrics_loomwellroast_20260401_20260701_en.csv"
     )
     AccountFactory(team=team, platform=Platform.X, handle="loomwellroast")
-    strategy = StrategyFactory(team=team, period_start=date(2026, 4, 1), period_end=date(2026, 6, 30))
+    strategy = StrategyFactory(
+        team=team, period_start=date(2026, 4, 1), period_end=date(2026, 6, 30)
+    )
     kr = KeyResultFactory(
         objective=ObjectiveFactory(strategy=strategy),
         metric_key="posts",

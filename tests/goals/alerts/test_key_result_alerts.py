@@ -21,8 +21,8 @@ from goals.alerts.models import (
     Mode,
 )
 from goals.alerts.outbox import NO_EMAIL
-from goals.selectors import assess_key_results, key_results_with_relations
 from goals.models import KeyResult
+from goals.selectors import assess_key_results, key_results_with_relations
 from tests.goals.alerts.helpers import NOW, TODAY, manual_key_result
 
 pytestmark = pytest.mark.django_db
@@ -35,9 +35,7 @@ def kr(team):
 
 def _check_in(user, kr, value: str):
     with time_machine.travel(NOW, tick=False):
-        return services.check_in_create(
-            user=user, key_result=kr, day=TODAY, value=Decimal(value)
-        )
+        return services.check_in_create(user=user, key_result=kr, day=TODAY, value=Decimal(value))
 
 
 def test_a_check_in_that_puts_a_key_result_off_track_raises_one_alert(alice, bob, kr):
@@ -83,9 +81,7 @@ def test_a_member_who_muted_the_key_result_is_not_written_to(alice, bob, kr, tea
 
 
 def test_a_member_who_wants_it_in_the_digest_gets_no_e_mail_now(alice, bob, kr, team):
-    AlertPreference.objects.create(
-        team=team, user=bob, modes={EventKind.KR_OFF_TRACK: Mode.DIGEST}
-    )
+    AlertPreference.objects.create(team=team, user=bob, modes={EventKind.KR_OFF_TRACK: Mode.DIGEST})
     AlertPreference.objects.create(team=team, user=alice, muted=True)
     _check_in(alice, kr, "10")
     assert AlertEvent.objects.count() == 1
