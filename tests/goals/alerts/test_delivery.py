@@ -36,7 +36,7 @@ def fast_retries(settings):
     settings.ALERT_DELIVERY_MAX_ATTEMPTS = 3
 
 
-def _webhook(team, url, fmt=WebhookFormat.GENERIC, secret="s3cret"):
+def _webhook(team, url, fmt=WebhookFormat.GENERIC, secret="s3cret"):  # noqa: S107
     return Webhook.objects.create(
         team=team, name="Ops", format=fmt, url=url, secret_encrypted=secret_store(secret)
     )

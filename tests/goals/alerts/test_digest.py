@@ -82,7 +82,7 @@ def test_the_digests_numbers_are_the_dashboards(team, alice, alice_client, week)
         assert k.status == on_page[k.pk].status
         assert k.required_per_week == on_page[k.pk].assessment.required_per_week
         assert k.previous_percent == week_ago[k.pk].percent
-    assert [k.pk for k in digest.movers][0] == week["rising"].pk  # +50 points
+    assert digest.movers[0].pk == week["rising"].pk  # +50 points
     assert digest.movers[0].moved == pytest.approx(50)
     assert {k.pk for k in digest.at_risk} == {
         k.pk for k in digest.key_results if k.status.value in ("at_risk", "off_track")
