@@ -57,35 +57,51 @@ def _claimable(now: datetime) -> Q:
     )
 
 
-def claim_one(now: datetime | None = None) -> tuple[AlertDelivery, str] | None:
-    """Claim the oldest due message (or one whose sender's lease ran out) for this worker."""
+CLAIM_BATCH = 20
+
+
+def claim(now: datetime | None = None, *, size: int = CLAIM_BATCH) -> list[AlertDelivery]:
+    """Claim up to `size` due messages (or ones whose sender's lease ran out) for this
+    worker, oldest first, under one new token (each row's `claim`). One round trip for the
+    batch; each message is still marked sent on its own, so a worker that dies leaves only
+    the one it was sending in doubt (the others were never sent)."""
     now = now or timezone.now()
     token = uuid.uuid4().hex
     lease = now + timedelta(seconds=settings.ALERT_DELIVERY_LEASE_SECONDS)
-    for _ in range(5):  # another worker may claim the same row between our read and write
-        with transaction.atomic():
-            qs = AlertDelivery.objects.filter(_claimable(now)).order_by("next_attempt_at", "pk")
-            if connection.features.has_select_for_update_skip_locked:
-                qs = qs.select_for_update(skip_locked=True)
-            row = qs.values_list("pk", "claim").first()
-            if row is None:
-                return None
-            pk, old_claim = row
-            won = (
-                AlertDelivery.objects.filter(_claimable(now), pk=pk, claim=old_claim).update(
-                    status=DeliveryStatus.SENDING,
-                    lease_until=lease,
-                    claim=token,
-                    attempts=F("attempts") + 1,
-                )
-                == 1
-            )
-        if won:
-            delivery = AlertDelivery.objects.select_related(
-                "event__team", "event__key_result", "webhook", "user"
-            ).get(pk=pk)
-            return delivery, token
-    return None
+    with transaction.atomic():
+        qs = AlertDelivery.objects.filter(_claimable(now)).order_by("next_attempt_at", "pk")
+        if connection.features.has_select_for_update_skip_locked:
+            qs = qs.select_for_update(skip_locked=True)
+        pks = list(qs.values_list("pk", flat=True)[:size])
+        if not pks:
+            return []
+        # Still claimable when written: without row locks (SQLite), a worker that read the
+        # same rows and wrote first keeps them.
+        AlertDelivery.objects.filter(_claimable(now), pk__in=pks).update(
+            status=DeliveryStatus.SENDING,
+            lease_until=lease,
+            claim=token,
+            attempts=F("attempts") + 1,
+        )
+    return list(
+        AlertDelivery.objects.filter(claim=token, status=DeliveryStatus.SENDING)
+        .select_related("event__team", "event__key_result", "webhook", "user")
+        .order_by("next_attempt_at", "pk")
+    )
+
+
+def claim_one(now: datetime | None = None) -> tuple[AlertDelivery, str] | None:
+    """Claim one message; (it, its token) or None."""
+    batch = claim(now, size=1)
+    return (batch[0], batch[0].claim) if batch else None
+
+
+def _release(rows: list[AlertDelivery]) -> None:
+    """Give back claimed messages this worker will not send before its lease ends."""
+    for row in rows:
+        AlertDelivery.objects.filter(
+            pk=row.pk, claim=row.claim, status=DeliveryStatus.SENDING
+        ).update(status=DeliveryStatus.PENDING, lease_until=None, attempts=F("attempts") - 1)
 
 
 def _send(delivery: AlertDelivery, now: datetime) -> None:
@@ -103,31 +119,25 @@ def _send(delivery: AlertDelivery, now: datetime) -> None:
     webhooks.post(webhook.url, request)
 
 
-def deliver_one(now: datetime | None = None) -> DeliveryStatus | None:
-    """Claim and send one message; its new status, or None when nothing is due."""
-    claimed = claim_one(now)
-    if claimed is None:
-        return None
-    delivery, token = claimed
+def deliver(row: AlertDelivery) -> DeliveryStatus:
+    """Send one claimed message and record how it went (only while the claim is ours)."""
     now = timezone.now()
-    mine = AlertDelivery.objects.filter(pk=delivery.pk, claim=token)
+    mine = AlertDelivery.objects.filter(pk=row.pk, claim=row.claim)
     try:
-        _send(delivery, now)
+        _send(row, now)
     except Exception as exc:
         permanent = isinstance(exc, webhooks.WebhookFailed) and exc.permanent
         if not isinstance(exc, webhooks.WebhookFailed):
-            logger.warning("Alert delivery %s failed: %r", delivery.pk, exc)
+            logger.warning("Alert delivery %s failed: %r", row.pk, exc)
         message = str(exc) or type(exc).__name__
-        if permanent or delivery.attempts >= settings.ALERT_DELIVERY_MAX_ATTEMPTS:
+        if permanent or row.attempts >= settings.ALERT_DELIVERY_MAX_ATTEMPTS:
             with transaction.atomic():
                 if mine.update(
                     status=DeliveryStatus.FAILED, lease_until=None, last_error=message[:2000]
                 ):
-                    _webhook_failed(delivery, message, now)
+                    _webhook_failed(row, message, now)
             return DeliveryStatus.FAILED
-        delay = events.retry_delay(
-            delivery.attempts, base_seconds=settings.ALERT_RETRY_BASE_SECONDS
-        )
+        delay = events.retry_delay(row.attempts, base_seconds=settings.ALERT_RETRY_BASE_SECONDS)
         mine.update(
             status=DeliveryStatus.PENDING,
             lease_until=None,
@@ -136,9 +146,14 @@ def deliver_one(now: datetime | None = None) -> DeliveryStatus | None:
         )
         return DeliveryStatus.PENDING
     mine.update(status=DeliveryStatus.SENT, sent_at=now, lease_until=None, last_error="")
-    if delivery.webhook is not None and delivery.webhook.failing_since is not None:
-        Webhook.objects.filter(pk=delivery.webhook.pk).update(failing_since=None, last_error="")
+    if row.webhook is not None and row.webhook.failing_since is not None:
+        Webhook.objects.filter(pk=row.webhook.pk).update(failing_since=None, last_error="")
     return DeliveryStatus.SENT
+
+
+def _worst_send_seconds() -> float:
+    """The longest one send may take: a request and its redirects, each up to the timeout."""
+    return float(settings.ALERT_WEBHOOK_TIMEOUT_SECONDS * (webhooks.MAX_REDIRECTS + 1))
 
 
 def _webhook_failed(delivery: AlertDelivery, message: str, now: datetime) -> None:
@@ -165,21 +180,33 @@ def _webhook_failed(delivery: AlertDelivery, message: str, now: datetime) -> Non
 
 
 def drain(*, max_messages: int | None = None, max_seconds: float | None = None) -> DrainResult:
-    """Deliver due messages one at a time until none is due (or a limit is reached)."""
+    """Deliver due messages, a claimed batch at a time, until none is due (or a limit is
+    reached). A message whose lease would run out before its send could end is given back."""
     result = DrainResult()
     started = time.monotonic()
-    while max_messages is None or result.sent + result.failed + result.retrying < max_messages:
+
+    def done() -> int:
+        return result.sent + result.failed + result.retrying
+
+    while max_messages is None or done() < max_messages:
         if max_seconds is not None and time.monotonic() - started > max_seconds:
             break
-        status = deliver_one()
-        if status is None:
+        size = CLAIM_BATCH if max_messages is None else min(CLAIM_BATCH, max_messages - done())
+        batch = claim(size=size)
+        if not batch:
             break
-        if status == DeliveryStatus.SENT:
-            result.sent += 1
-        elif status == DeliveryStatus.FAILED:
-            result.failed += 1
-        else:
-            result.retrying += 1
+        for i, row in enumerate(batch):
+            left = (row.lease_until - timezone.now()).total_seconds() if row.lease_until else 0
+            if left < _worst_send_seconds():
+                _release(batch[i:])
+                break
+            status = deliver(row)
+            if status == DeliveryStatus.SENT:
+                result.sent += 1
+            elif status == DeliveryStatus.FAILED:
+                result.failed += 1
+            else:
+                result.retrying += 1
     result.next_in = seconds_until_next_due()
     return result
 

@@ -113,19 +113,32 @@ def build_request(delivery: AlertDelivery, *, timestamp: str) -> Request:
     return Request(body, headers)
 
 
-def post(url: str, request: Request) -> int:
-    """POST the body; returns the status of a 2xx answer, raises WebhookFailed otherwise
-    (permanent for a refused address, else worth retrying)."""
-    timeout = settings.ALERT_WEBHOOK_TIMEOUT_SECONDS
-    try:
-        with httpx.Client(
+_clients: dict[tuple[int, float], httpx.Client] = {}
+
+
+def _client(timeout: float) -> httpx.Client:
+    """One client per process (and resolver): building its TLS context takes 30 ms, and
+    it keeps connections to a webhook host alive between messages. Each new connection,
+    redirects included, still goes to an address `resolve` checked."""
+    key = (id(resolve), timeout)
+    client = _clients.get(key)
+    if client is None:
+        client = _clients[key] = httpx.Client(
             transport=pinned_transport(resolve),
             timeout=timeout,
             follow_redirects=True,
             max_redirects=MAX_REDIRECTS,
             headers={"User-Agent": "StrategyTracker-Alerts/1"},
-        ) as client:
-            response = client.post(url, content=request.body, headers=request.headers)
+        )
+    return client
+
+
+def post(url: str, request: Request) -> int:
+    """POST the body; returns the status of a 2xx answer, raises WebhookFailed otherwise
+    (permanent for a refused address, else worth retrying)."""
+    timeout = settings.ALERT_WEBHOOK_TIMEOUT_SECONDS
+    try:
+        response = _client(timeout).post(url, content=request.body, headers=request.headers)
     except RequestRefused as exc:
         raise WebhookFailed(f"Refused: {exc}", permanent=True) from None
     except httpx.TooManyRedirects:
