@@ -59,13 +59,11 @@ class Audience:
                 audience.members.append((membership.user, membership.role))
         for pref in AlertPreference.objects.filter(team=team):
             audience.preferences[pref.user_id] = pref
-        for kr_id, user_id in AlertMute.objects.filter(team=team).values_list(
-            "key_result_id", "user_id"
-        ):
-            if user_id is None:
-                audience.team_mutes.add(kr_id)
+        for mute in AlertMute.objects.filter(team=team).only("key_result_id", "user_id"):
+            if mute.user_id is None:  # the whole team's
+                audience.team_mutes.add(mute.key_result_id)
             else:
-                audience.member_mutes.add((user_id, kr_id))
+                audience.member_mutes.add((mute.user_id, mute.key_result_id))
         audience.webhooks = list(Webhook.objects.filter(team=team, enabled=True))
         return audience
 

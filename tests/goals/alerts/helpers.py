@@ -17,10 +17,11 @@ TODAY = date(2026, 8, 15)
 def manual_key_result(team: Team, name: str = "Community calls held") -> KeyResult:
     strategy = StrategyFactory(team=team)
     objective = ObjectiveFactory(strategy=strategy)
-    return KeyResultFactory(
+    kr: KeyResult = KeyResultFactory(
         objective=objective,
         name=name,
         metric_key="manual",
         baseline=Decimal("0"),
         target=Decimal("100"),
     )
+    return kr
