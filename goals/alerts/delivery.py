@@ -69,10 +69,20 @@ def claim(now: datetime | None = None, *, size: int = CLAIM_BATCH) -> list[Alert
     token = uuid.uuid4().hex
     lease = now + timedelta(seconds=settings.ALERT_DELIVERY_LEASE_SECONDS)
     with transaction.atomic():
-        qs = AlertDelivery.objects.filter(_claimable(now)).order_by("next_attempt_at", "pk")
-        if connection.features.has_select_for_update_skip_locked:
-            qs = qs.select_for_update(skip_locked=True)
-        pks = list(qs.values_list("pk", flat=True)[:size])
+        # Two simple queries rather than one with an OR, so each uses the (status, ...) index.
+        due = AlertDelivery.objects.filter(
+            status=DeliveryStatus.PENDING, next_attempt_at__lte=now
+        ).order_by("next_attempt_at", "pk")
+        expired = AlertDelivery.objects.filter(
+            status=DeliveryStatus.SENDING, lease_until__lt=now
+        ).order_by("lease_until", "pk")
+        pks: list[int] = []
+        for qs in (expired, due):  # a dead worker's messages first: they are the oldest
+            if connection.features.has_select_for_update_skip_locked:
+                qs = qs.select_for_update(skip_locked=True)
+            pks += qs.values_list("pk", flat=True)[: size - len(pks)]
+            if len(pks) >= size:
+                break
         if not pks:
             return []
         # Still claimable when written: without row locks (SQLite), a worker that read the

@@ -76,6 +76,36 @@ class Audience:
         return str(pref.modes.get(kind, Mode.IMMEDIATE))
 
 
+@dataclass(frozen=True)
+class EventSpec:
+    kind: str
+    object_key: str
+    day: date
+    title: str
+    message: str = ""
+    url: str = ""
+    data: dict[str, Any] | None = None
+    key_result_id: int | None = None
+    recipients: frozenset[int] | None = None  # user ids; None: every member
+
+    @property
+    def key(self) -> tuple[str, str, date]:
+        return (self.kind, self.object_key, self.day)
+
+    def build(self, team: Team) -> AlertEvent:
+        return AlertEvent(
+            team=team,
+            kind=self.kind,
+            object_key=self.object_key,
+            day=self.day,
+            title=self.title[:300],
+            message=self.message,
+            url=self.url,
+            data=self.data or {},
+            key_result_id=self.key_result_id,
+        )
+
+
 def record_event(
     *,
     audience: Audience,
@@ -93,28 +123,77 @@ def record_event(
     """Write the event and its deliveries; None when it was already written (same kind,
     object and day) or its key result is muted for the team. Call inside the transaction of
     the change that caused it."""
-    if key_result_id is not None and key_result_id in audience.team_mutes:
-        return None
+    spec = EventSpec(
+        kind=kind,
+        object_key=object_key,
+        day=day,
+        title=title,
+        message=message,
+        url=url,
+        data=data,
+        key_result_id=key_result_id,
+        recipients=frozenset(recipients) if recipients is not None else None,
+    )
+    written = record_events(audience=audience, specs=[spec], now=now)
+    return written[0] if written else None
+
+
+def record_events(
+    *, audience: Audience, specs: Iterable[EventSpec], now: datetime | None = None
+) -> list[AlertEvent]:
+    """Write a team's events and their deliveries in a fixed number of queries (one to find
+    those already written, one to insert the rest, one for their deliveries); returns those
+    written. Call inside the transaction of the change that caused them."""
     now = now or timezone.now()
+    wanted: dict[tuple[str, str, date], EventSpec] = {}
+    for spec in specs:
+        if spec.key_result_id is not None and spec.key_result_id in audience.team_mutes:
+            continue
+        wanted.setdefault(spec.key, spec)
+    if not wanted:
+        return []
+    for key in AlertEvent.objects.filter(
+        kind__in={k for k, _, _ in wanted},
+        object_key__in={o for _, o, _ in wanted},
+        day__in={d for _, _, d in wanted},
+    ).values_list("kind", "object_key", "day"):
+        wanted.pop(key, None)
+    if not wanted:
+        return []
+    fresh = list(wanted.values())
     try:
         with transaction.atomic():  # a savepoint: a duplicate leaves the caller's work alone
-            event = AlertEvent.objects.create(
-                team=audience.team,
-                kind=kind,
-                object_key=object_key,
-                day=day,
-                title=title[:300],
-                message=message,
-                url=url,
-                data=data or {},
-                key_result_id=key_result_id,
-            )
+            events = AlertEvent.objects.bulk_create([s.build(audience.team) for s in fresh])
+    except IntegrityError:
+        # Another transaction wrote one of them meanwhile: one at a time, skipping those.
+        events = [e for s in fresh if (e := _create_one(s, audience.team)) is not None]
+    by_key = {spec.key: spec for spec in fresh}
+    rows: list[AlertDelivery] = []
+    for event in events:
+        rows += _deliveries(audience, event, by_key[(event.kind, event.object_key, event.day)], now)
+    AlertDelivery.objects.bulk_create(rows)
+    if any(r.status == DeliveryStatus.PENDING for r in rows):
+        deliver_on_commit()
+    return events
+
+
+def _create_one(spec: EventSpec, team: Team) -> AlertEvent | None:
+    try:
+        with transaction.atomic():
+            event = spec.build(team)
+            event.save()
+            return event
     except IntegrityError:
         return None
+
+
+def _deliveries(
+    audience: Audience, event: AlertEvent, spec: EventSpec, now: datetime
+) -> list[AlertDelivery]:
+    kind = spec.kind
     rows: list[AlertDelivery] = []
-    chosen = set(recipients) if recipients is not None else None
     for user, role in audience.members:
-        if chosen is not None and user.pk not in chosen:
+        if spec.recipients is not None and user.pk not in spec.recipients:
             continue
         if kind in OWNERS_ONLY and role != Role.OWNER:
             continue
@@ -124,7 +203,10 @@ def record_event(
                 continue
         elif audience.mode(user, kind) != Mode.IMMEDIATE:
             continue
-        if key_result_id is not None and (user.pk, key_result_id) in audience.member_mutes:
+        if (
+            spec.key_result_id is not None
+            and (user.pk, spec.key_result_id) in audience.member_mutes
+        ):
             continue
         row = AlertDelivery(
             event=event, channel=Channel.EMAIL, user=user, address=user.email, next_attempt_at=now
@@ -140,10 +222,7 @@ def record_event(
                         event=event, channel=Channel.WEBHOOK, webhook=webhook, next_attempt_at=now
                     )
                 )
-    AlertDelivery.objects.bulk_create(rows)
-    if any(r.status == DeliveryStatus.PENDING for r in rows):
-        deliver_on_commit()
-    return event
+    return rows
 
 
 def deliver_on_commit() -> None:

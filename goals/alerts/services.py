@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
@@ -36,7 +36,7 @@ from goals.alerts.models import (
     Mode,
     Webhook,
 )
-from goals.alerts.outbox import Audience, record_event
+from goals.alerts.outbox import Audience, EventSpec, record_event, record_events
 from goals.alerts.secrets import new_secret, secret_store
 from goals.models import KeyResult, Status, SummaryExport, SummaryOrigin, SummaryStatus
 from goals.selectors import assess_key_results, key_results_with_relations
@@ -92,8 +92,7 @@ def _evaluate_team(krs: list[KeyResult], now: datetime) -> int:
     states = {s.key_result_id: s for s in KeyResultAlertState.objects.filter(key_result__in=krs)}
     new_states: list[KeyResultAlertState] = []
     changed: list[KeyResultAlertState] = []
-    audience: Audience | None = None
-    written = 0
+    specs: list[EventSpec] = []
     for kr in krs:
         status = assessed[kr.pk].status
         state = states.get(kr.pk)
@@ -107,23 +106,18 @@ def _evaluate_team(krs: list[KeyResult], now: datetime) -> int:
         elif state.status != status.value:
             state.status, state.changed_on, state.evaluated_at = status.value, today, now
             changed.append(state)
-        if kind is None:
-            continue
-        audience = audience or Audience.load(team)
-        written += _key_result_event(audience, kr, assessed[kr.pk].assessment, kind, today, now)
+        if kind is not None:
+            specs.append(_key_result_event(kr, assessed[kr.pk].assessment, kind, today))
     KeyResultAlertState.objects.bulk_create(new_states)
     KeyResultAlertState.objects.bulk_update(changed, ["status", "changed_on", "evaluated_at"])
-    return written
+    if not specs:
+        return 0
+    return len(record_events(audience=Audience.load(team), specs=specs, now=now))
 
 
 def _key_result_event(
-    audience: Audience,
-    kr: KeyResult,
-    assessment: progress.Assessment,
-    kind: str,
-    today: object,
-    now: datetime,
-) -> int:
+    kr: KeyResult, assessment: progress.Assessment, kind: str, today: date
+) -> EventSpec:
     status = assessment.status
     pct = "" if assessment.progress is None else f"{assessment.progress * 100:.0f}%"
     expected = f"{assessment.expected_progress * 100:.0f}%"
@@ -133,11 +127,10 @@ def _key_result_event(
     required = assessment.required_per_week
     if required is not None:
         message += f"; needs {required:+,.1f} per week to reach the target"
-    event = record_event(
-        audience=audience,
+    return EventSpec(
         kind=kind,
         object_key=f"kr:{kr.pk}",
-        day=today,  # type: ignore[arg-type]
+        day=today,
         title=f"{kr.name}: {status.label.lower()}",
         message=message + ".",
         url=absolute(reverse("goals:key_result", args=[kr.pk])),
@@ -150,9 +143,7 @@ def _key_result_event(
             "required_per_week": required,
         },
         key_result_id=kr.pk,
-        now=now,
     )
-    return int(event is not None)
 
 
 def key_results_evaluate_for_accounts(*, account_ids: Iterable[int]) -> int:
