@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import cast
 
 from goals.models import KeyResult
 from teams.models import Team
@@ -17,11 +18,11 @@ TODAY = date(2026, 8, 15)
 def manual_key_result(team: Team, name: str = "Community calls held") -> KeyResult:
     strategy = StrategyFactory(team=team)
     objective = ObjectiveFactory(strategy=strategy)
-    kr: KeyResult = KeyResultFactory(
+    kr = KeyResultFactory(
         objective=objective,
         name=name,
         metric_key="manual",
         baseline=Decimal("0"),
         target=Decimal("100"),
     )
-    return kr
+    return cast(KeyResult, kr)
