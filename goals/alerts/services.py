@@ -200,7 +200,7 @@ def connector_sync_finished(*, connector_id: int, ok: bool) -> int:
         day=timezone.localdate(now, timezone=team.tzinfo),
         title=f"{connector} failed {state.failures_in_a_row} times in a row",
         message=connector.last_error,
-        url=absolute(reverse("metrics:people_waiting")),
+        url=absolute(reverse("admin:metrics_connector_change", args=[connector_id])),
         data={"connector": connector_id, "failures_in_a_row": state.failures_in_a_row},
         now=now,
     )
@@ -232,7 +232,7 @@ def connectors_check(*, now: datetime | None = None) -> int:
                 day=timezone.localdate(now, timezone=team.tzinfo),
                 title=f"{connector}: data is stale",
                 message=connector_status(connector, now).label,
-                url=absolute(reverse("metrics:people_waiting")),
+                url=absolute(reverse("admin:metrics_connector_change", args=[connector.pk])),
                 data={"connector": connector.pk},
                 now=now,
             )
