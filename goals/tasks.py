@@ -47,6 +47,9 @@ def summaries_for_previous_quarter_task() -> int:
 
 
 # --- alerts and the weekly digest (goals/alerts, goals/digest) ---------------------------
+ALERT_DRAIN_SECONDS = 20 * 60  # below the task time limit; the schedule continues the rest
+
+
 # Re-delivered when its worker dies (acks_late, reject_on_worker_lost): safe, since each
 # message is claimed with a lease (goals.alerts.delivery), never sent twice by two workers.
 @shared_task(
@@ -63,9 +66,6 @@ def alerts_deliver_task(self: Task[Any, int]) -> int:
     if result.next_in is not None and result.next_in <= 60 and not self.request.is_eager:
         raise self.retry(countdown=max(1.0, result.next_in))
     return result.sent
-
-
-ALERT_DRAIN_SECONDS = 20 * 60  # below the task time limit; the schedule continues the rest
 
 
 @shared_task(name="goals.alerts_hourly", acks_late=False)
