@@ -203,6 +203,24 @@ def connectors_bench() -> None:
             raise SystemExit("the connector sync benchmark failed")
 
 
+def alerts_bench() -> None:
+    print("\nAlerts: evaluation for many teams, outbox delivery to a local receiver")
+    work = Path(tempfile.mkdtemp(prefix="st-bench-alerts-"))
+    targets = [{"DATABASE_URL": f"sqlite:///{work / 'alerts.sqlite3'}"}]
+    if fresh_postgres():
+        targets.append({"DATABASE_URL": PG_URL})
+    for env in targets:
+        migrate(env)
+        result = subprocess.run(
+            [sys.executable, "-m", "bench.alerts"],
+            cwd=ROOT,
+            env={**os.environ, "DEBUG": "true", **env},
+            check=False,
+        )
+        if result.returncode != 0:
+            raise SystemExit("the alerts benchmark failed")
+
+
 def forecasts_bench() -> None:
     print()
     subprocess.run(
@@ -227,3 +245,5 @@ if __name__ == "__main__":
         bulk_bench()
     if only in ("", "connectors"):
         connectors_bench()
+    if only in ("", "alerts"):
+        alerts_bench()

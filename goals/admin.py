@@ -428,3 +428,7 @@ class AnnotationAdmin(TeamScopedAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet[Annotation]) -> None:
         for annotation in queryset:
             annotation_services.annotation_delete(user=request.user, annotation=annotation)
+
+
+# Alerts' admin lives with the feature (goals/alerts/admin.py).
+from goals.alerts import admin as alert_admin  # noqa: E402, F401

@@ -778,3 +778,7 @@ class Annotation(models.Model):
                 errors["key_result"] = f"“{kr}” is not a key result of the team “{team}”."
         if errors:
             raise ValidationError(errors)
+
+
+# Alert models live with their feature (goals/alerts/) and belong to this app.
+from goals.alerts import models as alert_models  # noqa: E402, F401

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from goals import numbers, periods, progress, selectors
+from goals.alerts import services as alerts
 from goals.models import (
     CheckIn,
     Confidence,
@@ -295,6 +296,7 @@ def check_in_create(
     )
     check_in.full_clean()
     check_in.save()
+    alerts.key_results_evaluate(key_result_ids=[key_result.pk])
     return check_in
 
 
@@ -332,6 +334,7 @@ def check_in_update(
         check_in.author = _author(user)
     check_in.full_clean()
     check_in.save()
+    alerts.key_results_evaluate(key_result_ids=[key_result.pk])
     return check_in
 
 

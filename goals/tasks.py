@@ -6,6 +6,9 @@ from typing import Any
 
 from celery import Task, shared_task
 
+from goals.alerts import delivery, outbox
+from goals.alerts import services as alert_services
+from goals.digest import services as digest_services
 from goals.models import SummaryStatus
 from goals.summaries import services
 from strategy_tracker import jobs
@@ -41,3 +44,43 @@ def summary_exports_reap_task() -> int:
 def summaries_for_previous_quarter_task() -> int:
     """Scheduled on the first day of each quarter (django-celery-beat, editable in the admin)."""
     return len(services.summaries_for_previous_quarter())
+
+
+# --- alerts and the weekly digest (goals/alerts, goals/digest) ---------------------------
+ALERT_DRAIN_SECONDS = 20 * 60  # below the task time limit; the schedule continues the rest
+
+
+# Re-delivered when its worker dies (acks_late, reject_on_worker_lost): safe, since each
+# message is claimed with a lease (goals.alerts.delivery), never sent twice by two workers.
+@shared_task(
+    name=outbox.DELIVER_TASK,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=None,
+)
+def alerts_deliver_task(self: Task[Any, int]) -> int:
+    """Drain the alert outbox; come back soon for a retry or a lease running out (the
+    every-minute schedule picks up anything later)."""
+    result = delivery.drain(max_seconds=ALERT_DRAIN_SECONDS)
+    if result.next_in is not None and result.next_in <= 60 and not self.request.is_eager:
+        raise self.retry(countdown=max(1.0, result.next_in))
+    return result.sent
+
+
+@shared_task(name="goals.alerts_hourly", acks_late=False)
+def alerts_hourly_task() -> int:
+    """Hourly: the morning key result check where it is morning, stale connectors."""
+    return alert_services.morning_evaluate() + alert_services.connectors_check()
+
+
+@shared_task(name="goals.alerts_mentions", acks_late=False)
+def alerts_mentions_task() -> int:
+    """Every quarter hour: mentions waiting past the team's answer target."""
+    return alert_services.mentions_check()
+
+
+@shared_task(name="goals.digests_send", acks_late=False)
+def digests_send_task() -> int:
+    """Hourly: the weekly digest where it is Monday 08:00 or later (once per week)."""
+    return digest_services.digests_send()

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from goals import views
+from goals.alerts import views as alert_views
 from goals.summaries import views as summary_views
 
 app_name = "goals"
@@ -21,6 +22,13 @@ urlpatterns = [
     ),
     path("conversation/", views.conversation_health, name="conversation"),
     path("competitors/", views.competitors, name="competitors"),
+    path("teams/<slug:slug>/alerts/", alert_views.alert_log, name="alert_log"),
+    path(
+        "teams/<slug:slug>/alerts/preferences/",
+        alert_views.alert_preferences,
+        name="alert_preferences",
+    ),
+    path("key-results/<int:pk>/mute/", alert_views.key_result_mute, name="key_result_mute"),
     path("summaries/", summary_views.summary_list, name="summaries"),
     path("summaries/<int:pk>/", summary_views.summary_detail, name="summary"),
     path("summaries/<int:pk>/status/", summary_views.summary_status, name="summary_status"),

@@ -178,6 +178,7 @@ def _key_result_page(
         "goals/key_result.html",
         {
             "kr": kr,
+            "can_edit": can_edit,
             "row": row,
             "today": today,
             "figure_json": charts.to_json(figure),
@@ -185,7 +186,6 @@ def _key_result_page(
             "check_in_form": check_in_form if kr.is_manual and can_edit else None,
             "annotations": annotations,
             "annotation_form": annotation_form if can_edit else None,
-            "can_edit": can_edit,
             "top_posts": top_posts,
             "direction": selectors.direction_label(kr),
         },

@@ -22,6 +22,7 @@ from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
 
+from goals.alerts import services as alerts
 from metrics import catalog
 from metrics.importers import registry
 from metrics.importers.common import Format, ImportFailed, Limits, ParseContext, Source
@@ -735,6 +736,8 @@ def _execute(
                 }
             job.heartbeat_at = job.finished_at
             job.save()
+            if job.status == ImportStatus.SUCCEEDED:  # alerts commit with the rows
+                alerts.key_results_evaluate(team_ids=[job.team_id])
     except _ClaimLost:
         logger.warning("Import job %s attempt %s was taken over; undone", job.pk, attempt)
         job.refresh_from_db()

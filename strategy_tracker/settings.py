@@ -375,6 +375,22 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Strategy Tracker <tracker@localhost>")
 
+# --- Alerts and the weekly digest (goals/alerts, goals/digest; README "Alerts and digest") --
+# The address links in e-mails and webhook messages start with (no trailing slash).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+if not SITE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(f"SITE_URL={SITE_URL!r}: give an http:// or https:// address.")
+# A delivering worker holds a message this long; one killed mid-send frees it after it.
+ALERT_DELIVERY_LEASE_SECONDS = env_int("ALERT_DELIVERY_LEASE_SECONDS", 120, minimum=1)
+ALERT_DELIVERY_MAX_ATTEMPTS = env_int("ALERT_DELIVERY_MAX_ATTEMPTS", 5, minimum=1)
+ALERT_RETRY_BASE_SECONDS = env_int("ALERT_RETRY_BASE_SECONDS", 60, minimum=0)
+ALERT_WEBHOOK_TIMEOUT_SECONDS = env_int("ALERT_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+if ALERT_DELIVERY_LEASE_SECONDS <= ALERT_WEBHOOK_TIMEOUT_SECONDS * 4:
+    raise ImproperlyConfigured(
+        "ALERT_DELIVERY_LEASE_SECONDS must be above 4 × ALERT_WEBHOOK_TIMEOUT_SECONDS (a send "
+        "with redirects), so a live worker's message is never taken from it."
+    )
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -22,6 +22,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from goals import periods
+from goals.alerts import services as alerts
 from goals.models import Strategy, SummaryExport, SummaryFormat, SummaryOrigin, SummaryStatus
 from goals.summaries import html, pdf, tabular
 from goals.summaries.snapshot import build_summary, previous_quarter
@@ -261,6 +262,7 @@ def summary_export_run(*, export_id: int, today: date | None = None) -> SummaryE
             export.attempt = attempt
             export.heartbeat_at = export.finished_at
             export.save()
+            alerts.summary_finished(export=export)
         else:
             logger.warning("Summary %s attempt %s was taken over", export.pk, attempt)
             export.refresh_from_db()

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from goals.alerts import services as alerts
 from metrics import connectors
 from metrics.connectors import credentials as vault
 from metrics.connectors.base import (
@@ -268,9 +269,11 @@ def connector_sync(
     else:
         finished.update(last_error=outcome.message, last_error_at=replayed_at or timezone.now())
     # Only while the claim is still this run's: a run that took over owns the record.
-    Connector.objects.filter(pk=connector_id, running_since=now).update(
-        heartbeat_at=None, **finished
-    )
+    with transaction.atomic():  # the alert (failures in a row, key results) commits with it
+        if Connector.objects.filter(pk=connector_id, running_since=now).update(
+            heartbeat_at=None, **finished
+        ):
+            alerts.connector_sync_finished(connector_id=connector_id, ok=outcome.ok)
     return outcome
 
 
