@@ -186,6 +186,40 @@ def _wait_until_up(process: subprocess.Popen[bytes], base: str, log: Path) -> No
             time.sleep(0.2)
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far (Linux /proc; 0 for gone ones)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _machine_busy_seconds() -> float:
+    """CPU seconds spent by everything on the machine (all cores), from /proc/stat."""
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (
+        int(v) for v in Path("/proc/stat").read_text().split()[1:9]
+    )
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def _server_pids(master: int) -> list[int]:
+    """gunicorn's workers, and the PostgreSQL backends serving them (same host)."""
+    from django.db import connection
+
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+        )
+        backends = [int(row[0]) for row in cursor.fetchall()]
+    return [int(pid) for pid in children] + backends
+
+
 def _percentile(values: list[float], q: int) -> float:
     if len(values) < 2:
         return values[0] * 1000 if values else float("nan")
@@ -252,7 +286,11 @@ def main() -> None:
         # Warm each worker's connection and caches, as a server that has been up a while.
         warm = [Page(p.name, p.path, None) for p in pages]
         asyncio.run(_load(base, sessions[:WORKERS], warm, 3))
+        pids = _server_pids(server.pid)
+        cpu_before, busy_before = _cpu_seconds(pids), _machine_busy_seconds()
         elapsed = asyncio.run(_load(base, sessions, pages, SECONDS))
+        cpu = _cpu_seconds(pids) - cpu_before
+        busy = _machine_busy_seconds() - busy_before
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
@@ -266,6 +304,13 @@ def main() -> None:
         f"  gunicorn, {WORKERS} workers, DEBUG=false; {USERS} users for {elapsed:.0f} s: "
         f"{total:,} requests, {total / elapsed:.1f}/s (load average now "
         f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores, shared)"
+    )
+    cores = os.cpu_count() or 1
+    print(
+        f"  CPU in the run: gunicorn workers and their PostgreSQL backends {cpu:.0f} s "
+        f"= {cpu / max(total, 1) * 1000:.0f} ms a request; the whole machine {busy:.0f} s of "
+        f"{cores} × {elapsed:.0f} s ({busy - cpu:.0f} s by everything else: the load "
+        f"generator and other work on the host)"
     )
     print(
         f"  {'page':22} {'requests/s':>10} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "

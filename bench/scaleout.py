@@ -115,7 +115,7 @@ def _start_workers(count: int, log_dir: Path) -> list[subprocess.Popen[bytes]]:
             )
         )
     deadline = time.monotonic() + 60
-    while len(app.control.ping(timeout=1)) < count:
+    while len(app.control.ping(timeout=1) or []) < count:
         if time.monotonic() > deadline or any(w.poll() is not None for w in workers):
             _stop_workers(workers)
             raise SystemExit(f"the Celery workers did not come up; see {log_dir}")
