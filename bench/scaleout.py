@@ -64,16 +64,17 @@ class LockSampler:
                     "SELECT l.locktype, l.mode FROM pg_locks l JOIN pg_database d "
                     "ON d.oid = l.database WHERE NOT l.granted AND d.datname = current_database()"
                 ).fetchall()
-                row = con.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                events = con.execute(
+                    "SELECT wait_event FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
                     "AND datname = current_database()"
-                ).fetchone()
-                waiting = max(len(locks), int(row[0]) if row else 0)
+                ).fetchall()
+                waiting = max(len(locks), len(events))
                 self.samples += 1
                 if waiting:
                     self.waiting_samples += 1
                     self.max_waiting = max(self.max_waiting, waiting)
                     self.kinds.update(f"{kind} {mode}" for kind, mode in locks)
+                    self.kinds.update(f"waiting on {event}" for (event,) in events)
                 self.stop.wait(0.05)
 
 
