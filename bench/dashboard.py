@@ -13,7 +13,9 @@ import os
 import random
 import statistics
 import time
+from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 ROWS_TARGET = int(os.environ.get("BENCH_OBSERVATIONS", "10000000"))
 METRICS = [
@@ -55,15 +57,22 @@ def _copy_observations(cursor, account_ids: list[int], start: date) -> int:  # t
     return written
 
 
-def main() -> None:
-    import django
+@dataclass
+class Dataset:
+    """The measured team: its owner, its 30 accounts and 20 key results (4 objectives)."""
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "strategy_tracker.settings")
-    django.setup()
+    team: Any
+    user: Any
+    own: list[Any]
+    krs: list[Any]
+    quarter: Any
+
+
+def build() -> Dataset:
+    """Fill the database DATABASE_URL names (migrated, empty; PostgreSQL) with the data set:
+    the measured team plus other teams' rows up to BENCH_OBSERVATIONS observations."""
     from django.contrib.auth import get_user_model
     from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     from goals import periods
     from goals.models import KeyResult, Objective, Strategy
@@ -126,6 +135,20 @@ def main() -> None:
             )
             kr.accounts.set(own[(o * 5 + k) % 10 * 3 : (o * 5 + k) % 10 * 3 + 10])
             krs.append(kr)
+    return Dataset(team=team, user=user, own=own, krs=krs, quarter=quarter)
+
+
+def main() -> None:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "strategy_tracker.settings")
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    data = build()
+    user, own, krs, quarter = data.user, data.own, data.krs, data.quarter
 
     client = Client()
     client.force_login(user)

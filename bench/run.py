@@ -146,6 +146,39 @@ def dashboard_bench() -> None:
         raise SystemExit("the dashboard benchmark failed")
 
 
+def load_bench() -> None:
+    print("\nPages under concurrent load: gunicorn on PostgreSQL")
+    if not fresh_postgres():
+        return
+    env = {"DATABASE_URL": PG_URL}
+    migrate(env)
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.load"],
+        cwd=ROOT,
+        env={**os.environ, "DEBUG": "true", "ALLOWED_HOSTS": "testserver", **WIDE_WINDOW, **env},
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit("the load benchmark failed")
+
+
+def scaleout_bench() -> None:
+    print("\nScale-out: 8 imports for 8 accounts, 1 and 2 Celery workers (PostgreSQL, Redis)")
+    if not fresh_postgres():
+        return
+    work = Path(tempfile.mkdtemp(prefix="st-bench-scaleout-media-"))
+    env = {"DATABASE_URL": PG_URL, "MEDIA_ROOT": str(work)}
+    migrate(env)
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.scaleout"],
+        cwd=ROOT,
+        env={**os.environ, "DEBUG": "true", **WIDE_WINDOW, **env},
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit("the scale-out benchmark failed")
+
+
 def summaries_bench() -> None:
     print("\nQuarterly summaries (SQLite, demo data)")
     work = Path(tempfile.mkdtemp(prefix="st-bench-summaries-"))
@@ -239,6 +272,10 @@ if __name__ == "__main__":
         main()
     if only in ("", "dashboard"):
         dashboard_bench()
+    if only in ("", "load"):
+        load_bench()
+    if only in ("", "scaleout"):
+        scaleout_bench()
     if only in ("", "summaries"):
         summaries_bench()
     if only in ("", "bulk"):

@@ -14,7 +14,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import dj_database_url
-import plotly
 from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
@@ -85,6 +84,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files (Plotly's 4.8 MB among them) straight from the WSGI server, compressed
+    # (gzip and Brotli) and with far-future cache headers for the hashed names; before
+    # everything else, so a static request costs no session or database work.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -178,12 +181,34 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 # The site's own style sheet and icon (static/site/); Plotly's JavaScript comes from the
-# installed plotly package (nothing from the internet).
-STATICFILES_DIRS = [
-    BASE_DIR / "static",
-    ("plotly", Path(plotly.__file__).resolve().parent / "package_data"),
+# installed plotly package (nothing from the internet), the bundle alone.
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "strategy_tracker.staticfinders.PlotlyFinder",
 ]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# Production serves what `collectstatic` wrote: names carry a hash of the content (so they
+# may be cached for a year) next to .gz and .br copies that WhiteNoise picks by the request's
+# Accept-Encoding. Development and the tests serve the source files as they are, so they
+# need no collectstatic run.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+# Decided here from the environment, not from settings.DEBUG at the middleware's start
+# (test runners turn that off): development finds files in place and sees edits at once;
+# production serves STATIC_ROOT, indexed once at start-up.
+WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_USE_FINDERS = DEBUG
+# Pages link the hashed names only ({% static %} reads the manifest), so the unhashed copies
+# are dropped: half the compression work at collectstatic and half the disk.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 
