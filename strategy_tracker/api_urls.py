@@ -11,6 +11,7 @@ from goals.api import (
     StrategyViewSet,
     SummaryViewSet,
 )
+from listening.api import TopicPersonViewSet, TopicPostViewSet, TopicViewSet
 from metrics.api import (
     AccountViewSet,
     ConnectorViewSet,
@@ -34,6 +35,9 @@ router.register("import-jobs", ImportJobViewSet, basename="importjob")
 router.register("connectors", ConnectorViewSet, basename="connector")
 router.register("mentions", InboundMentionViewSet, basename="mention")
 router.register("summaries", SummaryViewSet, basename="summary")
+router.register("topics", TopicViewSet, basename="topic")
+router.register("topic-posts", TopicPostViewSet, basename="topicpost")
+router.register("people-to-engage", TopicPersonViewSet, basename="topicperson")
 
 urlpatterns = [
     path("v1/", include((router.urls, "api"))),

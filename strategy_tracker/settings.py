@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "teams",
     "metrics",
     "goals",
+    "listening",
 ]
 
 MIDDLEWARE = [
