@@ -78,7 +78,8 @@ class ListeningSettings(models.Model):
         blank=True,
         help_text="Handle or email of a Bluesky account, for search where Bluesky asks to sign in.",
     )
-    bluesky_pds_url = models.URLField(
+    bluesky_pds_url = models.CharField(
+        max_length=200,
         blank=True,
         help_text="The server hosting that Bluesky account; empty for https://bsky.social.",
     )
@@ -103,6 +104,14 @@ class ListeningSettings(models.Model):
             self.mastodon_instances = "\n".join(parse_instances(self.mastodon_instances))
         except ValidationError as exc:
             raise ValidationError({"mastodon_instances": exc.messages}) from None
+        pds = self.bluesky_pds_url.strip().rstrip("/")
+        if pds:
+            parts = urlsplit(pds if "://" in pds else f"https://{pds}")
+            if parts.scheme not in ("https", "http") or not parts.hostname or parts.path:
+                raise ValidationError(
+                    {"bluesky_pds_url": "Enter the server's address, such as https://bsky.social."}
+                )
+            self.bluesky_pds_url = f"{parts.scheme}://{parts.netloc}"
 
     @property
     def instance_list(self) -> list[str]:
