@@ -34,7 +34,12 @@ TWEET_FIELDS = "created_at,public_metrics,author_id,lang,entities"
 
 
 def _quoted(term: str) -> str:
-    return f'"{term}"' if " " in term or not term.replace("_", "").isalnum() else term
+    """A term as X's query language reads it: a hashtag or a single word bare, anything
+    else as an exact phrase (quotes inside it dropped)."""
+    bare = term[1:] if term.startswith("#") else term
+    if bare and bare.replace("_", "").isalnum():
+        return term
+    return '"' + term.replace('"', " ").strip() + '"'
 
 
 def queries(terms: Terms) -> list[str]:
