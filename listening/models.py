@@ -40,8 +40,7 @@ def parse_instances(raw: str) -> list[str]:
         if (
             parts.scheme not in ("https", "http")
             or not host
-            or ("." not in host.strip(".")
-            and host != "localhost")
+            or ("." not in host.strip(".") and host != "localhost")
             or parts.path.strip("/")
             or parts.query
             or parts.username

@@ -155,10 +155,18 @@ def bluesky_post(at: datetime, who: str, text: str, *, likes: int = 0) -> dict[s
     post = copy.deepcopy(_BSKY_POST)
     rkey = snowflake(at)
     post["uri"] = f"at://did:plc:{who}/app.bsky.feed.post/{rkey}"
-    post["author"] = {**post["author"], "did": f"did:plc:{who}", "handle": f"{who}.bsky.social",
-                      "displayName": who.title()}
-    post["record"] = {"$type": "app.bsky.feed.post", "createdAt": iso(at), "langs": ["en"],
-                      "text": text}
+    post["author"] = {
+        **post["author"],
+        "did": f"did:plc:{who}",
+        "handle": f"{who}.bsky.social",
+        "displayName": who.title(),
+    }
+    post["record"] = {
+        "$type": "app.bsky.feed.post",
+        "createdAt": iso(at),
+        "langs": ["en"],
+        "text": text,
+    }
     post["likeCount"] = likes
     post["replyCount"] = post["repostCount"] = post["quoteCount"] = 0
     post["indexedAt"] = iso(at)
@@ -205,7 +213,8 @@ class FakeBluesky:
         query = request.args.get("q", "").lower().lstrip("#")
         since = request.args.get("since", "")
         items = [
-            p for p in self.posts
+            p
+            for p in self.posts
             if query in p["record"].get("text", "").lower() and p["indexedAt"] >= since
         ]
         items.sort(key=lambda p: p["indexedAt"], reverse=True)
@@ -218,8 +227,10 @@ class FakeBluesky:
 
     def _follows(self, request: Request) -> Response:
         start = int(request.args.get("cursor", "0"))
-        body: dict[str, Any] = {"subject": load("bluesky/follows.json")["subject"],
-                                "follows": self.follows[start : start + 1]}
+        body: dict[str, Any] = {
+            "subject": load("bluesky/follows.json")["subject"],
+            "follows": self.follows[start : start + 1],
+        }
         if start + 1 < len(self.follows):
             body["cursor"] = str(start + 1)
         return Response(json.dumps(body), content_type="application/json")

@@ -68,9 +68,7 @@ def test_search_that_asks_to_sign_in_is_a_note(quiet, topic, bluesky):
     assert TopicPost.objects.count() == 0
 
 
-def test_with_the_teams_app_password_it_signs_in_and_searches_with_the_token(
-    quiet, topic, bluesky
-):
+def test_with_the_teams_app_password_it_signs_in_and_searches_with_the_token(quiet, topic, bluesky):
     bluesky.require_auth = True
     bluesky.posts = load("bluesky/search_posts.json")["posts"]
     quiet.bluesky_identifier = "loomwellroasters.bsky.social"

@@ -37,9 +37,7 @@ def test_it_stores_matching_public_posts_with_their_permalinks(listening, topic,
     assert "Any tips for a light roast?" in post.text
 
 
-def test_it_pages_back_with_max_id_and_reads_only_newer_posts_next_time(
-    listening, topic, mastodon
-):
+def test_it_pages_back_with_max_id_and_reads_only_newer_posts_next_time(listening, topic, mastodon):
     mastodon.tags["pourover"] = [
         status(NOW - timedelta(minutes=i), f"fan{i}", f"Brew {i}") for i in range(95)
     ]
@@ -156,9 +154,7 @@ def test_posts_older_than_the_retention_are_not_collected(listening, topic, mast
         status(NOW - timedelta(days=31), "old", "Stale"),
     ]
     assert collect(topic.team).ok
-    assert list(TopicPost.objects.values_list("author__handle", flat=True)) == [
-        "new@fiber.example"
-    ]
+    assert list(TopicPost.objects.values_list("author__handle", flat=True)) == ["new@fiber.example"]
 
 
 def test_in_production_a_private_instance_address_is_refused(listening, topic, mastodon, settings):
@@ -173,7 +169,9 @@ def test_in_production_a_private_instance_address_is_refused(listening, topic, m
 
 
 def test_an_instance_address_that_is_no_server_is_a_clear_error(team):
-    found = ListeningSettings(team=team, mastodon_instances="mastodon.social\nhttps://x.example/@me")
+    found = ListeningSettings(
+        team=team, mastodon_instances="mastodon.social\nhttps://x.example/@me"
+    )
     with pytest.raises(ValidationError) as error:
         found.full_clean()
     assert "“https://x.example/@me” is not a server address" in str(error.value)

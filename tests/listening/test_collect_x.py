@@ -52,9 +52,7 @@ def test_it_searches_with_the_teams_token_and_ignores_partial_errors(
     assert post.mentions_competitor is False  # the competitor is not an account of this team
 
 
-def test_it_pages_with_next_token_then_reads_since_the_newest_id(
-    quiet, topic, fake_x, x_connector
-):
+def test_it_pages_with_next_token_then_reads_since_the_newest_id(quiet, topic, fake_x, x_connector):
     fake_x.page_size = 10
     fake_x.posts = [
         x_post(NOW - timedelta(minutes=i), str(1859300000000000000 - i), f"u{i}", "espresso!")
@@ -72,9 +70,7 @@ def test_it_pages_with_next_token_then_reads_since_the_newest_id(
 def test_a_429_is_waited_out_until_the_reset(quiet, topic, fake_x, x_connector):
     fake_x.posts = [x_post(NOW - timedelta(hours=1), "1859300000000000001", "u", "espresso")]
     reset = int(NOW.timestamp()) + 5
-    fake_x.failures.append(
-        Response("", status=429, headers={"x-rate-limit-reset": str(reset)})
-    )
+    fake_x.failures.append(Response("", status=429, headers={"x-rate-limit-reset": str(reset)}))
     sleeps = []
     assert collect(topic.team, sleeps).ok
     assert 5.0 in sleeps
