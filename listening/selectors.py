@@ -261,9 +261,12 @@ def _each_day(start: date, end: date) -> Iterable[date]:
         yield start + timedelta(days=offset)
 
 
-def _running(request: SeriesRequest, by_day: dict[date, Decimal]) -> list[tuple[date, Decimal]]:
-    """Sums since the start ("period") or over the last N days, up to the last day with data."""
-    last = max((d for d in by_day if request.start <= d <= request.end), default=None)
+def _running(
+    request: SeriesRequest, by_day: dict[date, Decimal], *, until: date | None = None
+) -> list[tuple[date, Decimal]]:
+    """Sums since the start ("period") or over the last N days, up to the last day with data
+    (or `until`)."""
+    last = until or max((d for d in by_day if request.start <= d <= request.end), default=None)
     if last is None:
         return []
     days = WINDOW_DAYS.get(request.window)
@@ -328,19 +331,21 @@ def listening_series(requests: Sequence[SeriesRequest]) -> dict[int, Series]:
             )
         elif metric.kind is catalog.Kind.RATIO:
             first, last = _window_start(request), request.end
+            den = _running(
+                request,
+                _daily_post_counts(
+                    team_ids, first, last, _FLOW_CONDITIONS[str(metric.denominator)]
+                ),
+            )
+            # The numerator over the same days, carried to the denominator's last one.
             num = dict(
                 _running(
                     request,
                     _daily_post_counts(
                         team_ids, first, last, _FLOW_CONDITIONS[str(metric.numerator)]
                     ),
+                    until=den[-1][0] if den else None,
                 )
-            )
-            den = _running(
-                request,
-                _daily_post_counts(
-                    team_ids, first, last, _FLOW_CONDITIONS[str(metric.denominator)]
-                ),
             )
             ratio = [(d, float(num.get(d, Decimal(0)) / v) * metric.scale) for d, v in den if v]
             result[request.key] = Series(ratio, ratio[-1][0] if ratio else None)

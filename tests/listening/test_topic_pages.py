@@ -64,7 +64,9 @@ def test_a_viewer_cannot_add_or_change_topics(bob_client, topic):
 
 def test_another_teams_topic_is_not_found(charlie_client, topic, other_team):
     assert charlie_client.get(reverse("listening:topic_edit", args=[topic.pk])).status_code == 404
-    assert charlie_client.post(reverse("listening:topic_delete", args=[topic.pk])).status_code == 404
+    assert (
+        charlie_client.post(reverse("listening:topic_delete", args=[topic.pk])).status_code == 404
+    )
     # Nor can a topic be added to another team.
     response = charlie_client.post(NEW, data(topic.team, name="Sneaky"))
     assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
