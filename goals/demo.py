@@ -21,6 +21,7 @@ from django.db import transaction
 from goals import periods, progress
 from goals.models import CheckIn, Confidence, KeyResult, Objective, Status, Strategy
 from goals.progress import Direction
+from listening.demo import load_listening_demo
 from metrics.models import Account, ImportJob, ImportStatus
 from metrics.platforms import Platform
 from metrics.services import import_checksum, import_path
@@ -334,6 +335,8 @@ def load_demo(*, today: date | None = None, with_data: bool = True) -> DemoResul
     result = _load_plan(today=today)
     if with_data:
         result.imports = _import_exports(result.team)
+        # Listening (topics, topic posts, a share-of-voice key result): its own module.
+        load_listening_demo(team=result.team, today=today or date.today(), created=result.created)
     return result
 
 
