@@ -13,12 +13,12 @@ from tests.listening.fakes import bluesky_post, status
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_on_redis_collects_a_teams_topics(
-    redis_broker, team, topic, mastodon, bluesky
-):
+def test_a_worker_on_redis_collects_a_teams_topics(redis_broker, team, topic, mastodon, bluesky):
     now = datetime.now(UTC)
     ListeningSettings.objects.create(team=team, mastodon_instances=mastodon.base_url)
-    mastodon.tags["pourover"] = [status(now - timedelta(hours=i), f"m{i}", "Brew") for i in range(3)]
+    mastodon.tags["pourover"] = [
+        status(now - timedelta(hours=i), f"m{i}", "Brew") for i in range(3)
+    ]
     bluesky.posts = [bluesky_post(now - timedelta(hours=1), "riley", "espresso at home")]
     user = UserFactory(username="root", is_superuser=True)
     services.listening_collect_enqueue(user=user, team=team)  # on commit: autocommit here
