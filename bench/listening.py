@@ -24,6 +24,7 @@ def main() -> None:
     setup_test_environment()  # the test client's host, and the page's context to read
 
     from django.conf import settings
+    from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
     from django.utils import timezone
@@ -32,7 +33,6 @@ def main() -> None:
     from listening import services
     from listening.models import ListeningSettings, Topic, TopicAuthor, TopicPost
     from teams.models import Membership, Role, Team
-    from tests.factories import UserFactory
     from tests.listening.fakes import FakeMastodon, status
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -62,7 +62,7 @@ def main() -> None:
         people = TopicAuthor.objects.filter(team=team).count()
         assert stored == POSTS, (stored, outcome.notes)
 
-        user = UserFactory(username=f"bench{time.time_ns()}")
+        user = get_user_model().objects.create_user(f"bench{time.time_ns()}")
         Membership.objects.create(team=team, user=user, role=Role.VIEWER)
         client = Client()
         client.force_login(user)

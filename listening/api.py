@@ -105,7 +105,7 @@ class TopicViewSet(TeamScopedViewSet):
 
 class TopicPostSerializer(serializers.ModelSerializer[TopicPost]):
     author_handle = serializers.CharField(source="author.handle", read_only=True)
-    topics = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    topics: Any = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
     class Meta:
         model = TopicPost
@@ -194,7 +194,7 @@ class TopicPersonViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
 
     @extend_schema(parameters=_FILTERS)
     def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self._rows(request))  # type: ignore[arg-type]
+        page: Any = self.paginate_queryset(self._rows(request))  # type: ignore[arg-type]
         return self.get_paginated_response(PersonSerializer(page, many=True).data)
 
     def retrieve(self, request: Request, pk: str | None = None) -> Response:

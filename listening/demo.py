@@ -55,7 +55,7 @@ _RIVAL = [" Kettle & Crumb had a sale on beans.", " @kettle_and_crumb espresso c
 def _post(day: date, n: int, who: tuple[str, str, str], text: str, rng: random.Random) -> FoundPost:
     platform, handle, name = who
     at = datetime.combine(day, time(8 + n * 3 % 12, n * 7 % 60), tzinfo=UTC)
-    mentions = ("loomwellroast",) if "@loomwellroast" in text else ()
+    mentions: tuple[str, ...] = ("loomwellroast",) if "@loomwellroast" in text else ()
     mentions += ("kettle_and_crumb",) if "@kettle_and_crumb" in text else ()
     return FoundPost(
         platform=platform,

@@ -84,7 +84,7 @@ class ListeningSettingsAdminForm(forms.ModelForm):  # type: ignore[type-arg]
 
 class PeopleFilterForm(forms.Form):
     team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False)
-    topic = forms.ModelChoiceField(queryset=None, required=False)
+    topic = forms.ModelChoiceField(queryset=Topic.objects.none(), required=False)
     platform = forms.ChoiceField(
         choices=[("", "All platforms"), *listened_platform_choices()], required=False
     )

@@ -228,7 +228,9 @@ class TopicPost(models.Model):
     mentions = models.JSONField(default=list, blank=True, help_text="Canonical handles named.")
     mentions_brand = models.BooleanField(default=False)
     mentions_competitor = models.BooleanField(default=False)
-    topics = models.ManyToManyField(Topic, through="TopicMatch", related_name="posts")
+    topics: models.ManyToManyField[Topic, TopicMatch] = models.ManyToManyField(
+        Topic, through="TopicMatch", related_name="posts"
+    )
     collected_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

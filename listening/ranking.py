@@ -36,7 +36,7 @@ def post_score(signal: PostSignal, now: datetime) -> float:
     age_days = max((now - signal.published_at).total_seconds(), 0.0) / 86400
     recency = 0.5 ** (age_days / HALF_LIFE_DAYS)
     engagement = 1.0 + math.log10(1 + max(signal.engagement, 0))
-    return terms * recency * engagement
+    return float(terms * recency * engagement)
 
 
 def person_score(signals: Iterable[PostSignal], now: datetime) -> float:

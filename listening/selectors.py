@@ -408,6 +408,8 @@ def _followed_series(request: SeriesRequest, team_ids: set[int]) -> Series:
         team_id__in=team_ids, followed_at__isnull=False
     ).values_list("team_id", "followed_at", "unfollowed_at"):
         tz = tz_of[team_id]
+        if followed is None:
+            continue
         spans.append(
             (
                 followed.astimezone(tz).date(),

@@ -24,7 +24,9 @@ from teams.models import Team
 PAGE_SIZE = 50
 
 
-def _people(request: HttpRequest) -> tuple[PeopleFilterForm, list[selectors.PersonRow], dict]:
+def _people(
+    request: HttpRequest,
+) -> tuple[PeopleFilterForm, list[selectors.PersonRow], dict[str, Any]]:
     form = PeopleFilterForm(request.GET or None, user=request.user)
     if form.is_bound and not form.is_valid():
         raise Http404("No such team or topic.")

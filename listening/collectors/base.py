@@ -58,6 +58,11 @@ class Listen:
     max_pages: int = 20  # per query and run
 
 
+def items(value: object) -> list[Any]:
+    """A JSON list, or [] for anything else (a missing or malformed field)."""
+    return value if isinstance(value, list) else []
+
+
 def number(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         return 0

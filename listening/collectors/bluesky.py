@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from listening.collectors.base import Batch, FoundAuthor, FoundPost, Listen, number
+from listening.collectors.base import Batch, FoundAuthor, FoundPost, Listen, items, number
 from metrics.connectors.base import AuthFailed, BadResponse, HttpClient, need, parse_time
 from metrics.platforms.bluesky import handle_or_did, post_url
 from metrics.platforms.identity import canonical_handle
@@ -118,9 +118,9 @@ def _post(item: object) -> tuple[FoundPost | None, Any]:
     created = parse_time(record.get("createdAt") or view.get("indexedAt"), field_name="post time")
     tags = tuple(
         as_str(feature.get("tag"))
-        for facet in record.get("facets") or []
+        for facet in items(record.get("facets"))
         if isinstance(facet, dict)
-        for feature in facet.get("features") or []
+        for feature in items(facet.get("features"))
         if isinstance(feature, dict) and feature.get("$type") == _TAG_FACET
     )
     langs = record.get("langs")

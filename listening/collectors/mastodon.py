@@ -171,7 +171,7 @@ def _post(status: dict[str, Any], host: str) -> FoundPost | None:
 
 def next_link(http: HttpClient) -> str:
     """The `rel="next"` URL of the last answer's Link header ('' when there is none)."""
-    raw = http.last_headers.get("link", "")
+    raw = str(http.last_headers.get("link", ""))
     for part in raw.split(","):
         if 'rel="next"' in part and "<" in part and ">" in part:
             return part[part.index("<") + 1 : part.index(">")].strip()

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-from listening.collectors.base import Batch, FoundAuthor, FoundPost, Listen, number
+from listening.collectors.base import Batch, FoundAuthor, FoundPost, Listen, items, number
 from listening.terms import Terms
 from metrics.connectors.base import BadResponse, need, parse_time
 from metrics.platforms.identity import canonical_handle
@@ -93,7 +93,7 @@ def _query(ctx: Listen, key: str, query: str) -> Iterator[Batch]:
             newest = as_str(meta.get("newest_id"))
         users = {
             as_str(u.get("id")): u
-            for u in as_dict(as_dict(body).get("includes")).get("users") or []
+            for u in items(as_dict(as_dict(body).get("includes")).get("users"))
             if isinstance(u, dict)
         }
         posts = [
@@ -121,11 +121,11 @@ def _post(item: object, users: dict[str, dict[str, Any]]) -> FoundPost | None:
     entities = as_dict(as_dict(item).get("entities"))
     mentions = tuple(
         h
-        for m in entities.get("mentions") or []
+        for m in items(entities.get("mentions"))
         if isinstance(m, dict) and (h := canonical_handle(PLATFORM, as_str(m.get("username"))))
     )
     tags = tuple(
-        as_str(t.get("tag")) for t in entities.get("hashtags") or [] if isinstance(t, dict)
+        as_str(t.get("tag")) for t in items(entities.get("hashtags")) if isinstance(t, dict)
     )
     return FoundPost(
         platform=PLATFORM,

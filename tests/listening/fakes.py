@@ -40,7 +40,7 @@ def status(
     likes: int = 0,
     sid: str = "",
 ) -> dict[str, Any]:
-    item = copy.deepcopy(_STATUS)
+    item: dict[str, Any] = copy.deepcopy(_STATUS)
     sid = sid or snowflake(at)
     item.update(
         id=sid,
@@ -152,7 +152,7 @@ _BSKY_POST = load("bluesky/search_posts.json")["posts"][0]
 
 
 def bluesky_post(at: datetime, who: str, text: str, *, likes: int = 0) -> dict[str, Any]:
-    post = copy.deepcopy(_BSKY_POST)
+    post: dict[str, Any] = copy.deepcopy(_BSKY_POST)
     rkey = snowflake(at)
     post["uri"] = f"at://did:plc:{who}/app.bsky.feed.post/{rkey}"
     post["author"] = {
