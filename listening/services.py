@@ -189,12 +189,7 @@ def topic_batch_write(
             found[(post.platform, post.platform_id)] = (post, terms)
     with transaction.atomic():
         authors = _authors(team, [post for post, _ in found.values()], outcome)
-        existing = {
-            (platform, platform_id): pk
-            for pk, platform, platform_id in TopicPost.objects.filter(
-                team=team, platform_id__in=[key[1] for key in found]
-            ).values_list("pk", "platform", "platform_id")
-        }
+        existing = _post_ids(team, found)
         new, changed = [], []
         for key, (post, _terms) in found.items():
             row = TopicPost(
@@ -224,12 +219,7 @@ def topic_batch_write(
             TopicPost.objects.bulk_update(
                 changed, ["text", "likes", "replies", "reshares"], batch_size=500
             )
-        ids = {
-            (platform, platform_id): pk
-            for pk, platform, platform_id in TopicPost.objects.filter(
-                team=team, platform_id__in=[key[1] for key in found]
-            ).values_list("pk", "platform", "platform_id")
-        }
+        ids = _post_ids(team, found)
         TopicMatch.objects.bulk_create(
             [
                 TopicMatch(topic=topic, post_id=ids[key], terms=terms)
@@ -251,6 +241,19 @@ def topic_batch_write(
     return len(found)
 
 
+def _post_ids(team: Team, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    grouped: dict[str, list[str]] = {}
+    for platform, platform_id in keys:
+        grouped.setdefault(platform, []).append(platform_id)
+    found: dict[tuple[str, str], int] = {}
+    for platform, platform_ids in grouped.items():
+        for pk, platform_id in TopicPost.objects.filter(
+            team=team, platform=platform, platform_id__in=platform_ids
+        ).values_list("pk", "platform_id"):
+            found[(platform, platform_id)] = pk
+    return found
+
+
 def _authors(
     team: Team, posts: list[FoundPost], outcome: CollectOutcome | None
 ) -> dict[tuple[str, str], int]:
@@ -259,11 +262,15 @@ def _authors(
         return {}
 
     def load() -> dict[tuple[str, str], int]:
+        grouped: dict[str, list[str]] = {}
+        for platform, handle in wanted:
+            grouped.setdefault(platform, []).append(handle)
         return {
             (platform, handle): pk
-            for pk, platform, handle in TopicAuthor.objects.filter(
-                team=team, handle__in=[h for _, h in wanted]
-            ).values_list("pk", "platform", "handle")
+            for platform, handles in grouped.items()
+            for pk, handle in TopicAuthor.objects.filter(
+                team=team, platform=platform, handle__in=handles
+            ).values_list("pk", "handle")
         }
 
     known = load()

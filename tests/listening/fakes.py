@@ -3,6 +3,7 @@ responses/ with each platform's paging. They stand in for the network, nothing e
 
 from __future__ import annotations
 
+import bisect
 import copy
 import json
 from datetime import UTC, datetime
@@ -79,6 +80,7 @@ class FakeMastodon:
         self.server = httpserver
         self.page_size = page_size
         self.tags: dict[str, list[dict[str, Any]]] = {}
+        self._cache: dict[str, Any] = {}
         self.following: list[dict[str, Any]] = []
         self.failures: dict[str, list[Response]] = {}
         self.instance: Any = load("mastodon/instance.json")
@@ -120,16 +122,25 @@ class FakeMastodon:
             content_type="application/json",
         )
 
+    def _sorted(self, tag: str) -> tuple[list[tuple[int, str]], list[dict[str, Any]]]:
+        """The tag's statuses oldest first with their sort keys (kept while unchanged)."""
+        items = self.tags.get(tag, [])
+        cached = self._cache.get(tag)
+        if cached is None or cached[0] is not items or cached[1] != len(items):
+            ordered = sorted(items, key=lambda s: _order(s["id"]))
+            cached = (items, len(items), [_order(s["id"]) for s in ordered], ordered)
+            self._cache[tag] = cached
+        return cached[2], cached[3]
+
     def _tag(self, request: Request) -> Response:
         if (failed := self._failed(request)) is not None:
             return failed
         tag = request.path.rsplit("/", 1)[1]
-        items = sorted(self.tags.get(tag, []), key=lambda s: _order(s["id"]), reverse=True)
+        keys, ordered = self._sorted(tag)
         max_id = request.args.get("max_id")
-        if max_id:
-            items = [s for s in items if _order(s["id"]) < _order(max_id)]
+        end = bisect.bisect_left(keys, _order(max_id)) if max_id else len(ordered)
         limit = min(int(request.args.get("limit", "20")), self.page_size)
-        page = items[:limit]
+        page = ordered[max(end - limit, 0) : end][::-1]  # newest first
         headers = {}
         if page:
             headers["Link"] = (
