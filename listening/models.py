@@ -228,6 +228,9 @@ class TopicPost(models.Model):
     mentions = models.JSONField(default=list, blank=True, help_text="Canonical handles named.")
     mentions_brand = models.BooleanField(default=False)
     mentions_competitor = models.BooleanField(default=False)
+    # The most terms one topic matched in the post (its ranking weight; kept here so that
+    # ranking reads plain columns, not each match's term list).
+    term_count = models.PositiveSmallIntegerField(default=1)
     topics: models.ManyToManyField[Topic, TopicMatch] = models.ManyToManyField(
         Topic, through="TopicMatch", related_name="posts"
     )

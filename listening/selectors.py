@@ -148,28 +148,16 @@ def people_to_engage(
     """Authors of topic posts, best first (listening.ranking), without the brand's own and
     competitors' accounts. `state` keeps one state; '' keeps all but the dismissed.
     Four queries whatever the number of people."""
-    matches = TopicMatch.objects.filter(post__team_id__in=list(team_ids))
+    posts = TopicPost.objects.filter(team_id__in=list(team_ids))
     if topic_id is not None:
-        matches = matches.filter(topic_id=topic_id)
+        posts = posts.filter(matches__topic_id=topic_id)
     if platform:
-        matches = matches.filter(post__platform=platform)
-    per_post: dict[int, tuple[int, set[str], datetime, int]] = {}
-    for post_id, author_id, terms, published, likes, replies, reshares in matches.values_list(
-        "post_id",
-        "post__author_id",
-        "terms",
-        "post__published_at",
-        "post__likes",
-        "post__replies",
-        "post__reshares",
-    ):
-        if post_id in per_post:
-            per_post[post_id][1].update(terms)
-        else:
-            per_post[post_id] = (author_id, set(terms), published, likes + replies + reshares)
+        posts = posts.filter(platform=platform)
     signals: dict[int, list[ranking.PostSignal]] = defaultdict(list)
-    for author_id, terms, published, engagement in per_post.values():
-        signals[author_id].append(ranking.PostSignal(len(terms), published, engagement))
+    for author_id, terms, published, likes, replies, reshares in posts.values_list(
+        "author_id", "term_count", "published_at", "likes", "replies", "reshares"
+    ):
+        signals[author_id].append(ranking.PostSignal(terms, published, likes + replies + reshares))
     authors = {
         row["pk"]: row
         for row in TopicAuthor.objects.filter(pk__in=list(signals)).values(

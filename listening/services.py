@@ -191,7 +191,7 @@ def topic_batch_write(
         authors = _authors(team, [post for post, _ in found.values()], outcome)
         existing = _post_ids(team, found)
         new, changed = [], []
-        for key, (post, _terms) in found.items():
+        for key, (post, terms) in found.items():
             row = TopicPost(
                 team=team,
                 author_id=authors[(post.platform, post.author.handle)],
@@ -208,21 +208,23 @@ def topic_batch_write(
                 mentions=list(post.mentions),
                 mentions_brand=voices.mentions_brand(post.platform, post.text, post.mentions),
                 mentions_competitor=voices.mentions_rival(post.platform, post.text, post.mentions),
+                term_count=len(terms),
             )
             if key in existing:
-                row.pk = existing[key]
+                row.pk, known_terms = existing[key]
+                row.term_count = max(row.term_count, known_terms)  # the most any topic matched
                 changed.append(row)
             else:
                 new.append(row)
         TopicPost.objects.bulk_create(new, ignore_conflicts=True, batch_size=500)
         if changed:
             TopicPost.objects.bulk_update(
-                changed, ["text", "likes", "replies", "reshares"], batch_size=500
+                changed, ["text", "likes", "replies", "reshares", "term_count"], batch_size=500
             )
         ids = _post_ids(team, found)
         TopicMatch.objects.bulk_create(
             [
-                TopicMatch(topic=topic, post_id=ids[key], terms=terms)
+                TopicMatch(topic=topic, post_id=ids[key][0], terms=terms)
                 for key, (_post, terms) in found.items()
                 if key in ids
             ],
@@ -241,16 +243,20 @@ def topic_batch_write(
     return len(found)
 
 
-def _post_ids(team: Team, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+def _post_ids(
+    team: Team, keys: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """(platform, platform id) → (pk, term count) of the posts already stored, one query per
+    platform on the unique (team, platform, platform id) index."""
     grouped: dict[str, list[str]] = {}
     for platform, platform_id in keys:
         grouped.setdefault(platform, []).append(platform_id)
-    found: dict[tuple[str, str], int] = {}
+    found: dict[tuple[str, str], tuple[int, int]] = {}
     for platform, platform_ids in grouped.items():
-        for pk, platform_id in TopicPost.objects.filter(
+        for pk, platform_id, term_count in TopicPost.objects.filter(
             team=team, platform=platform, platform_id__in=platform_ids
-        ).values_list("pk", "platform_id"):
-            found[(platform, platform_id)] = pk
+        ).values_list("pk", "platform_id", "term_count"):
+            found[(platform, platform_id)] = (pk, term_count)
     return found
 
 
