@@ -131,13 +131,6 @@ def topic_person_dismiss(
     return person
 
 
-@transaction.atomic
-def topic_person_forget(*, user: AnyUser, person: TopicAuthor) -> None:
-    """Delete a person and every post of theirs that was collected (a removal request)."""
-    _check_rights(user, person.team_id)
-    person.delete()
-
-
 # --- writing what a collector found ------------------------------------------------------------
 
 
