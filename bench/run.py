@@ -254,6 +254,24 @@ def alerts_bench() -> None:
             raise SystemExit("the alerts benchmark failed")
 
 
+def listening_bench() -> None:
+    print("\nListening: topic collection from a local Mastodon instance, people to engage")
+    work = Path(tempfile.mkdtemp(prefix="st-bench-listen-"))
+    targets = [{"DATABASE_URL": f"sqlite:///{work / 'listen.sqlite3'}"}]
+    if fresh_postgres():
+        targets.append({"DATABASE_URL": PG_URL})
+    for env in targets:
+        migrate(env)
+        result = subprocess.run(
+            [sys.executable, "-m", "bench.listening"],
+            cwd=ROOT,
+            env={**os.environ, "DEBUG": "true", **env},
+            check=False,
+        )
+        if result.returncode != 0:
+            raise SystemExit("the listening benchmark failed")
+
+
 def forecasts_bench() -> None:
     print()
     subprocess.run(
@@ -284,3 +302,5 @@ if __name__ == "__main__":
         connectors_bench()
     if only in ("", "alerts"):
         alerts_bench()
+    if only in ("", "listening"):
+        listening_bench()

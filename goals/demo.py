@@ -30,6 +30,7 @@ from goals.models import (
     Strategy,
 )
 from goals.progress import Direction
+from listening.demo import load_listening_demo
 from metrics.models import Account, ImportJob, ImportStatus
 from metrics.platforms import Platform
 from metrics.services import import_checksum, import_path
@@ -347,6 +348,8 @@ def load_demo(*, today: date | None = None, with_data: bool = True) -> DemoResul
     if with_data:
         result.imports = _import_exports(result.team)
         result.competitor_syncs = _sync_competitors(result.team)
+        # Listening (topics, topic posts, a share-of-voice key result): its own module.
+        load_listening_demo(team=result.team, today=today or date.today(), created=result.created)
     return result
 
 

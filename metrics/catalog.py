@@ -13,7 +13,9 @@ Each metric has a kind that fixes how it aggregates over a window (DESIGN.md):
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 class Kind(enum.StrEnum):
@@ -35,6 +37,7 @@ class Unit(enum.StrEnum):
 class Source(enum.StrEnum):
     PLATFORM = "platform"  # reported by the platform (exports, APIs)
     CONVERSATION = "conversation"  # derived from our own posts by the classifier and rollup
+    LISTENING = "listening"  # from public topic posts (the listening app computes them)
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,11 @@ class Metric:
     @property
     def is_derived(self) -> bool:
         """Computed from other numbers or from posts: never sent or imported directly."""
-        return self.kind in (Kind.RATIO, Kind.DISTINCT, Kind.PERCENTILE)
+        return self.source is Source.LISTENING or self.kind in (
+            Kind.RATIO,
+            Kind.DISTINCT,
+            Kind.PERCENTILE,
+        )
 
 
 MANUAL = "manual"
@@ -275,6 +282,58 @@ _METRICS: tuple[Metric, ...] = (
         description="Nine in ten answered mentions got their answer within this many minutes.",
         percentile=90,
     ),
+    # Listening: public posts on the team's topics and the people behind them (listening/).
+    Metric(
+        "topic_posts",
+        "Topic posts",
+        Unit.COUNT,
+        Kind.FLOW,
+        Source.LISTENING,
+        description="Public posts collected on the team's topics, by day of publication.",
+    ),
+    Metric(
+        "topic_people_engaged",
+        "Topic people engaged",
+        Unit.PEOPLE,
+        Kind.DISTINCT,
+        Source.LISTENING,
+        description="Distinct authors of topic posts the brand replied to or addressed within "
+        "7 days of one of their topic posts.",
+    ),
+    Metric(
+        "topic_people_followed",
+        "Topic people followed",
+        Unit.PEOPLE,
+        Kind.STOCK,
+        Source.LISTENING,
+        description="Authors of topic posts the brand's Mastodon and Bluesky accounts follow.",
+    ),
+    Metric(
+        "topic_brand_mentions",
+        "Topic posts mentioning the brand",
+        Unit.COUNT,
+        Kind.FLOW,
+        Source.LISTENING,
+    ),
+    Metric(
+        "topic_voice_mentions",
+        "Topic posts mentioning the brand or a competitor",
+        Unit.COUNT,
+        Kind.FLOW,
+        Source.LISTENING,
+    ),
+    Metric(
+        "share_of_voice",
+        "Share of voice",
+        Unit.PERCENT,
+        Kind.RATIO,
+        Source.LISTENING,
+        description="Topic posts mentioning the brand, as a share of those mentioning the brand "
+        "or a competitor.",
+        numerator="topic_brand_mentions",
+        denominator="topic_voice_mentions",
+        scale=100,
+    ),
 )
 
 CATALOG: dict[str, Metric] = {metric.key: metric for metric in _METRICS}
@@ -371,6 +430,19 @@ def renames() -> list[Alias]:
     return [a for a in ALIASES if a.since]
 
 
+# --- metrics computed outside metrics/ ------------------------------------------------------
+
+# A source whose metrics another app computes registers its series function here (from its
+# AppConfig.ready), so metrics.selectors serves every key result without importing that app.
+# The function takes metrics.selectors.SeriesRequest objects, returns {key: Series}.
+SeriesProvider = Callable[[Sequence[Any]], dict[int, Any]]
+SERIES_PROVIDERS: dict[Source, SeriesProvider] = {}
+
+
+def register_series_provider(source: Source, provider: SeriesProvider) -> None:
+    SERIES_PROVIDERS[source] = provider
+
+
 def get(key: str) -> Metric:
     try:
         return CATALOG[key]
@@ -381,7 +453,11 @@ def get(key: str) -> Metric:
 def choices() -> list[tuple[str, list[tuple[str, str]]]]:
     """Grouped choices for forms: platform metrics, conversation metrics, manual."""
     groups: list[tuple[str, list[tuple[str, str]]]] = []
-    for source, title in ((Source.PLATFORM, "Platform"), (Source.CONVERSATION, "Conversation")):
+    for source, title in (
+        (Source.PLATFORM, "Platform"),
+        (Source.CONVERSATION, "Conversation"),
+        (Source.LISTENING, "Listening"),
+    ):
         groups.append(
             (
                 title,

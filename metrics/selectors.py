@@ -72,9 +72,17 @@ def series_for(requests: Sequence[SeriesRequest]) -> dict[int, Series]:
     if not requests:
         return {}
     by_kind: dict[Kind, list[SeriesRequest]] = defaultdict(list)
+    elsewhere: dict[catalog.Source, list[SeriesRequest]] = defaultdict(list)
     for request in requests:
-        by_kind[catalog.get(request.metric).kind].append(request)
+        metric = catalog.get(request.metric)
+        if metric.source in catalog.SERIES_PROVIDERS:
+            elsewhere[metric.source].append(request)
+        else:
+            by_kind[metric.kind].append(request)
     result: dict[int, Series] = {}
+    # Metrics another app computes (listening), through the provider it registered.
+    for source, grouped in elsewhere.items():
+        result.update(catalog.SERIES_PROVIDERS[source](grouped))
     summed = _daily_sums([*by_kind.get(Kind.FLOW, []), *by_kind.get(Kind.RATIO, [])])
     for request in by_kind.get(Kind.FLOW, []):
         result[request.key] = _flow(request, summed)

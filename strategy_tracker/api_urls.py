@@ -12,6 +12,7 @@ from goals.api import (
     StrategyViewSet,
     SummaryViewSet,
 )
+from listening.api import TopicPersonViewSet, TopicPostViewSet, TopicViewSet
 from metrics.api import (
     AccountViewSet,
     ConnectorViewSet,
@@ -36,6 +37,9 @@ router.register("connectors", ConnectorViewSet, basename="connector")
 router.register("mentions", InboundMentionViewSet, basename="mention")
 router.register("summaries", SummaryViewSet, basename="summary")
 router.register("annotations", AnnotationViewSet, basename="annotation")
+router.register("topics", TopicViewSet, basename="topic")
+router.register("topic-posts", TopicPostViewSet, basename="topicpost")
+router.register("people-to-engage", TopicPersonViewSet, basename="topicperson")
 
 urlpatterns = [
     path("v1/", include((router.urls, "api"))),

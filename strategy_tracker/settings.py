@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "teams",
     "metrics",
     "goals",
+    "listening",
 ]
 
 MIDDLEWARE = [

@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("teams.urls")),
     path("", include("goals.urls")),
     path("", include("metrics.urls")),
+    path("", include("listening.urls")),
 ]

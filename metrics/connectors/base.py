@@ -281,6 +281,8 @@ class HttpClient:
         self.sleep = sleep
         self.clock = clock
         self.requests = 0  # made, retries included (for the sync's summary)
+        # The headers of the last answer read (paging by Link header: Mastodon's follows).
+        self.last_headers: httpx.Headers = httpx.Headers()
         self._blocked_until: float | None = None
         # Absolute URLs (paging links, a second host) are followed only to these origins,
         # so the default headers (a bearer token) never reach a host named in a response.
@@ -401,6 +403,7 @@ class HttpClient:
                     f"{where}: {self.platform} refused the request ({status}"
                     f"{': ' + detail if detail else ''})."
                 )
+            self.last_headers = response.headers
             try:
                 return response.json()
             except ValueError:

@@ -2,7 +2,7 @@
 anonymous client. The endpoints come from the URL list: a new endpoint without a row in
 ROUTES fails `test_every_endpoint_is_in_the_matrix`."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -10,6 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from goals.models import Annotation, CheckIn, SummaryExport
+from listening.models import Topic, TopicPost
 from metrics.models import ImportJob, MetricObservation, Post
 from tests.factories import (
     AccountFactory,
@@ -17,6 +18,7 @@ from tests.factories import (
     InboundMentionFactory,
     KeyResultFactory,
 )
+from tests.listening.helpers import found, write
 
 # route name -> kind of endpoint: "crud" (list/create, detail/update/delete), "read" (list and
 # detail only), "upload"/"summary" (create with 202, read), or an action.
@@ -53,6 +55,12 @@ ROUTES = {
     "mention-detail": "read-detail",
     "annotation-list": "crud-list",
     "annotation-detail": "crud-detail",
+    "topic-list": "crud-list",
+    "topic-detail": "crud-detail",
+    "topicpost-list": "read-list",
+    "topicpost-detail": "read-detail",
+    "topicperson-list": "read-list",
+    "topicperson-detail": "read-detail",
 }
 
 
@@ -113,9 +121,15 @@ def rows(team, alice, settings, tmp_path):
         base_url="http://127.0.0.1:9",
     )
     mention = InboundMentionFactory(account=account)
+    topic = Topic.objects.create(team=team, name="Brewing", keywords="espresso")
+    write(topic, found("x", "dara", datetime(2026, 8, 1, 9, tzinfo=UTC), "espresso"))
+    topic_post = TopicPost.objects.get()
     annotation = Annotation.objects.create(team=team, date=date(2026, 8, 3), title="Launch")
     return {
         "annotation": annotation,
+        "topic": topic,
+        "topicpost": topic_post,
+        "topicperson": topic_post.author,
         "connector": connector,
         "mention": mention,
         "team": team,

@@ -47,6 +47,8 @@ def _pages(demo, summary):  # noqa: F811
         "conversation": "/conversation/",
         "competitors": "/competitors/",
         "people-waiting": "/people-waiting/",
+        "listening": "/listening/",
+        "listening-topics": "/listening/topics/",
         "imports": "/imports/",
         "summaries": "/summaries/",
         "summary-document": f"/summaries/{summary.pk}/file/",
@@ -131,7 +133,7 @@ def test_the_navigation_folds_into_a_menu_on_a_phone(browser, live_server, demo)
     assert button.is_visible()
     assert page.locator("nav.site-nav").is_hidden()
     links = menu.locator("a")
-    assert links.count() == 7
+    assert links.count() == 8  # with Listening
     assert all(link.is_hidden() for link in links.all())
 
     button.click()

@@ -67,7 +67,7 @@ def test_engagement_rate_is_engagements_per_impression_in_percent():
 
 def test_choices_group_platform_and_conversation_metrics_and_offer_manual():
     groups = dict(catalog.choices())
-    assert set(groups) == {"Platform", "Conversation", "Other"}
+    assert set(groups) == {"Platform", "Conversation", "Listening", "Other"}
     assert ("manual", "Manual (entered as check-ins)") in groups["Other"]
     offered = {key for options in groups.values() for key, _ in options}
     assert offered == set(catalog.CATALOG) | {"manual"}
