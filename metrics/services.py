@@ -22,8 +22,7 @@ from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
 
-from goals.alerts import services as alerts
-from metrics import catalog
+from metrics import catalog, signals
 from metrics.importers import registry
 from metrics.importers.common import Format, ImportFailed, Limits, ParseContext, Source
 from metrics.ingest.precedence import NUMBERS_ONLY
@@ -737,7 +736,7 @@ def _execute(
             job.heartbeat_at = job.finished_at
             job.save()
             if job.status == ImportStatus.SUCCEEDED:  # alerts commit with the rows
-                alerts.key_results_evaluate(team_ids=[job.team_id])
+                signals.import_succeeded.send(sender=ImportJob, team_id=job.team_id)
     except _ClaimLost:
         logger.warning("Import job %s attempt %s was taken over; undone", job.pk, attempt)
         job.refresh_from_db()

@@ -23,8 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from goals.alerts import services as alerts
-from metrics import connectors
+from metrics import connectors, signals
 from metrics.connectors import credentials as vault
 from metrics.connectors.base import (
     AuthFailed,
@@ -273,7 +272,9 @@ def connector_sync(
         if Connector.objects.filter(pk=connector_id, running_since=now).update(
             heartbeat_at=None, **finished
         ):
-            alerts.connector_sync_finished(connector_id=connector_id, ok=outcome.ok)
+            signals.connector_sync_finished.send(
+                sender=Connector, connector_id=connector_id, ok=outcome.ok
+            )
     return outcome
 
 
