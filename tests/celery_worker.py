@@ -7,11 +7,14 @@ on a developer's machine it is skipped, saying why.
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
+from django.db import OperationalError
 from kombu import pools
 
 from strategy_tracker import celery_app
@@ -57,3 +60,22 @@ def _reset_connections() -> None:
     app._pool = None
     app.amqp._producer_pool = None
     app._local.__dict__.pop("backend", None)  # the result backend, cached per thread
+
+
+def wait_until(check: Callable[[], bool], *, what: str, seconds: float = 60) -> None:
+    """Poll `check` while a worker runs, until it holds or `seconds` pass (then fail).
+
+    On SQLite the test and the worker thread share one in-memory database in shared-cache
+    mode, where a read that meets the worker's write lock fails at once with "database table
+    is locked" (SQLite's busy timeout does not apply to shared-cache locks): that means "not
+    yet", and the poll tries again. Any other error fails the test."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+        time.sleep(0.2)
+    pytest.fail(f"waited {seconds:.0f} s for {what}")

@@ -1,7 +1,6 @@
 """End to end: a real Celery worker on Redis syncs a connector from a local Mastodon
 server, and the posts, inbound mentions and response metrics land in the database."""
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -13,6 +12,7 @@ from metrics.connectors.services import connector_sync_enqueue
 from metrics.models import Connector, InboundMention, MetricObservation, Post
 from metrics.platforms import Platform
 from metrics.selectors import SeriesRequest, series_for
+from tests.celery_worker import wait_until
 from tests.factories import AccountFactory, ConnectorFactory, TeamFactory
 from tests.metrics.connectors.fake_mastodon import (
     HANDLE,
@@ -53,12 +53,11 @@ def test_a_worker_on_redis_syncs_a_connector(redis_broker, httpserver):
     )
     connector_sync_enqueue(user=None, connector=connector)  # on commit: autocommit here
 
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    def finished() -> bool:
         connector.refresh_from_db()
-        if connector.last_attempt_at is not None and connector.running_since is None:
-            break
-        time.sleep(0.2)
+        return connector.last_attempt_at is not None and connector.running_since is None
+
+    wait_until(finished, what="the sync to finish")
     assert connector.last_success_at is not None, connector.last_error
     assert connector.last_summary["mentions"] == 2
 
