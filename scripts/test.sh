@@ -8,7 +8,7 @@
 # The two passes run at the same time (each is one process, so two cores finish in about the time
 # of the longer pass). Each pass gets its own Redis database for the real-worker tests. Tests whose
 # outcome does not depend on the database engine (the browser tests, the production server, the
-# settings checks) run once, in the PostgreSQL pass; when PostgreSQL is skipped they run on SQLite.
+# settings checks) run once, in the SQLite pass, which is otherwise the shorter one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,14 +38,15 @@ fi
 mkdir -p test-artifacts
 SQLITE_LOG=test-artifacts/sqlite-pass.log
 echo "== Test pass 1/2: SQLite (in the background; its output follows the PostgreSQL pass, and is in $SQLITE_LOG)"
-DATABASE_URL=sqlite:///:memory: TEST_REDIS_URL=$REDIS_SQLITE ST_ENGINE_AGNOSTIC_TESTS_ELSEWHERE=1 \
+DATABASE_URL=sqlite:///:memory: TEST_REDIS_URL=$REDIS_SQLITE \
     "$PYTHON" -m pytest -p no:cacheprovider "$@" >"$SQLITE_LOG" 2>&1 &
 SQLITE_PID=$!
 trap 'kill "$SQLITE_PID" 2>/dev/null || true' EXIT
 
 echo "== Test pass 2/2: PostgreSQL ($PG_URL)"
 pg_status=0
-DATABASE_URL=$PG_URL TEST_REDIS_URL=$REDIS_BASE "$PYTHON" -m pytest "$@" || pg_status=$?
+DATABASE_URL=$PG_URL TEST_REDIS_URL=$REDIS_BASE ST_ENGINE_AGNOSTIC_TESTS_ELSEWHERE=1 \
+    "$PYTHON" -m pytest "$@" || pg_status=$?
 
 sqlite_status=0
 wait "$SQLITE_PID" || sqlite_status=$?

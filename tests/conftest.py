@@ -147,8 +147,8 @@ def _connector_settings(settings):
 
 
 # Test modules whose outcome does not depend on the database engine. `make test` runs the suite
-# on SQLite and on PostgreSQL side by side; these run once, in the PostgreSQL pass
-# (scripts/test.sh sets ST_ENGINE_AGNOSTIC_TESTS_ELSEWHERE in the SQLite pass).
+# on SQLite and on PostgreSQL side by side; these run once, in the SQLite pass, the shorter one
+# (scripts/test.sh sets ST_ENGINE_AGNOSTIC_TESTS_ELSEWHERE in the PostgreSQL pass).
 ENGINE_AGNOSTIC = (
     "tests/browser/",
     "tests/test_settings.py",
@@ -161,7 +161,7 @@ ENGINE_AGNOSTIC = (
 def pytest_collection_modifyitems(config, items) -> None:
     if os.environ.get("ST_ENGINE_AGNOSTIC_TESTS_ELSEWHERE") != "1":
         return
-    skip = pytest.mark.skip(reason="engine-agnostic: runs once, in the PostgreSQL pass")
+    skip = pytest.mark.skip(reason="engine-agnostic: runs once, in the SQLite pass")
     root = str(config.rootpath) + os.sep
     for item in items:
         path = str(item.path).removeprefix(root).replace(os.sep, "/")
