@@ -348,13 +348,11 @@ def _write(
             except BatchRejected:
                 # Which rows and why: the rows one at a time, as they would have come.
                 for one in record.records():
-                    if outcome.failed:
-                        break  # the file will be refused
                     try:
                         session.add_observation(one)  # type: ignore[union-attr]
                     except RecordRejected as exc:
                         reject(one.row, str(exc))
-                        continue
+                        break  # the file will be refused: the rows after it are not looked at
                     added += 1
                     _batch_totals(
                         stats,
@@ -456,7 +454,7 @@ def _batch_totals(stats: _Stats, batch: ObservationBatch, level: bool) -> None:
         if last is not None:
             stats.last_day[metric] = last
     else:
-        stats.totals[metric] = stats.totals.get(metric, 0) + sum(batch.values)
+        stats.totals[metric] = stats.totals.get(metric, 0) + sum(batch.values, Decimal(0))
 
 
 def _checksum(source: Source) -> str:

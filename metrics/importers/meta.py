@@ -26,6 +26,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from itertools import compress
+from typing import cast
 
 from metrics import catalog
 from metrics.importers.accounts import OneAccount
@@ -362,7 +363,8 @@ def _sniff_daily(platform: str) -> Callable[[Source], bool]:
 def _parse_daily(platform: str) -> Callable[[Source, ParseContext], Iterator[Record]]:
     def parse(source: Source, ctx: ParseContext) -> Iterator[Record]:
         for member in source.members:
-            yield from _parse_daily_member(member, platform)
+            # Without batches, the member's records are Records only.
+            yield from cast(Iterator[Record], _parse_daily_member(member, platform))
 
     return parse
 

@@ -25,7 +25,7 @@ Pure Python: no Django.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from decimal import Decimal
 from itertools import islice
 from operator import itemgetter
@@ -205,7 +205,7 @@ class CsvRecords:
         return rows
 
 
-def _read_records(member: Member, state: _ReadState) -> Iterator[tuple[int, list[str], bool]]:
+def _read_records(member: Member, state: _ReadState) -> Generator[tuple[int, list[str], bool]]:
     with open_text(member) as fh:
         state.fh = fh
         ended = False

@@ -143,7 +143,7 @@ def _both(path: Path, size: int | None = None) -> tuple[list[object], list[objec
     source = Source.from_path(path)
     assert DAILY.parse_batches is not None
 
-    def run(parse, expand):  # type: ignore[no-untyped-def]
+    def run(parse, expand):
         out: list[object] = []
         try:
             for record in parse(source, ctx):
@@ -205,7 +205,8 @@ def test_a_large_plain_file_comes_in_batches_with_its_lines(tmp_path):
     lines = [_plain_row(i) for i in range(12000)]
     lines.insert(7000, '"2026-04-01T00:00:00","1,520"\n')
     path = _write(tmp_path, _daily_text(lines))
-    records = list(DAILY.parse_batches(Source.from_path(path), ParseContext()))  # type: ignore[misc]
+    assert DAILY.parse_batches is not None
+    records = list(DAILY.parse_batches(Source.from_path(path), ParseContext()))
     batches = [r for r in records if isinstance(r, ObservationBatch)]
     # The locale number splits the plain run in two; it comes between them, as a record.
     assert [len(b.days) for b in batches] == [7000, 5000]
