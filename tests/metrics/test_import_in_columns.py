@@ -14,7 +14,8 @@ from django.db import transaction
 
 from metrics.importers import meta, registry
 from metrics.importers.common import ImportFailed, Source
-from metrics.models import MetricObservation, Platform, Snapshot
+from metrics.models import MetricObservation, Snapshot
+from metrics.platforms import Platform
 from metrics.services import import_source
 from tests.factories import AccountFactory
 
@@ -41,7 +42,7 @@ def _stored(account) -> list[tuple]:
     """The account's daily numbers, each with the key of the file (snapshot) it names."""
     keys = dict(Snapshot.objects.filter(account=account).values_list("pk", "key"))
     return [
-        (metric, day, value, source, keys.get(sid))
+        (metric, day, value, source, keys.get(sid) if sid is not None else None)
         for metric, day, value, source, sid in MetricObservation.objects.filter(account=account)
         .order_by("metric", "date")
         .values_list("metric", "date", "value", "source", "snapshot_id")
