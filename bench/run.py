@@ -87,6 +87,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="st-bench-"))
     series = generate.daily_series(work / "Follows.csv", SERIES_ROWS)
     small = generate.daily_series(work / "Follows-small.csv", SERIES_ROWS // 10)
+    # Small files must not pay for the columnar path (polars is loaded for large batches only).
+    tiny = generate.daily_series(work / "Follows-tiny.csv", 1000)
     archive = generate.x_archive(work / "twitter-archive", ARCHIVE_POSTS)
     tweets_mb = (archive / "tweets.js").stat().st_size / 1e6
     print(
@@ -112,6 +114,8 @@ def main() -> None:
             raw = run_case("raw_postgres", series, env)
             label = "raw load (COPY)"
         print(line(label, raw))
+        tiny_run = run_case("import", tiny, env)
+        print(line("import 1,000-row series", tiny_run))
         small_run = run_case("import", small, env)
         print(line(f"import {SERIES_ROWS // 10:,}-row series", small_run))
         first = run_case("import", series, env)

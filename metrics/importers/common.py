@@ -20,7 +20,7 @@ from typing import IO, cast
 from zoneinfo import ZoneInfo
 
 from metrics.ingest.precedence import NUMBERS_ONLY, SourceProfile
-from metrics.ingest.records import Record
+from metrics.ingest.records import ObservationBatch, Record
 
 
 class ImportFailed(Exception):
@@ -244,3 +244,9 @@ class Format:
     # A CSV format's header as the platform writes it (or the columns the parser reads):
     # how a file that is not quite this format is told what differs (describe.py).
     columns: tuple[str, ...] = ()
+    # The same parse with runs of plain daily numbers handed over as ObservationBatches
+    # (columnar.py): what the import uses for formats that come by the million. Expanded,
+    # its records are parse's, in the same order.
+    parse_batches: Callable[[Source, ParseContext], Iterator[Record | ObservationBatch]] | None = (
+        None
+    )

@@ -25,9 +25,12 @@ import io
 import re
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
+from itertools import compress
+from typing import cast
 
 from metrics import catalog
 from metrics.importers.accounts import OneAccount
+from metrics.importers.columnar import midnight_days_and_counts
 from metrics.importers.common import Format, ImportFailed, Member, ParseContext, Source
 from metrics.importers.dates import (
     MONTHS,
@@ -49,7 +52,13 @@ from metrics.importers.tables import (
 )
 from metrics.importers.text import head_text
 from metrics.ingest.precedence import KindEvidence, SourceProfile, TextEvidence, TimeEvidence
-from metrics.ingest.records import ObservationRecord, PostKind, PostRecord, Record
+from metrics.ingest.records import (
+    ObservationBatch,
+    ObservationRecord,
+    PostKind,
+    PostRecord,
+    Record,
+)
 from metrics.platforms.identity import canonical_handle
 from metrics.platforms.meta import (
     FACEBOOK,
@@ -354,12 +363,25 @@ def _sniff_daily(platform: str) -> Callable[[Source], bool]:
 def _parse_daily(platform: str) -> Callable[[Source, ParseContext], Iterator[Record]]:
     def parse(source: Source, ctx: ParseContext) -> Iterator[Record]:
         for member in source.members:
-            yield from _parse_daily_member(member, platform)
+            # Without batches, the member's records are Records only.
+            yield from cast(Iterator[Record], _parse_daily_member(member, platform))
 
     return parse
 
 
-def _parse_daily_member(member: Member, platform: str) -> Iterator[Record]:
+def _parse_daily_batches(
+    platform: str,
+) -> Callable[[Source, ParseContext], Iterator[Record | ObservationBatch]]:
+    def parse(source: Source, ctx: ParseContext) -> Iterator[Record | ObservationBatch]:
+        for member in source.members:
+            yield from _parse_daily_member(member, platform, batches=True)
+
+    return parse
+
+
+def _parse_daily_member(
+    member: Member, platform: str, *, batches: bool = False
+) -> Iterator[Record | ObservationBatch]:
     table = Table(
         member, {"date": ["Date"], "value": ["Primary"]}, required=["date", "value"], title_rows=1
     )
@@ -390,7 +412,26 @@ def _parse_daily_member(member: Member, platform: str) -> Iterator[Record]:
         day = midnight_day(cells[date_at])
         return () if value is None else (ObservationRecord(metric, day, value, row=line),)
 
-    yield from table.read(lambda row: _daily_value(row, metric), fast=fast)
+    if not batches:
+        yield from table.read(lambda row: _daily_value(row, metric), fast=fast)
+        return
+
+    def take(
+        lines: list[int], cells: list[list[str]]
+    ) -> tuple[list[bool], Callable[[int, int], ObservationBatch]]:
+        taken = midnight_days_and_counts(cells[0], cells[1])
+        rows = list(compress(lines, taken.flags))
+        days, values, texts = taken.days, taken.counts, taken.texts
+
+        def make(i: int, j: int) -> ObservationBatch:
+            part = None if texts is None else (texts[0][i:j], texts[1][i:j])
+            return ObservationBatch(metric, days[i:j], values[i:j], rows[i:j], part)
+
+        return taken.flags, make
+
+    yield from table.read_columns(
+        lambda row: _daily_value(row, metric), fast=fast, keys=["date", "value"], take=take
+    )
 
 
 def _daily_value(row: Row, metric: str) -> Iterator[Record]:
@@ -520,6 +561,7 @@ FORMATS: list[Format] = [
         platform=FACEBOOK,
         sniff=_sniff_daily(FACEBOOK),
         parse=_parse_daily(FACEBOOK),
+        parse_batches=_parse_daily_batches(FACEBOOK),
     ),
     Format(
         key="instagram_daily",
@@ -527,6 +569,7 @@ FORMATS: list[Format] = [
         platform=INSTAGRAM,
         sniff=_sniff_daily(INSTAGRAM),
         parse=_parse_daily(INSTAGRAM),
+        parse_batches=_parse_daily_batches(INSTAGRAM),
     ),
     Format(
         key="facebook_legacy",

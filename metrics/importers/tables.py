@@ -25,8 +25,10 @@ Pure Python: no Django.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from decimal import Decimal
+from itertools import islice
+from operator import itemgetter
 from typing import IO, Protocol, TypeVar
 
 from metrics.importers.common import ImportFailed, Member, Source
@@ -37,6 +39,11 @@ from metrics.ingest.records import Record, RowError
 csv.field_size_limit(16 * 1024 * 1024)
 
 T = TypeVar("T")
+R = TypeVar("R")
+
+# Lines read_columns hands over at a time: large enough that the per-batch work is noise,
+# small enough that memory does not grow with the file.
+BATCH_LINES = 50_000
 
 CUT_OFF = "the last line stops in the middle of a value; the file looks cut off. Export it again"
 
@@ -133,16 +140,85 @@ def every_csv_header(source: Source, test: Callable[[list[str]], bool]) -> bool:
 # --- reading ---------------------------------------------------------------------------------
 
 
-def read_csv(member: Member) -> Iterator[tuple[int, list[str], bool]]:
+def read_csv(member: Member) -> CsvRecords:
     """The records of a CSV member: (the line each ends on, its cells, whether it ended
     whole). Excel's `sep=,` line is skipped. Only the last record can be not whole: the file
     stops inside one of its quoted values (a download cut short)."""
+    return CsvRecords(member)
+
+
+class _ReadState:
+    """What the record-by-record reader and plain_batch share (kept apart from CsvRecords:
+    the generator holding it must not hold the object that holds the generator, or the
+    file would wait for a garbage collection to be closed)."""
+
+    __slots__ = ("back", "fh", "offset")
+
+    def __init__(self) -> None:
+        self.back: list[str] = []  # lines read ahead by plain_batch and given back
+        self.offset = 0  # lines plain_batch took past the record-by-record reader
+        self.fh: IO[str] | None = None
+
+
+class CsvRecords:
+    """read_csv's records, one at a time, or (plain_batch) thousands of one-line records
+    at a time for a reader that takes them in columns."""
+
+    def __init__(self, member: Member) -> None:
+        self.member = member
+        self._state = _ReadState()
+        self._records = _read_records(member, self._state)
+
+    def __iter__(self) -> CsvRecords:
+        return self
+
+    def __next__(self) -> tuple[int, list[str], bool]:
+        return next(self._records)
+
+    def close(self) -> None:
+        self._records.close()
+
+    def plain_batch(self, size: int) -> list[list[str]] | None:
+        """The next `size` lines (fewer at the end) as records, when each is one whole
+        record: what the record-by-record reader would give, without a call per record.
+        [] at the end of the file. None when the lines are not all one-line records (a
+        quoted value spans lines, or the CSV is not valid): nothing was taken, and the
+        record-by-record reader reads them, saying what it says of them."""
+        state = self._state
+        fh = state.fh
+        if fh is None or state.back:
+            return None
+        try:
+            chunk = list(islice(fh, size))
+        except UnicodeDecodeError as exc:
+            raise ImportFailed(encoding_message(self.member, exc)) from None
+        if not chunk:
+            return []
+        try:
+            rows = list(csv.reader(chunk, strict=True))
+        except csv.Error:
+            rows = []
+        if len(rows) != len(chunk):
+            state.back.extend(reversed(chunk))
+            return None
+        state.offset += len(chunk)
+        return rows
+
+
+def _read_records(member: Member, state: _ReadState) -> Generator[tuple[int, list[str], bool]]:
     with open_text(member) as fh:
+        state.fh = fh
         ended = False
+        back = state.back
 
         def lines(text: IO[str]) -> Iterator[str]:
             nonlocal ended
-            yield from text
+            for line in text:
+                while back:
+                    yield back.pop()
+                yield line
+            while back:
+                yield back.pop()
             ended = True
 
         # strict: a stray quote is an error, not a silently merged value.
@@ -156,15 +232,15 @@ def read_csv(member: Member) -> Iterator[tuple[int, list[str], bool]]:
                         cells[0] = cells[0][1:]
                     if _is_sep_line(cells):
                         continue
-                yield reader.line_num, cells, True
+                yield reader.line_num + state.offset, cells, True
         except UnicodeDecodeError as exc:
             raise ImportFailed(encoding_message(member, exc)) from None
         except csv.Error as exc:
             if ended:  # the file ends inside a quoted value
-                yield reader.line_num, [], False
+                yield reader.line_num + state.offset, [], False
                 return
             raise ImportFailed(
-                f"{member.name}, line {reader.line_num}: not valid CSV ({exc})."
+                f"{member.name}, line {reader.line_num + state.offset}: not valid CSV ({exc})."
             ) from None
 
 
@@ -296,7 +372,7 @@ class Table:
         description: Callable[[Row], bool] | None = None,
     ) -> None:
         self.member = member
-        self._records = read_csv(member)
+        self._records: Iterator[tuple[int, list[str], bool]] = read_csv(member)
         self.titles: list[tuple[int, list[str]]] = []
         header: tuple[int, list[str], bool] | None = None
         for record in self._records:
@@ -371,6 +447,111 @@ class Table:
             )
         else:
             yield from read_row(row, reader)
+
+    def read_columns(
+        self,
+        reader: Callable[[Row], Iterable[Record]],
+        *,
+        fast: Callable[[list[str], int], Sequence[Record]],
+        keys: Sequence[str],
+        take: Callable[[list[int], list[list[str]]], tuple[list[bool], Callable[[int, int], R]]],
+        size: int | None = None,
+    ) -> Iterator[Record | R]:
+        """What read(reader, fast=fast) gives, with the file's plain rows read in batches
+        of up to `size` lines and handed to `take` as columns (the cells of `keys`, as the
+        file writes them, and each row's line). `take` says which rows it takes and makes
+        one record of each run of them (make(i, j): its i-th to j-th taken rows); every
+        other row is read as read() reads it, in its place: records come in the order of
+        the file's rows."""
+        records = self._records
+        if self._description is not None or not isinstance(records, CsvRecords):
+            yield from self.read(reader, fast=fast)
+            return
+        size = size or BATCH_LINES
+        width = len(self.header)
+        at = [self.columns.index[key] for key in keys]
+        previous_end = self._header_line  # the line the last record ended on
+        while True:
+            batch = records.plain_batch(size)
+            if batch == []:
+                return
+            if batch is None:
+                # Lines that are not one record each: read as read() reads them.
+                left = size
+                for end, cells, whole in records:
+                    line, previous_end = previous_end + 1, end
+                    yield from self._one_row(reader, fast, line, cells, whole, width)
+                    left -= 1
+                    if left == 0:
+                        break
+                else:
+                    return
+                continue
+            first = previous_end + 1
+            previous_end += len(batch)
+            yield from self._take(batch, first, at, width, take, reader, fast)
+
+    def _take(
+        self,
+        batch: list[list[str]],
+        first: int,
+        at: list[int],
+        width: int,
+        take: Callable[[list[int], list[list[str]]], tuple[list[bool], Callable[[int, int], R]]],
+        reader: Callable[[Row], Iterable[Record]],
+        fast: Callable[[list[str], int], Sequence[Record]],
+    ) -> Iterator[Record | R]:
+        """One batch of one-line records, starting on line `first`."""
+        lines = list(range(first, first + len(batch)))
+        if min(map(len, batch)) < width:  # a blank or short row: those are read one by one
+            wide = [i for i, cells in enumerate(batch) if len(cells) >= width]
+        else:
+            wide = lines
+        rows = batch if wide is lines else [batch[i] for i in wide]
+        row_lines = lines if wide is lines else [lines[i] for i in wide]
+        columns = [list(map(itemgetter(i), rows)) for i in at]
+        taken, make = take(row_lines, columns)
+        if wide is not lines:
+            # Back to one flag per line of the batch: the narrow rows are not taken.
+            flags = [False] * len(batch)
+            for i, ok in zip(wide, taken, strict=True):
+                flags[i] = ok
+            taken = flags
+        done = 0  # taken rows made into records so far
+        start = None  # the taken index that begins the current run
+        for i, ok in enumerate(taken):
+            if ok:
+                if start is None:
+                    start = done
+                done += 1
+                continue
+            if start is not None:
+                yield make(start, done)
+                start = None
+            yield from self._one_row(reader, fast, lines[i], batch[i], True, width)
+        if start is not None:
+            yield make(start, done)
+
+    def _one_row(
+        self,
+        reader: Callable[[Row], Iterable[Record]],
+        fast: Callable[[list[str], int], Sequence[Record]],
+        line: int,
+        cells: list[str],
+        whole: bool,
+        width: int,
+    ) -> Iterator[Record]:
+        """One row as _read_fast reads it."""
+        if whole and len(cells) >= width:
+            try:
+                records = fast(cells, line)
+            except (ValueError, IndexError):
+                pass  # the full reader says what is wrong with it
+            else:
+                yield from records
+                return
+        if not (whole and _is_blank(cells)):
+            yield from self._checked(Row(self, line, cells, whole=whole), reader)
 
     def _read_fast(
         self,

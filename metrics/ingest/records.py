@@ -86,6 +86,27 @@ class ObservationRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class ObservationBatch:
+    """Consecutive daily numbers of one metric, as columns: what ObservationRecords with
+    these days, values and rows say, in this order (a large file's rows are handed over
+    thousands at a time, not a record each)."""
+
+    metric: str
+    days: list[date]
+    values: list[Decimal]
+    rows: list[int]
+    # The days and values as text ("2026-04-01", "412"), when the reader has them: the
+    # writer can hand text to the database without making it a value at a time.
+    texts: tuple[list[str], list[str]] | None = None
+
+    def records(self) -> list[ObservationRecord]:
+        return [
+            ObservationRecord(self.metric, day, value, row=row)
+            for day, value, row in zip(self.days, self.values, self.rows, strict=True)
+        ]
+
+
+@dataclass(frozen=True, slots=True)
 class ActivityRecord:
     """How many of the account's followers were online in one hour of one day (TikTok
     Studio's FollowerActivity.csv): what a "best time to post" is worked out from."""

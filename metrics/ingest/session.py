@@ -24,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import InvalidOperation
+from itertools import repeat
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -50,6 +52,7 @@ from metrics.ingest.records import (
     ActivityRecord,
     ExportInfo,
     MentionRecord,
+    ObservationBatch,
     ObservationRecord,
     PostKind,
     PostRecord,
@@ -89,6 +92,11 @@ def accepted_window() -> bounds.Window:
 
 class RecordRejected(Exception):
     """A record the write path will not store; the message says why, for the user."""
+
+
+class BatchRejected(Exception):
+    """A batch holds a record the write path will not store: nothing of it was added; add
+    its records one at a time to learn which and why."""
 
 
 _OBSERVATION_SNAPSHOT = ObservationRow._fields.index("snapshot_id")
@@ -217,6 +225,64 @@ class IngestSession:
         )
         if self._latest_day is None or record.day > self._latest_day:
             self._latest_day = record.day
+
+    def add_observation_batch(self, batch: ObservationBatch) -> None:
+        """Daily numbers of one metric as columns: what add_observation does for each, a
+        batch at a time. A batch with a day or a value the window refuses is added row by
+        row, so each refused row is named (the caller's RecordRejected per row)."""
+        metric, days, values = batch.metric, batch.days, batch.values
+        if not days:
+            return
+        if metric not in self._accepted_metrics:
+            try:
+                self._accept_metric(metric)
+            except RecordRejected:
+                raise BatchRejected from None
+        first, last = min(days), max(days)
+        try:
+            # An infinite value falls outside the bounds; a NaN cannot be ordered at all.
+            accepted = (
+                self._first_day <= first
+                and last <= self._last_day
+                and min(values) >= 0
+                and max(values) < bounds.VALUE_LIMIT
+            )
+        except InvalidOperation:
+            accepted = False
+        if not accepted:
+            raise BatchRejected
+        n = len(days)
+        account = repeat(self._account_id, n)
+        keys = list(zip(account, repeat(metric, n), days, strict=False))
+        rows = list(
+            zip(
+                repeat(self._account_id, n),
+                repeat(metric, n),
+                days,
+                values,
+                repeat(self._observation_source, n),
+                repeat(self.sid, n),
+                strict=False,
+            )
+        )
+        written = None
+        if batch.texts is not None:
+            # The same rows as text for the database: what the adapters would make of them.
+            day_texts, value_texts = batch.texts
+            written = list(
+                zip(
+                    repeat(self._account_id, n),
+                    repeat(metric, n),
+                    day_texts,
+                    value_texts,
+                    repeat(self._observation_source, n),
+                    repeat(self.sid, n),
+                    strict=False,
+                )
+            )
+        self.observations.add_rows(keys, rows, written)
+        if self._latest_day is None or last > self._latest_day:
+            self._latest_day = last
 
     def _accept_metric(self, key: str) -> None:
         metric = catalog.CATALOG.get(key)

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any, Literal
 
 from django.db import IntegrityError, connection, transaction
@@ -161,6 +162,11 @@ class Upserter:
         self._n_keys = len(self.keys)
         self._key_adapters = _adapters([kind for _, kind in self.keys])
         self._row_adapters = _adapters([kind for _, kind in self.keys + self.values])
+        self._driver_dates: set[int] = (
+            set()
+            if self._postgres
+            else {i for i, (_, kind) in enumerate(self.keys + self.values) if kind == "date"}
+        )
         qn = connection.ops.quote_name
         key_names = [k for k, _ in self.keys]
         all_names = key_names + [v for v, _ in self.values]
@@ -206,28 +212,87 @@ class Upserter:
         for row in rows:
             self.add(row)
 
+    def add_rows(
+        self,
+        keys: Sequence[tuple[Any, ...]],
+        rows: Sequence[Row],
+        written: Sequence[Row] | None = None,
+    ) -> None:
+        """add() for each row in order, with each row's key given (a batch's rows come as
+        columns, and their keys are cheaper to zip than to slice). `written` may give the
+        same rows as the driver takes them (text a columnar reader already has, where the
+        adapters would make it one value at a time); they are written as they are when
+        none of their keys is stored.
+
+        A part of the rows whose keys are all new to what is pending is decided at once;
+        anything else (a key repeated, a row waiting for the snapshot's time) takes add()'s
+        way, row by row."""
+        size = self.batch_size
+        start, n = 0, len(rows)
+        while start < n:
+            # As many rows as fill the pending batch: batches end where add() ends them
+            # (which rows meet in a batch decides what a repeated key counts as).
+            end = start + size - len(self._pending)
+            part = rows[start:end]
+            batch = dict(zip(keys[start:end], part, strict=True))
+            if (
+                self.deferred
+                or len(batch) != len(part)
+                or (self._pending and not self._pending.keys().isdisjoint(batch))
+            ):
+                for row in part:
+                    self.add(row)
+            elif not self._pending and len(batch) == size:
+                self._flush(batch, None if written is None else written[start:end])
+            else:
+                self._pending.update(batch)
+                if len(self._pending) >= size:
+                    self.flush()
+            start = end
+
     def flush(self) -> UpsertCounts:
         if not self._pending:
             return self.counts
         batch = self._pending
         self._pending = {}
+        self._flush(batch)
+        return self.counts
+
+    def _flush(
+        self, batch: dict[tuple[Any, ...], Row], written: Sequence[Row] | None = None
+    ) -> None:
         for _attempt in range(_CONFLICT_ATTEMPTS):
             try:
-                self._flush_batch(batch)
-                return self.counts
+                self._flush_batch(batch, written=written)
+                return
             except _NewRowsConflicted:
                 # Rows thought new were stored meanwhile by a writer that did not hold our
                 # lock: nothing of the batch was written; it is read again and merged.
                 continue
         # Still conflicting: the write that knows no shortcut (ON CONFLICT) decides.
         self._flush_batch(batch, shortcut=False)
-        return self.counts
 
-    def _flush_batch(self, batch: dict[tuple[Any, ...], Row], *, shortcut: bool = True) -> None:
-        """Decide and write one batch. Counts, waiting rows and callbacks only take effect
-        once it is written, so a batch that meets a conflict can be done again."""
+    def _flush_batch(
+        self,
+        batch: dict[tuple[Any, ...], Row],
+        *,
+        shortcut: bool = True,
+        written: Sequence[Row] | None = None,
+    ) -> None:
+        """Decide and write one batch (`written`: its rows as the driver takes them, in
+        the batch's order). Counts, waiting rows and callbacks only take effect once it is
+        written, so a batch that meets a conflict can be done again."""
         existing = self._existing(batch)
-        if existing and self.prepare is not None:
+        if not existing:
+            # Nothing of the batch is stored (a first import): every row is new.
+            rows = list(batch.values())
+            self._write(rows, all_new=shortcut, written=written)
+            self.counts.created += len(rows)
+            if self.on_stored is not None:
+                for row in rows:
+                    self.on_stored(row)
+            return
+        if self.prepare is not None:
             self.prepare(existing.values())
         counts = UpsertCounts()
         deferred: dict[tuple[Any, ...], Row] = {}
@@ -279,8 +344,10 @@ class Upserter:
                 raise RuntimeError("a merge deferred again after the snapshot time was known")
         return self.counts
 
-    def _write(self, rows: list[Row], *, all_new: bool) -> None:
-        params = self._adapt_rows(rows)
+    def _write(
+        self, rows: list[Row], *, all_new: bool, written: Sequence[Row] | None = None
+    ) -> None:
+        params = self._adapt_rows(rows) if written is None else written
         with connection.cursor() as cursor:
             if not self._postgres:
                 if all_new and self.exclusive:
@@ -331,6 +398,15 @@ class Upserter:
     def _adapt_rows(self, rows: list[Row]) -> list[Row]:
         """Rows as the driver wants them; only the columns that need it are touched."""
         todo = [(i, fn) for i, fn in enumerate(self._row_adapters) if fn is not _identity]
+        if todo and self._driver_dates:
+            # Days as they are: Django's SQLite backend registers the same isoformat for
+            # a date with the driver, which calls it in C (no tuple rebuilt per row). Only
+            # for exact dates: a datetime would be written with its time.
+            todo = [
+                (i, fn)
+                for i, fn in todo
+                if i not in self._driver_dates or set(map(type, map(itemgetter(i), rows))) != {date}
+            ]
         if not todo:
             return rows
         adapted = []
@@ -346,8 +422,12 @@ class Upserter:
         one range scan of the unique index over the batch's dates, or an IN list for text
         keys (whose order depends on the database's collation, so no range is safe)."""
         groups: dict[tuple[Any, ...], list[Any]] = {}
-        for key in batch:
-            groups.setdefault(key[:-1], []).append(key[-1])
+        heads = set(map(_HEAD, batch))
+        if len(heads) == 1:  # one account and metric: the common case, without a loop
+            groups[heads.pop()] = list(map(_LAST, batch))
+        else:
+            for key in batch:
+                groups.setdefault(key[:-1], []).append(key[-1])
         key_kinds = [kind for _, kind in self.keys]
         decoded = [
             (i, kind) for i, (_name, kind) in enumerate(self.values) if kind not in ("int", "text")
@@ -385,6 +465,10 @@ class Upserter:
                                 values[i] = _decode(kind, values[i])
                             found[key] = key + tuple(values)
         return found
+
+
+_HEAD = itemgetter(slice(None, -1))
+_LAST = itemgetter(-1)
 
 
 def _decode(kind: ColumnKind, value: Any) -> Any:
