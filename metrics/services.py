@@ -936,8 +936,13 @@ def observations_bulk_upsert(
             ),
         )
         for row in by_account[account.pk]:
+            # The serializer hands Decimals; a Python caller may pass an int (str() keeps
+            # either exact, and a float as it prints).
+            value = row["value"]
+            if not isinstance(value, Decimal):
+                value = Decimal(str(value))
             session.add_observation(
-                ObservationRecord(metric=row["metric"], day=row["date"], value=row["value"])
+                ObservationRecord(metric=row["metric"], day=row["date"], value=value)
             )
         counts.add(session.finish().counts)
     return counts
