@@ -35,7 +35,7 @@ def test_a_worker_on_redis_runs_a_queued_import(redis_broker, settings, tmp_path
 
     def finished() -> bool:
         job.refresh_from_db()
-        return job.is_finished
+        return bool(job.is_finished)
 
     wait_until(finished, what="the import to finish")
     assert job.status == ImportStatus.SUCCEEDED, job.message
