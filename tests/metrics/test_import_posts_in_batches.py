@@ -160,12 +160,12 @@ def _stored(account) -> tuple[list[tuple], list[tuple]]:
             row["evidence"] = {g: keys[int(sid)] for g, sid in json.loads(row["evidence"]).items()}
             row["sources"] = [keys[int(sid)] for sid in json.loads(row["sources"])]
             posts.append(tuple(sorted(row.items())))
-    numbers = list(
+    stored = (
         MetricObservation.objects.filter(account=account)
         .order_by("metric", "date")
         .values_list("metric", "date", "value", "source", "snapshot_id")
     )
-    numbers = [(m, d, v, s, keys.get(sid) if sid else None) for m, d, v, s, sid in numbers]
+    numbers = [(m, d, v, s, keys.get(sid) if sid else None) for m, d, v, s, sid in stored]
     return posts, numbers
 
 
