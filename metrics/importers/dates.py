@@ -170,17 +170,15 @@ def ctime_with_offset(raw: str) -> datetime:
     month = MONTHS.get(match.group(1).lower()) if match else None
     if match is None or month is None:
         raise ValueError(f"“{raw}” is not a time like “Tue Sep 29 13:20:00 +0000 2026”")
-    sign = 1 if match.group(6).startswith("+") else -1
-    offset = timedelta(hours=int(match.group(6)[1:]), minutes=int(match.group(7))) * sign
+    _month, day, hour, minute, second, hours, minutes, year = match.groups()
     try:
-        naive = datetime(
-            int(match.group(8)),
-            month,
-            int(match.group(2)),
-            int(match.group(3)),
-            int(match.group(4)),
-            int(match.group(5)),
-        )
+        if hours[1:] == "00" and minutes == "00":  # X writes UTC: no offset to take off
+            return datetime(
+                int(year), month, int(day), int(hour), int(minute), int(second), tzinfo=UTC
+            )
+        sign = 1 if hours.startswith("+") else -1
+        offset = timedelta(hours=int(hours[1:]), minutes=int(minutes)) * sign
+        naive = datetime(int(year), month, int(day), int(hour), int(minute), int(second))
         return (naive - offset).replace(tzinfo=UTC)
     except (ValueError, OverflowError):
         raise ValueError(f"“{raw}” is not a valid date and time") from None

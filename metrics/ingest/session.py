@@ -8,10 +8,11 @@
 
 File imports (metrics.services), API syncs (metrics.connectors.sync) and the bulk API all
 write through it. For each record it normalises handles (metrics.platforms.identity),
-classifies posts, merges them with what other sources said (precedence.py) and upserts
-posts and daily observations (writer.py); finish() decides the rows that waited for the
-snapshot's time, derives the daily conversation metrics of the days touched (rollup.py)
-and links inbound mentions to the brand's answers (mentions.py).
+classifies posts (POST_BATCH at a time: classifier.classify_many), merges them with what
+other sources said (precedence.py) and upserts posts and daily observations (writer.py);
+finish() decides the rows that waited for the snapshot's time, derives the daily
+conversation metrics of the days touched (rollup.py) and links inbound mentions to the
+brand's answers (mentions.py).
 
 A session holds the account's lock (SELECT … FOR UPDATE) from its start to the end of the
 caller's transaction: imports, syncs and bulk writes of one account take turns. A caller
@@ -33,7 +34,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from metrics import catalog
-from metrics.classifier import classify
+from metrics.classifier import Classification, classify, classify_many
 from metrics.ingest import bounds
 from metrics.ingest import mentions as inbound
 from metrics.ingest.precedence import (
@@ -99,6 +100,10 @@ class BatchRejected(Exception):
     its records one at a time to learn which and why."""
 
 
+# Posts wait in the session until this many have come, then are classified together
+# (classifier.classify_many) and handed to the writer in the order they came.
+POST_BATCH = 1000
+
 _OBSERVATION_SNAPSHOT = ObservationRow._fields.index("snapshot_id")
 _POST_SOURCES = PostRow._fields.index("sources")
 _POST_EVIDENCE = PostRow._fields.index("evidence")
@@ -163,6 +168,8 @@ class IngestSession:
         self._mentions: list[MentionRecord] = []
         self._activity: Upserter | None = None
         self._repoint: list[tuple[str, date, int]] = []
+        # Posts added and not yet classified: (platform id, facts, what the classifier reads).
+        self._post_batch: list[tuple[str, PostFacts, PostRecord]] = []
         self.posts = post_upserter(
             merge=self._merge_posts,
             exclusive=True,
@@ -197,7 +204,10 @@ class IngestSession:
             raise RecordRejected(problem)
         self.result.posts += 1
         facts = self._facts_of_record(record)
-        self.posts.add(self._row(record.platform_id, facts))
+        batch = self._post_batch
+        batch.append((record.platform_id, facts, _to_classify(record.platform_id, facts)))
+        if len(batch) >= POST_BATCH:
+            self._add_post_batch()
         self._saw(record.published_at)
         if record.in_reply_to_id:
             self._linkable.add(record.in_reply_to_id)
@@ -329,6 +339,7 @@ class IngestSession:
     def finish(self) -> IngestResult:
         """Write what is pending, decide the rows that waited for the snapshot's time, and
         derive what follows from the posts and mentions written."""
+        self._add_post_batch()
         upserters = [self.posts, self.observations]
         if self._activity is not None:
             upserters.append(self._activity)
@@ -392,25 +403,34 @@ class IngestSession:
             sources=(self.sid,),
         )
 
-    def _row(self, platform_id: str, facts: PostFacts) -> PostRow:
-        """The post as stored: the merged facts and what the classifier makes of them."""
-        result = classify(
-            PostRecord(
-                platform_id=platform_id,
-                published_at=facts.published_at,
-                text=facts.text,
-                permalink=facts.permalink,
-                kind=PostKind(facts.claimed_kind) if facts.claimed_kind else None,
-                in_reply_to_handle=facts.in_reply_to_handle,
-                in_reply_to_id=facts.in_reply_to_id,
-                reshared_handle=facts.reshared_handle,
-                mentions=facts.mentions,
-                links=facts.links,
-            ),
+    def _add_post_batch(self) -> None:
+        """The posts waiting in the session, classified together, to the writer in order."""
+        batch = self._post_batch
+        if not batch:
+            return
+        self._post_batch = []
+        results = classify_many(
+            [record for _id, _facts, record in batch],
             platform=self.platform,
             own_handle=self.account.handle,
             own_domains=self.own_domains,
         )
+        add = self.posts.add
+        row = self._row_of
+        for (platform_id, facts, _record), result in zip(batch, results, strict=True):
+            add(row(platform_id, facts, result))
+
+    def _row(self, platform_id: str, facts: PostFacts) -> PostRow:
+        """The post as stored: the merged facts and what the classifier makes of them."""
+        result = classify(
+            _to_classify(platform_id, facts),
+            platform=self.platform,
+            own_handle=self.account.handle,
+            own_domains=self.own_domains,
+        )
+        return self._row_of(platform_id, facts, result)
+
+    def _row_of(self, platform_id: str, facts: PostFacts, result: Classification) -> PostRow:
         counts = facts.counts
         return PostRow(
             self._account_id,
@@ -573,6 +593,22 @@ def _runs(days: list[date]) -> Iterator[tuple[date, date]]:
             first = day
         last = day
     yield first, last
+
+
+def _to_classify(platform_id: str, facts: PostFacts) -> PostRecord:
+    """The facts as the classifier reads them."""
+    return PostRecord(
+        platform_id=platform_id,
+        published_at=facts.published_at,
+        text=facts.text,
+        permalink=facts.permalink,
+        kind=PostKind(facts.claimed_kind) if facts.claimed_kind else None,
+        in_reply_to_handle=facts.in_reply_to_handle,
+        in_reply_to_id=facts.in_reply_to_id,
+        reshared_handle=facts.reshared_handle,
+        mentions=facts.mentions,
+        links=facts.links,
+    )
 
 
 def _facts_of_row(row: PostRow) -> PostFacts:

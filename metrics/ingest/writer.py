@@ -22,6 +22,7 @@ from decimal import Decimal
 from operator import itemgetter
 from typing import Any, Literal
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
 ColumnKind = Literal["int", "decimal", "text", "date", "datetime", "json", "bool"]
@@ -69,17 +70,7 @@ def _identity(value: Any) -> Any:
 def _adapters(kinds: Sequence[ColumnKind]) -> list[Callable[[Any], Any]]:
     """One function per column turning a Python value into what the driver wants, chosen
     once per writer (looking the backend up per value costs more than the write)."""
-    ops = connection.ops
     postgres = connection.vendor == "postgresql"
-
-    def json_value(value: Any) -> Any:
-        # JSON text for both databases: PostgreSQL casts a text parameter (sent with no
-        # type) and a COPY field to jsonb itself, cheaper than a Jsonb wrapper per value.
-        if value is None:
-            return None
-        if not value:  # most lists of a post (mentions, links) are empty
-            return "[]" if isinstance(value, list) else "{}"
-        return json.dumps(value)
 
     def none_safe(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
         return lambda value: None if value is None else fn(value)
@@ -90,11 +81,64 @@ def _adapters(kinds: Sequence[ColumnKind]) -> list[Callable[[Any], Any]]:
         "bool": _identity,
         "decimal": _identity,
         "date": _identity if postgres else none_safe(date.isoformat),
-        "datetime": _identity if postgres else none_safe(ops.adapt_datetimefield_value),
-        "json": json_value,
+        "datetime": _identity if postgres else _sqlite_datetime(),
+        "json": _json_text(),
     }
     return [table[kind] for kind in kinds]
 
+
+def _sqlite_datetime() -> Callable[[Any], Any]:
+    """What SQLite's adapt_datetimefield_value makes of a datetime (an aware one naive in
+    the connection's zone, then str()), without its per-value look-ups."""
+    fallback = connection.ops.adapt_datetimefield_value
+    use_tz = settings.USE_TZ
+    db_tz = connection.timezone
+
+    def sqlite_datetime(value: Any) -> Any:
+        if value is None:
+            return None
+        if use_tz and type(value) is datetime and value.utcoffset() is not None:
+            return str(value.astimezone(db_tz).replace(tzinfo=None))
+        return fallback(value)
+
+    return sqlite_datetime
+
+
+def _json_text() -> Callable[[Any], Any]:
+    """JSON text for both databases: PostgreSQL casts a text parameter (sent with no type)
+    and a COPY field to jsonb itself, cheaper than a Jsonb wrapper per value.
+
+    A writer's JSON values repeat (every post of an import has the same evidence and
+    sources, many the same mentions): each distinct value is encoded once. A value is
+    known again by its items and their types, so 1, 1.0 and True stay apart."""
+    memo: dict[tuple[Any, ...], str] = {}
+
+    def json_value(value: Any) -> Any:
+        if value is None:
+            return None
+        if not value:  # most lists of a post (mentions, links) are empty
+            return "[]" if isinstance(value, list) else "{}"
+        kind = type(value)
+        if kind is list:
+            key: tuple[Any, ...] = (list, *value, *map(type, value))
+        elif kind is dict:
+            key = (dict, *value.items(), *map(type, value), *map(type, value.values()))
+        else:
+            return json.dumps(value)
+        try:
+            text = memo.get(key)
+        except TypeError:  # an item that cannot be a key (a list in the list)
+            return json.dumps(value)
+        if text is None:
+            if len(memo) >= _JSON_MEMO_SIZE:
+                memo.clear()
+            text = memo[key] = json.dumps(value)
+        return text
+
+    return json_value
+
+
+_JSON_MEMO_SIZE = 10_000
 
 Merge = Callable[[Row, Row], Row | None]
 
@@ -407,15 +451,13 @@ class Upserter:
                 for i, fn in todo
                 if i not in self._driver_dates or set(map(type, map(itemgetter(i), rows))) != {date}
             ]
-        if not todo:
+        if not todo or not rows:
             return rows
-        adapted = []
-        for row in rows:
-            values = list(row)
-            for i, fn in todo:
-                values[i] = fn(values[i])
-            adapted.append(tuple(values))
-        return adapted
+        # Column by column: a map per column instead of a list and a tuple per row.
+        columns = list(zip(*rows, strict=True))
+        for i, fn in todo:
+            columns[i] = tuple(map(fn, columns[i]))
+        return list(zip(*columns, strict=True))
 
     def _existing(self, batch: dict[tuple[Any, ...], Row]) -> dict[tuple[Any, ...], Row]:
         """The stored rows with the batch's keys: per key prefix (e.g. account and metric)

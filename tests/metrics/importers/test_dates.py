@@ -3,10 +3,12 @@ ones the fixtures in tests/fixtures/ hold."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from metrics.importers.dates import (
     DayOrder,
@@ -129,3 +131,22 @@ def test_a_day_starts_and_ends_at_midnight_in_its_zone():
     assert start_of_day(date(2026, 6, 30), LONDON) == datetime(2026, 6, 29, 23, tzinfo=UTC)
     assert end_of_day(date(2026, 6, 30), LONDON) == datetime(2026, 6, 30, 23, tzinfo=UTC)
     assert end_of_day(date(2026, 6, 30), ZoneInfo("UTC")) == datetime(2026, 7, 1, tzinfo=UTC)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    moment=st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)).map(
+        lambda moment: moment.replace(microsecond=0)
+    ),
+    offset_minutes=st.sampled_from([0, -0, 60, -300, 330, 59, -59, 14 * 60]),
+)
+def test_the_archive_time_is_the_moment_minus_its_offset(moment, offset_minutes):
+    # UTC (X's own "+0000") and any other offset: the same instant, as aware UTC.
+    sign = "-" if offset_minutes < 0 else "+"
+    hours, minutes = divmod(abs(offset_minutes), 60)
+    raw = moment.strftime(f"%a %b %d %H:%M:%S {sign}{hours:02d}{minutes:02d} ") + str(
+        moment.year
+    ).zfill(4)
+    expected = (moment - timedelta(minutes=offset_minutes)).replace(tzinfo=UTC)
+    assert ctime_with_offset(raw) == expected
+    assert ctime_with_offset(raw).tzinfo is UTC
