@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from metrics import catalog
 from metrics.catalog import Kind
@@ -222,8 +222,10 @@ def _daily_values(requests: Sequence[SeriesRequest]) -> DailyValues:
     values: DailyValues = defaultdict(dict)
     if not condition:
         return values
-    rows = MetricObservation.objects.filter(condition).values_list(
-        "account_id", "metric", "date", "value"
+    rows = (
+        MetricObservation.objects.filter(condition)
+        .order_by()  # no join to the accounts' ordering: the days are keyed, not listed
+        .values_list("account_id", "metric", "date", "value")
     )
     for account_id, metric, day, value in rows:
         values[(account_id, metric)][day] = value
@@ -277,28 +279,53 @@ def _ratio(request: SeriesRequest, sums: DailyValues) -> Series:
 
 
 def _levels_before(requests: Sequence[SeriesRequest]) -> DailyValues:
-    """For levels, the last value before each request's start (two queries in all)."""
-    condition = Q()
+    """For levels, each account's last value before the start of the requests reading it
+    (the latest start, when several read the same account and metric), in two queries:
+    the day, found by the (account, metric, date) index for each pair, then the values."""
+    before: dict[tuple[int, str], date] = {}
     for request in requests:
-        if request.account_ids:
-            condition |= Q(
-                account_id__in=request.account_ids, metric=request.metric, date__lt=request.start
-            )
+        for account_id in request.account_ids:
+            pair = (account_id, request.metric)
+            if pair not in before or request.start > before[pair]:
+                before[pair] = request.start
     found: DailyValues = defaultdict(dict)
-    if not condition:
+    if not before:
         return found
-    latest = (
-        MetricObservation.objects.filter(condition)
-        .values("account_id", "metric")
-        .annotate(last=Max("date"))
+    wanted = [(account_id, metric, day) for (account_id, metric), day in before.items()]
+    params: list[Any]
+    if connection.vendor == "postgresql":
+        params = [list(column) for column in zip(*wanted, strict=True)]
+        wanted_sql = "SELECT * FROM unnest(%s::bigint[], %s::text[], %s::date[])"
+    else:
+        adapt = connection.ops.adapt_datefield_value
+        params = []
+        for account_id, metric, day in wanted:
+            params += [account_id, metric, adapt(day)]
+        wanted_sql = "VALUES " + ", ".join(["(%s, %s, %s)"] * len(wanted))
+    table = MetricObservation._meta.db_table
+    sql = (
+        f"WITH wanted (account_id, metric, first_day) AS ({wanted_sql}) "  # noqa: S608
+        f"SELECT w.account_id, w.metric, (SELECT MAX(o.date) FROM {table} o "
+        "WHERE o.account_id = w.account_id AND o.metric = w.metric AND o.date < w.first_day) "
+        "FROM wanted w"
     )
+    date_field = MetricObservation._meta.get_field("date")
     pairs = Q()
-    for row in latest:
-        pairs |= Q(account_id=row["account_id"], metric=row["metric"], date=row["last"])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for account_id, metric, last in cursor.fetchall():
+            if last is None:
+                continue
+            if not isinstance(last, date):  # SQLite hands back text
+                last = date_field.to_python(last)
+            pairs |= Q(account_id=account_id, metric=metric, date=last)
     if pairs:
-        for account_id, metric, day, value in MetricObservation.objects.filter(pairs).values_list(
-            "account_id", "metric", "date", "value"
-        ):
+        rows = (
+            MetricObservation.objects.filter(pairs)
+            .order_by()  # no join to the accounts' ordering
+            .values_list("account_id", "metric", "date", "value")
+        )
+        for account_id, metric, day, value in rows:
             found[(account_id, metric)][day] = value
     return found
 
