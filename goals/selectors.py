@@ -261,16 +261,17 @@ def assess_key_results(
 
     With `previous_period`, each measured key result also gets its value at the same point
     of the previous period (for "+520 vs same day last quarter"), read in the same batch."""
-    team_ids = {kr.objective.strategy.team_id for kr in key_results}
+    chosen: dict[int, list[Account]] = {kr.pk: list(kr.accounts.all()) for kr in key_results}
+    # No accounts chosen: the key result counts all the team's own accounts (read only when
+    # a key result needs them).
+    team_ids = {kr.objective.strategy.team_id for kr in key_results if not chosen[kr.pk]}
     own: dict[int, list[Account]] = {}
     if team_ids:
         for account in Account.objects.filter(team_id__in=team_ids, is_competitor=False):
             own.setdefault(account.team_id, []).append(account)
     requests: list[SeriesRequest] = []
-    chosen: dict[int, list[Account]] = {}
     for kr in key_results:
-        # No accounts chosen: the key result counts all the team's own accounts.
-        accounts = list(kr.accounts.all()) or own.get(kr.objective.strategy.team_id, [])
+        accounts = chosen[kr.pk] or own.get(kr.objective.strategy.team_id, [])
         chosen[kr.pk] = accounts
         if kr.is_manual:
             continue
