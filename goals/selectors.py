@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -104,14 +105,14 @@ class KeyResultProgress:
     def expected_percent(self) -> float:
         return self.assessment.expected_progress * 100
 
-    @property
+    @cached_property  # the dashboard row reads the sparkline twice
     def sparkline_points(self) -> list[progress.Point]:
         """The series as the page may show it: from the start to min(as of, due date)."""
         kr = self.key_result
         last = kr.due_date if self.today is None else min(self.today, kr.due_date)
         return [p for p in self.series if kr.start_date <= p.day <= last]
 
-    @property
+    @cached_property
     def sparkline(self) -> str:
         """SVG polyline points (0–100 × 0–24) of the series up to the page's "as of" (or the
         due date, if earlier), for a small inline chart."""
