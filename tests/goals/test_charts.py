@@ -58,7 +58,8 @@ FIGURES = {
     ),
     "grouped bars, coloured": lambda: charts.bars_figure(
         ["Conversation", "Helpful"],
-        {"Planned": [40.0, 60.0], "Actual": [Decimal("37.5"), float("nan")]},
+        # A Decimal, as a selector may hand one over: written as a number.
+        {"Planned": [40.0, 60.0], "Actual": [Decimal("37.5"), float("nan")]},  # type: ignore[list-item]
         unit="% of posts",
         colours=["#98a2b3"],
     ),
