@@ -200,7 +200,9 @@ def _daily_sums(requests: Sequence[SeriesRequest]) -> DailyValues:
         for number, day, total in cursor.fetchall():
             if not isinstance(day, date):  # SQLite hands back text
                 day = date_field.to_python(day)
-            by_span[number][day] = value_field.to_python(total)
+            if not isinstance(total, Decimal):  # SQLite's SUM is a float or an int
+                total = value_field.to_python(total)
+            by_span[number][day] = total
     for member, number in span_of.items():
         if number in by_span:
             sums[member] = by_span[number]  # shared by the key results reading the span
