@@ -5,6 +5,7 @@ Every value can still be overridden on the command line or in GUNICORN_CMD_ARGS.
 
 from __future__ import annotations
 
+import gc
 import os
 
 from strategy_tracker.env import env_int, env_str
@@ -19,3 +20,18 @@ timeout = env_int("WEB_TIMEOUT", 30, minimum=1)
 # Access log on stdout, errors on stderr: the service manager keeps both.
 accesslog = env_str("WEB_ACCESS_LOG", "-") or None
 errorlog = "-"
+
+# The garbage collector, tuned for a web worker. A worker holds ~200,000 objects from
+# start-up (Django, the app, its modules) that live as long as the process: gc.freeze()
+# takes them out of every later collection, which otherwise walked them all a few times a
+# minute (~5 ms a request on average on the load bench). A request allocates many
+# short-lived objects (a quarter's posts on conversation health), and a young-generation
+# threshold of 10,000 instead of 700 collects ten times less often for the same garbage.
+# Reference cycles are still collected; the app creates few.
+GC_THRESHOLDS = (10_000, 10, 10)
+
+
+def post_worker_init(worker: object) -> None:
+    """After the worker has loaded the app, before it answers a request."""
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)

@@ -13,11 +13,13 @@ that addresses nobody.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from metrics.ingest.records import PostKind
@@ -50,7 +52,11 @@ class PostRow:
     @property
     def has_link(self) -> bool:
         # Shortened links (t.co, ...) are left out of link_domains: look at the text too.
-        return bool(self.link_domains) or bool(_URL.search(self.text))
+        return bool(self.link_domains) or _has_url(self.text)
+
+
+def _has_url(text: str) -> bool:
+    return bool(_URL.search(text))
 
 
 # --- the content mix ----------------------------------------------------------------------
@@ -135,13 +141,22 @@ class Week:
 def weekly(posts: Iterable[PostRow]) -> list[Week]:
     """ISO weeks (Monday to Sunday) by the team's calendar day; weeks without posts left out."""
     weeks: dict[date, Week] = {}
+    by_day: dict[date, Week] = {}  # a quarter has thousands of posts on a few dozen days
+    reply, original = PostKind.REPLY, PostKind.ORIGINAL
     for post in posts:
-        monday = post.local_date - timedelta(days=post.local_date.weekday())
-        week = weeks.setdefault(monday, Week(monday))
+        week = by_day.get(post.local_date)
+        if week is None:
+            monday = post.local_date - timedelta(days=post.local_date.weekday())
+            week = by_day[post.local_date] = weeks.setdefault(monday, Week(monday))
         week.posts += 1
-        week.replies += post.kind == PostKind.REPLY
-        week.with_posts += post.kind != PostKind.ORIGINAL or bool(post.addressed)
-        week.broadcast_posts += post.kind == PostKind.ORIGINAL and not post.addressed
+        if post.kind == reply:
+            week.replies += 1
+        # Every post is either one speaking with people or a broadcast (an original
+        # addressing nobody).
+        if post.kind != original or post.addressed:
+            week.with_posts += 1
+        else:
+            week.broadcast_posts += 1
     return [weeks[monday] for monday in sorted(weeks)]
 
 
@@ -167,7 +182,9 @@ def people_addressed(posts: Iterable[PostRow], *, before: set[str], top: int = 1
     """Distinct handles addressed; "new" if these accounts had not addressed them before."""
     counts: Counter[str] = Counter()
     for post in posts:
-        counts.update(set(post.addressed))
+        if post.addressed:
+            for handle in set(post.addressed):
+                counts[handle] += 1
     returning = sum(1 for handle in counts if handle in before)
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:top]
     return People(
@@ -209,10 +226,13 @@ def repeated_templates(posts: Iterable[PostRow], *, min_count: int = 3) -> list[
     Plain reshares are left out: their text is somebody else's.
     """
     by_template: dict[str, list[PostRow]] = defaultdict(list)
+    templates: dict[str, str] = {}  # by text: scheduled posts repeat theirs
     for post in posts:
         if post.kind == PostKind.RESHARE:
             continue
-        template = text_template(post.text)
+        template = templates.get(post.text)
+        if template is None:
+            template = templates[post.text] = text_template(post.text)
         if template:
             by_template[template].append(post)
     found = [TemplateUse(t, ps) for t, ps in by_template.items() if len(ps) >= min_count]
@@ -248,9 +268,15 @@ def link_bursts(
     """Runs of `min_posts` or more posts with links by one account, each run's posts no
     more than `within` apart from first to last (overlapping runs are merged)."""
     by_account: dict[int, list[PostRow]] = defaultdict(list)
+    has_url: dict[str, bool] = {}  # by text, as PostRow.has_link looks
     for post in posts:
-        if post.has_link:
-            by_account[post.account_id].append(post)
+        if not post.link_domains:
+            found = has_url.get(post.text)
+            if found is None:
+                found = has_url[post.text] = _has_url(post.text)
+            if not found:
+                continue
+        by_account[post.account_id].append(post)
     bursts: list[Burst] = []
     for account_id, linked in by_account.items():
         linked.sort(key=lambda p: (p.published_at, p.pk))
@@ -299,7 +325,8 @@ class ConversationHealth:
     def post_count(self) -> int:
         return len(self.posts)
 
-    @property
+    # Cached: the page reads each more than once, over every post of the period.
+    @cached_property
     def questions(self) -> int:
         return sum(1 for p in self.posts if p.is_question)
 
@@ -307,9 +334,9 @@ class ConversationHealth:
     def question_percent(self) -> float | None:
         return self.questions * 100 / len(self.posts) if self.posts else None
 
-    @property
+    @cached_property
     def latest_questions(self) -> list[PostRow]:
-        return [p for p in reversed(self.posts) if p.is_question][:5]
+        return list(itertools.islice((p for p in reversed(self.posts) if p.is_question), 5))
 
     @property
     def has_warnings(self) -> bool:

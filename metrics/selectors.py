@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from metrics import catalog
 from metrics.catalog import Kind
@@ -126,16 +126,53 @@ def _window_start(request: SeriesRequest) -> date:
     return request.start - timedelta(days=days - 1) if days else request.start
 
 
+def _read_spans(
+    requests: Sequence[SeriesRequest],
+) -> tuple[list[tuple[tuple[int, ...], str, date, date]], dict[tuple[int, str], int]]:
+    """The daily sums to read: one span of days per accounts and metric, overlapping
+    windows merged, so that key results measuring the same accounts (the same one with
+    two windows; this period and the previous one's stretch that overlaps it) read each
+    row once. Returns the spans and, per (request key, metric), the index of its span.
+
+    A day's sum does not depend on the window, and the windowed sums only look at the
+    days of their own window: a span holding more days changes no number."""
+    wanted: dict[tuple[tuple[int, ...], str], list[tuple[date, date, int, str]]] = defaultdict(list)
+    for request in requests:
+        if request.end < request.start or not request.account_ids:
+            continue
+        for metric in _metrics_read(request):
+            wanted[(request.account_ids, metric)].append(
+                (_window_start(request), request.end, request.key, metric)
+            )
+    spans: list[tuple[tuple[int, ...], str, date, date]] = []
+    span_of: dict[tuple[int, str], int] = {}
+    for (account_ids, metric), reads in wanted.items():
+        reads.sort()
+        first, last = reads[0][0], reads[0][1]
+        members: list[tuple[int, str]] = []
+        for read_first, read_last, key, read_metric in reads:
+            if read_first > last + timedelta(days=1):
+                for member in members:
+                    span_of[member] = len(spans)
+                spans.append((account_ids, metric, first, last))
+                first, last, members = read_first, read_last, []
+            last = max(last, read_last)
+            members.append((key, read_metric))
+        for member in members:
+            span_of[member] = len(spans)
+        spans.append((account_ids, metric, first, last))
+    return spans, span_of
+
+
 def _daily_sums(requests: Sequence[SeriesRequest]) -> DailyValues:
     """Per key result, metric and day, the sum over its accounts — summed in the database,
-    in one query: a list of (key result, account, metric, days) joined to the unique
-    (account, metric, date) index, then grouped."""
+    in one query: a list of (span, account, metric, days) joined to the unique
+    (account, metric, date) index, then grouped (spans: `_read_spans`)."""
+    spans, span_of = _read_spans(requests)
     wanted: list[tuple[int, int, str, date, date]] = [
-        (request.key, account_id, metric, _window_start(request), request.end)
-        for request in requests
-        if request.end >= request.start
-        for account_id in request.account_ids
-        for metric in _metrics_read(request)
+        (number, account_id, metric, first, last)
+        for number, (account_ids, metric, first, last) in enumerate(spans)
+        for account_id in account_ids
     ]
     sums: DailyValues = defaultdict(dict)
     if not wanted:
@@ -152,25 +189,31 @@ def _daily_sums(requests: Sequence[SeriesRequest]) -> DailyValues:
     else:
         adapt = connection.ops.adapt_datefield_value
         params = []
-        for key, account_id, metric, first, last in wanted:
-            params += [key, account_id, metric, adapt(first), adapt(last)]
+        for number, account_id, metric, first, last in wanted:
+            params += [number, account_id, metric, adapt(first), adapt(last)]
         wanted_sql = "VALUES " + ", ".join(["(%s, %s, %s, %s, %s)"] * len(wanted))
     table = MetricObservation._meta.db_table
     sql = (
-        f"WITH wanted (kr, account_id, metric, first_day, last_day) AS ({wanted_sql}) "  # noqa: S608
-        f"SELECT w.kr, o.metric, o.date, SUM(o.value) FROM wanted w JOIN {table} o "
+        f"WITH wanted (span, account_id, metric, first_day, last_day) AS ({wanted_sql}) "  # noqa: S608
+        f"SELECT w.span, o.date, SUM(o.value) FROM wanted w JOIN {table} o "
         "ON o.account_id = w.account_id AND o.metric = w.metric "
         "AND o.date BETWEEN w.first_day AND w.last_day "
-        "GROUP BY w.kr, o.metric, o.date"
+        "GROUP BY w.span, o.date"
     )
     date_field = MetricObservation._meta.get_field("date")
     value_field = MetricObservation._meta.get_field("value")
+    by_span: dict[int, dict[date, Decimal]] = defaultdict(dict)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for kr, metric, day, total in cursor.fetchall():
+        for number, day, total in cursor.fetchall():
             if not isinstance(day, date):  # SQLite hands back text
                 day = date_field.to_python(day)
-            sums[(kr, metric)][day] = value_field.to_python(total)
+            if not isinstance(total, Decimal):  # SQLite's SUM is a float or an int
+                total = value_field.to_python(total)
+            by_span[number][day] = total
+    for member, number in span_of.items():
+        if number in by_span:
+            sums[member] = by_span[number]  # shared by the key results reading the span
     return sums
 
 
@@ -189,8 +232,10 @@ def _daily_values(requests: Sequence[SeriesRequest]) -> DailyValues:
     values: DailyValues = defaultdict(dict)
     if not condition:
         return values
-    rows = MetricObservation.objects.filter(condition).values_list(
-        "account_id", "metric", "date", "value"
+    rows = (
+        MetricObservation.objects.filter(condition)
+        .order_by()  # no join to the accounts' ordering: the days are keyed, not listed
+        .values_list("account_id", "metric", "date", "value")
     )
     for account_id, metric, day, value in rows:
         values[(account_id, metric)][day] = value
@@ -244,28 +289,53 @@ def _ratio(request: SeriesRequest, sums: DailyValues) -> Series:
 
 
 def _levels_before(requests: Sequence[SeriesRequest]) -> DailyValues:
-    """For levels, the last value before each request's start (two queries in all)."""
-    condition = Q()
+    """For levels, each account's last value before the start of the requests reading it
+    (the latest start, when several read the same account and metric), in two queries:
+    the day, found by the (account, metric, date) index for each pair, then the values."""
+    before: dict[tuple[int, str], date] = {}
     for request in requests:
-        if request.account_ids:
-            condition |= Q(
-                account_id__in=request.account_ids, metric=request.metric, date__lt=request.start
-            )
+        for account_id in request.account_ids:
+            pair = (account_id, request.metric)
+            if pair not in before or request.start > before[pair]:
+                before[pair] = request.start
     found: DailyValues = defaultdict(dict)
-    if not condition:
+    if not before:
         return found
-    latest = (
-        MetricObservation.objects.filter(condition)
-        .values("account_id", "metric")
-        .annotate(last=Max("date"))
+    wanted = [(account_id, metric, day) for (account_id, metric), day in before.items()]
+    params: list[Any]
+    if connection.vendor == "postgresql":
+        params = [list(column) for column in zip(*wanted, strict=True)]
+        wanted_sql = "SELECT * FROM unnest(%s::bigint[], %s::text[], %s::date[])"
+    else:
+        adapt = connection.ops.adapt_datefield_value
+        params = []
+        for account_id, metric, day in wanted:
+            params += [account_id, metric, adapt(day)]
+        wanted_sql = "VALUES " + ", ".join(["(%s, %s, %s)"] * len(wanted))
+    table = MetricObservation._meta.db_table
+    sql = (
+        f"WITH wanted (account_id, metric, first_day) AS ({wanted_sql}) "  # noqa: S608
+        f"SELECT w.account_id, w.metric, (SELECT MAX(o.date) FROM {table} o "
+        "WHERE o.account_id = w.account_id AND o.metric = w.metric AND o.date < w.first_day) "
+        "FROM wanted w"
     )
+    date_field = MetricObservation._meta.get_field("date")
     pairs = Q()
-    for row in latest:
-        pairs |= Q(account_id=row["account_id"], metric=row["metric"], date=row["last"])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for account_id, metric, last in cursor.fetchall():
+            if last is None:
+                continue
+            if not isinstance(last, date):  # SQLite hands back text
+                last = date_field.to_python(last)
+            pairs |= Q(account_id=account_id, metric=metric, date=last)
     if pairs:
-        for account_id, metric, day, value in MetricObservation.objects.filter(pairs).values_list(
-            "account_id", "metric", "date", "value"
-        ):
+        rows = (
+            MetricObservation.objects.filter(pairs)
+            .order_by()  # no join to the accounts' ordering
+            .values_list("account_id", "metric", "date", "value")
+        )
+        for account_id, metric, day, value in rows:
             found[(account_id, metric)][day] = value
     return found
 

@@ -427,9 +427,10 @@ def _charts(data: _Charts, *, for_pdf: bool) -> dict[str, Chart]:
             name: [nan if v is None else v for v in values]
             for name, values in data.mix_groups.items()
         }
-        mix_figure = charts.bars_figure(categories, groups, unit="% of posts")
-        for trace, colour in zip(mix_figure.data, data.mix_colours, strict=False):
-            trace.marker.color = colour  # as in the PDF: planned grey, the quarters blue
+        # Coloured as in the PDF: planned grey, the quarters blue.
+        mix_figure = charts.bars_figure(
+            categories, groups, unit="% of posts", colours=data.mix_colours
+        )
         mix.figure_json = charts.to_json(mix_figure)
         followers.figure_json = charts.to_json(
             charts.add_annotations(
