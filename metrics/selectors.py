@@ -289,19 +289,20 @@ def _ratio(request: SeriesRequest, sums: DailyValues) -> Series:
 
 
 def _levels_before(requests: Sequence[SeriesRequest]) -> DailyValues:
-    """For levels, each account's last value before the start of the requests reading it
-    (the latest start, when several read the same account and metric), in two queries:
-    the day, found by the (account, metric, date) index for each pair, then the values."""
-    before: dict[tuple[int, str], date] = {}
-    for request in requests:
-        for account_id in request.account_ids:
-            pair = (account_id, request.metric)
-            if pair not in before or request.start > before[pair]:
-                before[pair] = request.start
+    """For levels, each account's last value before the start of each request reading it
+    (a key result and its previous period read the same account from two starts: each gets
+    its own), in two queries: the day, found by the (account, metric, date) index for each
+    (account, metric, start), then the values. _stock picks the one before its start."""
+    wanted = sorted(
+        {
+            (account_id, request.metric, request.start)
+            for request in requests
+            for account_id in request.account_ids
+        }
+    )
     found: DailyValues = defaultdict(dict)
-    if not before:
+    if not wanted:
         return found
-    wanted = [(account_id, metric, day) for (account_id, metric), day in before.items()]
     params: list[Any]
     if connection.vendor == "postgresql":
         params = [list(column) for column in zip(*wanted, strict=True)]
@@ -344,9 +345,10 @@ def _stock(request: SeriesRequest, daily: DailyValues, before: DailyValues) -> S
     """The sum over accounts of each account's latest level, on the days that had data."""
     latest: dict[int, Decimal] = {}
     for account_id in request.account_ids:
-        earlier = before.get((account_id, request.metric))
-        if earlier:
-            latest[account_id] = earlier[max(earlier)]
+        earlier = before.get((account_id, request.metric), {})
+        days = [day for day in earlier if day < request.start]
+        if days:
+            latest[account_id] = earlier[max(days)]
     changes: dict[date, dict[int, Decimal]] = defaultdict(dict)
     for account_id in request.account_ids:
         for day, value in daily.get((account_id, request.metric), {}).items():

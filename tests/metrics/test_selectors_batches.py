@@ -110,3 +110,30 @@ def test_a_level_starts_from_each_accounts_last_value_before_the_start(accounts)
     )
     assert last_before[a] is not None and last_before[b] is not None
     assert value == float(expected)
+
+
+@pytest.mark.django_db
+def test_a_level_and_its_previous_period_each_start_from_their_own_last_value(team):
+    """Read together, a key result and its previous period share accounts: the previous
+    period's first days must use the level before *its* start, not before the later one."""
+    a, b = AccountFactory(team=team, handle="a"), AccountFactory(team=team, handle="b")
+    for account, day, value in (
+        (a, date(2026, 3, 15), 100),  # before the previous period
+        (a, date(2026, 5, 1), 150),  # inside it: must not leak back to its first day
+        (b, date(2026, 4, 1), 10),
+        (b, date(2026, 6, 1), 20),
+        (b, date(2026, 7, 1), 30),
+    ):
+        MetricObservation.objects.create(
+            account=account, metric="followers", date=day, value=Decimal(value)
+        )
+    ids = (a.pk, b.pk)
+    previous = SeriesRequest(1, "followers", ids, date(2026, 4, 1), date(2026, 6, 30))
+    current = SeriesRequest(2, "followers", ids, date(2026, 7, 1), date(2026, 8, 15))
+
+    together = series_for([previous, current])
+
+    assert together[1].points[0] == (date(2026, 4, 1), 110.0)  # a's 100 + b's 10
+    assert together[2].points[0] == (date(2026, 7, 1), 180.0)  # a's 150 + b's 30
+    for request in (previous, current):
+        assert together[request.key].points == series_for([request])[request.key].points
